@@ -1,0 +1,172 @@
+//! Configuration: `site.yaml` text → `Config` (every key optional, with defaults).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub title: String,
+    pub base_url: String,
+    pub lang: String,
+    pub timezone: String,
+    pub description: String,
+    pub paginate: usize,
+    /// Alternative spelling → canonical tag name.
+    pub tag_aliases: BTreeMap<String, String>,
+    /// When non-empty, `kabar check` warns about tags outside this list.
+    pub tags: Vec<String>,
+    pub related: RelatedConfig,
+    pub author: Option<String>,
+    /// Free-form values passed to templates as `site.extra`.
+    pub extra: serde_yaml::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelatedConfig {
+    pub count: usize,
+}
+
+impl Default for RelatedConfig {
+    fn default() -> Self {
+        RelatedConfig { count: 5 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Kabar".into(),
+            base_url: "http://localhost/".into(),
+            lang: "id".into(),
+            timezone: "Asia/Jakarta".into(),
+            description: String::new(),
+            paginate: 20,
+            tag_aliases: BTreeMap::new(),
+            tags: Vec::new(),
+            related: RelatedConfig::default(),
+            author: None,
+            extra: serde_yaml::Value::Null,
+        }
+    }
+}
+
+const KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "lang",
+    "timezone",
+    "description",
+    "paginate",
+    "tag_aliases",
+    "tags",
+    "related",
+    "author",
+    "extra",
+];
+
+impl Config {
+    /// Reads `site.yaml` under `root`; a missing file means all defaults.
+    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        let path = root.join("site.yaml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Diagnostic::error("site.yaml", format!("cannot read: {e}"))),
+        };
+        Config::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Config, Diagnostic> {
+        let mut config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_yaml::from_str(text)
+                .map_err(|e| yaml_diagnostic("site.yaml", text, &e, 0, KEYS))?
+        };
+        if !config.base_url.ends_with('/') {
+            config.base_url.push('/');
+        }
+        if config.paginate == 0 {
+            return Err(Diagnostic::error(
+                "site.yaml",
+                "`paginate` must be at least 1",
+            ));
+        }
+        if jiff::tz::TimeZone::get(&config.timezone).is_err() {
+            let line = text
+                .lines()
+                .position(|l| l.starts_with("timezone"))
+                .map_or(1, |i| i + 1);
+            return Err(Diagnostic::error(
+                "site.yaml",
+                format!("unknown time zone `{}`", config.timezone),
+            )
+            .at(line, 1)
+            .hint("use an IANA name such as Asia/Jakarta or Europe/London"));
+        }
+        Ok(config)
+    }
+
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        // Validated in `parse`; UTC only for a hand-built Config.
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The path part of `base_url` ("/" or "/project/"), prefixed to every link.
+    pub fn base_path(&self) -> String {
+        let after_scheme = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, r)| r);
+        match after_scheme.find('/') {
+            Some(i) => after_scheme[i..].to_string(),
+            None => "/".to_string(),
+        }
+    }
+}
+
+/// A YAML error with its position moved by `line_offset` (the front matter fence),
+/// and a "did you mean" hint for unknown fields.
+pub fn yaml_diagnostic(
+    file: impl Into<std::path::PathBuf>,
+    text: &str,
+    err: &serde_yaml::Error,
+    line_offset: usize,
+    keys: &[&str],
+) -> Diagnostic {
+    let msg = err.to_string();
+    // The crate appends " at line N column M"; the position is shown separately.
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let mut diag = Diagnostic::error(file, msg.clone());
+    if let Some(loc) = err.location() {
+        diag = diag.at(loc.line() + line_offset, loc.column());
+    } else {
+        diag = diag.at(line_offset.max(1), 1);
+    }
+    if let Some(unknown) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
+        diag.message = format!("unknown key `{unknown}`");
+        if let Some(s) = crate::diagnostics::suggest(unknown, keys) {
+            diag = diag.hint(format!("did you mean `{s}`?"));
+        } else {
+            diag = diag.hint(format!("known keys: {}", keys.join(", ")));
+        }
+        // Point at the key itself rather than wherever the parser stopped.
+        if let Some(line) = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{unknown}:")))
+        {
+            diag.line = Some(line + 1 + line_offset);
+            diag.col = Some(1);
+        }
+    }
+    diag
+}

@@ -1,0 +1,144 @@
+//! Load: a site folder → the sorted list of article sources (path + UTF-8 text) and warnings.
+//!
+//! The walk never follows a symlink out of the content folder, skips dotfiles and
+//! editor leftovers, and refuses oversized or non-text files before anything parses them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use crate::diagnostics::Diagnostic;
+
+/// Larger files are refused before parsing: parsers downstream are super-linear
+/// on adversarial input, and no digest article is anywhere near this size.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path as shown in messages, relative to the site root (`content/2024/x.md`).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: Vec<Source>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Names that editors, version control and operating systems leave behind.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.starts_with('_') && name.ends_with(".tmp")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".bak")
+}
+
+pub fn load(root: &Path, content_dir: &str) -> Loaded {
+    let mut out = Loaded::default();
+    let content = root.join(content_dir);
+    if !content.is_dir() {
+        return out;
+    }
+    let canonical_content = match content.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            out.diagnostics
+                .push(Diagnostic::error(content_dir, format!("cannot open: {e}")));
+            return out;
+        }
+    };
+    let walker = WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map_or_else(|| content.clone(), Path::to_path_buf);
+                out.diagnostics.push(Diagnostic::error(
+                    rel(root, &path),
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let shown = rel(root, path);
+        if entry.path_is_symlink() {
+            // A link may point anywhere; only targets inside content/ are read.
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&canonical_content) && target.is_file() => {}
+                Ok(_) => {
+                    out.diagnostics.push(
+                        Diagnostic::warning(
+                            &shown,
+                            "skipped: symlink points outside the content folder",
+                        )
+                        .hint("copy the file into content/ instead of linking to it"),
+                    );
+                    continue;
+                }
+                Err(_) => {
+                    out.diagnostics.push(Diagnostic::warning(
+                        &shown,
+                        "skipped: broken or looping symlink",
+                    ));
+                    continue;
+                }
+            }
+        }
+        match read_text(path, &shown) {
+            Ok(text) => out.sources.push(Source {
+                path: shown,
+                text: text.into(),
+            }),
+            Err(diag) => out.diagnostics.push(diag),
+        }
+    }
+    out
+}
+
+fn rel(root: &Path, path: &Path) -> PathBuf {
+    crate::diagnostics::display_path(root, path)
+}
+
+fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    let fail = |msg: String| Diagnostic::error(shown, msg);
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "file is {} bytes, over the {} byte limit for one article",
+            meta.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if bytes.is_empty() {
+        return Err(fail(
+            "empty file: an article needs front matter with at least `title` and `date`".into(),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        let (line, col) = crate::diagnostics::line_col(&prefix, valid);
+        fail("not valid UTF-8".into()).at(line, col)
+    })?;
+    if let Some(i) = text.find('\0') {
+        let (line, col) = crate::diagnostics::line_col(&text, i);
+        return Err(fail("NUL byte: not a text file".into()).at(line, col));
+    }
+    Ok(text)
+}

@@ -1,0 +1,434 @@
+//! Front matter: one source's text → validated `FrontMatter` + the Markdown body, or located errors.
+
+use std::path::Path;
+
+use jiff::ZonedDateTime;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use crate::config::yaml_diagnostic;
+use crate::diagnostics::{Diagnostic, suggest};
+
+/// The YAML parser is quadratic on deep nesting: refuse big blocks before parsing.
+pub const MAX_FRONT_MATTER_BYTES: usize = 16 * 1024;
+
+pub const KEYS: &[&str] = &[
+    "title", "date", "updated", "slug", "summary", "tags", "authors", "author", "editor", "source",
+    "dateline", "lang", "image", "status", "story", "related", "extra",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Review,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Review => "review",
+            Status::Published => "published",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub src: String,
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default)]
+    pub caption: String,
+    #[serde(default)]
+    pub credit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceRef {
+    pub name: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: ZonedDateTime,
+    pub updated: Option<ZonedDateTime>,
+    pub slug: Option<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+    pub editor: Option<String>,
+    pub source: Option<SourceRef>,
+    pub dateline: Option<String>,
+    pub lang: Option<String>,
+    pub image: Option<Image>,
+    pub status: Status,
+    pub story: Option<String>,
+    pub related: Vec<String>,
+    pub extra: serde_json::Value,
+}
+
+/// `tags: politik` is read as one tag: a lone scalar is what editors mean.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawSource {
+    Name(String),
+    Full { name: String, url: Option<String> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    // Kept as a Value so that `title: 2026` and `title: null` are caught, not coerced.
+    title: Option<serde_yaml::Value>,
+    date: Option<serde_yaml::Value>,
+    updated: Option<serde_yaml::Value>,
+    slug: Option<String>,
+    summary: Option<String>,
+    tags: Option<OneOrMany>,
+    authors: Option<OneOrMany>,
+    author: Option<String>,
+    editor: Option<String>,
+    source: Option<RawSource>,
+    dateline: Option<String>,
+    lang: Option<String>,
+    image: Option<Image>,
+    status: Option<String>,
+    story: Option<String>,
+    related: Option<OneOrMany>,
+    extra: Option<serde_yaml::Value>,
+}
+
+/// Splits the fenced YAML block from the body. Returns (yaml, the line offset to
+/// add to YAML positions, body).
+pub fn split(text: &str) -> Result<(&str, usize, &str), Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(Diagnostic::error(
+            "",
+            "missing front matter: the file must start with a `---` line",
+        )
+        .at(1, 1)
+        .hint("add a block like `---\\ntitle: \"…\"\\ndate: 2024-06-25\\n---` at the top"));
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    for line in lines {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            let yaml = &text[yaml_start..offset];
+            let body = &text[offset + line.len()..];
+            return Ok((yaml, 1, body));
+        }
+        offset += line.len();
+        if offset - yaml_start > MAX_FRONT_MATTER_BYTES {
+            return Err(Diagnostic::error(
+                "",
+                format!("front matter is over {} KiB", MAX_FRONT_MATTER_BYTES / 1024),
+            )
+            .at(1, 1)
+            .hint("front matter holds metadata only; move long text into the body"));
+        }
+    }
+    Err(Diagnostic::error(
+        "",
+        "front matter is not closed: no `---` line after the opening one",
+    )
+    .at(1, 1)
+    .hint("add a line with `---` after the last front matter key"))
+}
+
+/// Parses and validates the YAML block. `offset` is added to YAML line numbers.
+pub fn parse(
+    file: &Path,
+    yaml: &str,
+    offset: usize,
+    tz: &TimeZone,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let raw: Raw = match serde_yaml::from_str::<Option<Raw>>(yaml) {
+        Ok(Some(raw)) => raw,
+        Ok(None) => {
+            return Err(vec![
+                Diagnostic::error(file, "front matter is empty")
+                    .at(1, 1)
+                    .hint("at least `title` and `date` are required"),
+            ]);
+        }
+        Err(e) => return Err(vec![yaml_diagnostic(file, yaml, &e, offset, KEYS)]),
+    };
+    let mut errs = Vec::new();
+    let at_key = |key: &str| key_position(yaml, key).map(|(l, c)| (l + offset, c));
+    let err = |key: &str, msg: String| {
+        let (l, c) = at_key(key).unwrap_or((offset, 1));
+        Diagnostic::error(file, msg).at(l, c)
+    };
+
+    let title = match raw.title {
+        Some(serde_yaml::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(serde_yaml::Value::String(_)) => {
+            errs.push(err("title", "`title` is empty".into()));
+            String::new()
+        }
+        Some(other) => {
+            errs.push(
+                err(
+                    "title",
+                    format!("`title` must be text, found {}", kind(&other)),
+                )
+                .hint("quote it: title: \"2026\""),
+            );
+            String::new()
+        }
+        None => {
+            errs.push(Diagnostic::error(file, "missing required key `title`").at(1, 1));
+            String::new()
+        }
+    };
+    check_no_tags(raw.extra.as_ref(), "extra", &at_key, file, &mut errs);
+
+    let date = match raw.date {
+        Some(v) => match parse_date_value(&v, tz) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                errs.push(
+                    err("date", msg).hint("use RFC 3339 (2024-06-25T10:00:00+07:00) or YYYY-MM-DD"),
+                );
+                None
+            }
+        },
+        None => {
+            errs.push(Diagnostic::error(file, "missing required key `date`").at(1, 1));
+            None
+        }
+    };
+    let updated = raw.updated.and_then(|v| match parse_date_value(&v, tz) {
+        Ok(d) => Some(d),
+        Err(msg) => {
+            errs.push(err("updated", msg));
+            None
+        }
+    });
+
+    let status = match raw.status.as_deref() {
+        None | Some("published") => Status::Published,
+        Some("draft") => Status::Draft,
+        Some("review") => Status::Review,
+        Some(other) => {
+            let mut d = err("status", format!("unknown status `{other}`"));
+            d = d.hint(match suggest(other, &["draft", "review", "published"]) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "use one of: draft, review, published".into(),
+            });
+            errs.push(d);
+            Status::Draft
+        }
+    };
+
+    let slug = raw.slug.map(|s| s.trim().to_string());
+    if let Some(s) = &slug {
+        if let Err(msg) = super::slug::validate(s) {
+            errs.push(err("slug", msg));
+        }
+    }
+    let lang = raw.lang.map(|s| s.trim().to_string());
+    if let Some(l) = &lang {
+        if !valid_lang(l) {
+            errs.push(
+                err("lang", format!("`{l}` is not a language tag"))
+                    .hint("use a code such as id or en"),
+            );
+        }
+    }
+    let mut authors = raw.authors.map(OneOrMany::into_vec).unwrap_or_default();
+    if let Some(a) = raw.author {
+        if authors.is_empty() {
+            authors.push(a);
+        } else {
+            errs.push(
+                err("author", "both `author` and `authors` are set".into())
+                    .hint("keep one of them"),
+            );
+        }
+    }
+    let tags: Vec<String> = raw
+        .tags
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let source = raw.source.map(|s| match s {
+        RawSource::Name(name) => SourceRef { name, url: None },
+        RawSource::Full { name, url } => SourceRef { name, url },
+    });
+    if let Some(url) = source.as_ref().and_then(|s| s.url.as_deref()) {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            errs.push(err(
+                "source",
+                format!("source url `{url}` is not an http(s) URL"),
+            ));
+        }
+    }
+    let extra = raw
+        .extra
+        .map(|v| serde_json::to_value(v).unwrap_or(serde_json::Value::Null))
+        .unwrap_or(serde_json::Value::Object(Default::default()));
+
+    match (errs.is_empty(), date) {
+        (true, Some(date)) => Ok(FrontMatter {
+            title,
+            date,
+            updated,
+            slug,
+            summary: raw
+                .summary
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            tags,
+            authors,
+            editor: raw.editor,
+            source,
+            dateline: raw.dateline,
+            lang,
+            image: raw.image,
+            status,
+            story: raw.story,
+            related: raw.related.map(OneOrMany::into_vec).unwrap_or_default(),
+            extra,
+        }),
+        _ => Err(errs),
+    }
+}
+
+fn kind(v: &serde_yaml::Value) -> &'static str {
+    match v {
+        serde_yaml::Value::Null => "null",
+        serde_yaml::Value::Bool(_) => "a boolean",
+        serde_yaml::Value::Number(_) => "a number",
+        serde_yaml::Value::String(_) => "text",
+        serde_yaml::Value::Sequence(_) => "a list",
+        serde_yaml::Value::Mapping(_) => "a mapping",
+        serde_yaml::Value::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Custom YAML tags (`!include`, `!!binary`) have no meaning here; refusing them
+/// keeps front matter plain data.
+fn check_no_tags(
+    v: Option<&serde_yaml::Value>,
+    key: &str,
+    at_key: &dyn Fn(&str) -> Option<(usize, usize)>,
+    file: &Path,
+    errs: &mut Vec<Diagnostic>,
+) {
+    fn has_tag(v: &serde_yaml::Value) -> bool {
+        match v {
+            serde_yaml::Value::Tagged(_) => true,
+            serde_yaml::Value::Sequence(s) => s.iter().any(has_tag),
+            serde_yaml::Value::Mapping(m) => m.iter().any(|(k, v)| has_tag(k) || has_tag(v)),
+            _ => false,
+        }
+    }
+    if v.is_some_and(has_tag) {
+        let (l, c) = at_key(key).unwrap_or((1, 1));
+        errs.push(
+            Diagnostic::error(file, format!("custom YAML tags are not allowed in `{key}`"))
+                .at(l, c),
+        );
+    }
+}
+
+fn parse_date_value(v: &serde_yaml::Value, tz: &TimeZone) -> Result<ZonedDateTime, String> {
+    match v {
+        serde_yaml::Value::String(s) => parse_date(s.trim(), tz),
+        other => Err(format!("a date must be text, found {}", kind(other))),
+    }
+}
+
+/// RFC 3339 with an offset, or a civil date/time read in the site time zone.
+pub fn parse_date(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
+    let bad = |e: jiff::Error| format!("invalid date `{s}`: {e}");
+    let has_offset = s.len() > 10
+        && (s.ends_with('Z')
+            || s.ends_with('z')
+            || s[10..].contains('+')
+            || s[10..].rfind('-').is_some());
+    if has_offset {
+        let ts: jiff::Timestamp = s.parse().map_err(bad)?;
+        return Ok(ts.to_zoned_datetime(tz.clone()));
+    }
+    if s.len() == 10 {
+        let d: jiff::civil::Date = s.parse().map_err(bad)?;
+        return d.to_zoned_datetime(tz.clone()).map_err(bad);
+    }
+    let dt: jiff::civil::DateTime = s.parse().map_err(bad)?;
+    dt.to_zoned_datetime(tz.clone()).map_err(bad)
+}
+
+fn valid_lang(l: &str) -> bool {
+    let mut parts = l.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// 1-based line and column of a top-level `key:` in the YAML block.
+fn key_position(yaml: &str, key: &str) -> Option<(usize, usize)> {
+    yaml.lines().enumerate().find_map(|(i, line)| {
+        let rest = line.strip_prefix(key)?;
+        rest.trim_start().starts_with(':').then_some((i + 1, 1))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> TimeZone {
+        TimeZone::get("Asia/Jakarta").expect("bundled tzdb")
+    }
+
+    #[test]
+    fn split_handles_bom_crlf_and_trailing_spaces() {
+        let (yaml, offset, body) =
+            split("\u{feff}---  \r\ntitle: x\r\n---\r\nbody\r\n").expect("split");
+        assert_eq!(yaml, "title: x\r\n");
+        assert_eq!(body, "body\r\n");
+        assert_eq!(offset, 1);
+    }
+
+    #[test]
+    fn dates_in_every_accepted_form() {
+        let z = parse_date("2024-06-25", &tz()).expect("date");
+        assert_eq!(z.to_string(), "2024-06-25T00:00:00+07:00[Asia/Jakarta]");
+        let z = parse_date("2024-06-25T10:00:00Z", &tz()).expect("utc");
+        assert_eq!(z.hour(), 17);
+        assert!(parse_date("2026-02-30", &tz()).is_err());
+        assert!(parse_date("tomorrow", &tz()).is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! Parse: loaded sources → `Article`s (validated front matter + sanitised HTML) and diagnostics.
+
+pub mod frontmatter;
+pub mod highlight;
+pub mod markdown;
+pub mod sanitize;
+pub mod slug;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::ZonedDateTime;
+use rayon::prelude::*;
+
+pub use frontmatter::{Image, SourceRef, Status};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, line_col};
+use crate::load::{Loaded, Source};
+
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub path: PathBuf,
+    pub source_text: Arc<str>,
+    pub title: String,
+    pub date: ZonedDateTime,
+    pub updated: Option<ZonedDateTime>,
+    pub slug: String,
+    /// The editor's summary, or the first paragraph when there is none.
+    pub summary: String,
+    pub has_summary: bool,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+    pub editor: Option<String>,
+    pub source: Option<SourceRef>,
+    pub dateline: Option<String>,
+    pub lang: String,
+    pub image: Option<Image>,
+    pub status: Status,
+    pub story: Option<String>,
+    pub related: Vec<String>,
+    pub extra: serde_json::Value,
+    pub html: String,
+    pub text: String,
+    pub word_count: usize,
+    /// Link targets with their 1-based (line, column) in the file.
+    pub links: Vec<(String, usize, usize)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub articles: Vec<Article>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn parse(loaded: Loaded, config: &Config) -> Parsed {
+    let tz = config.tz();
+    let results: Vec<Result<Article, Vec<Diagnostic>>> = loaded
+        .sources
+        .par_iter()
+        .map(|s| {
+            parse_one(s, config, &tz).map_err(|ds| {
+                ds.into_iter()
+                    .map(|d| d.with_source(s.text.clone()))
+                    .collect()
+            })
+        })
+        .collect();
+    let mut out = Parsed {
+        articles: Vec::new(),
+        diagnostics: loaded.diagnostics,
+    };
+    for r in results {
+        match r {
+            Ok(a) => out.articles.push(a),
+            Err(ds) => out.diagnostics.extend(ds),
+        }
+    }
+    out
+}
+
+pub fn parse_one(
+    src: &Source,
+    config: &Config,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Article, Vec<Diagnostic>> {
+    let text: &str = &src.text;
+    let located = |d: Diagnostic| Diagnostic {
+        file: src.path.clone(),
+        ..d
+    };
+    let (yaml, offset, body) = frontmatter::split(text).map_err(|d| vec![located(d)])?;
+    let fm = frontmatter::parse(&src.path, yaml, offset, tz)?;
+    let body_start = text.len() - body.len();
+    let rendered = markdown::render(body).map_err(|(at, msg)| {
+        let (l, c) = line_col(text, body_start + at);
+        vec![Diagnostic::error(&src.path, msg).at(l, c)]
+    })?;
+    let slug = match fm.slug {
+        Some(s) => s,
+        None => {
+            let s = slug::slugify(&fm.title);
+            if s.is_empty() {
+                return Err(vec![
+                    Diagnostic::error(&src.path, "the title gives an empty slug")
+                        .at(offset + 1, 1)
+                        .hint("add `slug:` with lowercase letters, digits and hyphens"),
+                ]);
+            }
+            s
+        }
+    };
+    let links = rendered
+        .links
+        .iter()
+        .map(|(url, at)| {
+            let (l, c) = line_col(text, body_start + at);
+            (url.clone(), l, c)
+        })
+        .collect();
+    let summary = fm
+        .summary
+        .clone()
+        .unwrap_or_else(|| truncate_words(&rendered.first_paragraph, 300));
+    Ok(Article {
+        path: src.path.clone(),
+        source_text: src.text.clone(),
+        title: fm.title,
+        date: fm.date,
+        updated: fm.updated,
+        slug,
+        has_summary: fm.summary.is_some(),
+        summary,
+        tags: fm.tags,
+        authors: fm.authors,
+        editor: fm.editor,
+        source: fm.source,
+        dateline: fm.dateline,
+        lang: fm.lang.unwrap_or_else(|| config.lang.clone()),
+        image: fm.image,
+        status: fm.status,
+        story: fm.story,
+        related: fm.related,
+        extra: fm.extra,
+        html: rendered.html,
+        text: rendered.text,
+        word_count: rendered.word_count,
+        links,
+    })
+}
+
+/// Cuts at a word boundary and adds an ellipsis when anything was cut.
+pub fn truncate_words(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = s[..end].rfind(char::is_whitespace).unwrap_or(end);
+    format!("{}…", s[..cut].trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// HTML-escapes text for element content and quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
