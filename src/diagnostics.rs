@@ -74,31 +74,33 @@ impl Diagnostic {
         }
     }
 
-    /// A multi-line report with the source line and a caret, like rustc.
+    /// A multi-line report with the source line and a caret, like rustc:
+    /// `error: message`, then `--> file:line:col`, the line, a caret and the hint.
     pub fn render(&self, color: bool) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let path = self.file.display().to_string();
-        let title = level.primary_title(self.message.as_str());
-        let snippet_group = match (&self.source, self.line) {
-            (Some(src), Some(line)) => {
-                let (line_text, _) = line_at(src, line);
-                let col = self.col.unwrap_or(1);
-                let start = char_col_to_byte(line_text, col);
-                let end = next_token_end(line_text, start);
-                title.element(
-                    Snippet::source(line_text)
-                        .line_start(line)
-                        .path(path.as_str())
-                        .annotation(AnnotationKind::Primary.span(start..end)),
-                )
-            }
-            _ => title
-                .element(Snippet::<annotate_snippets::Annotation>::source("").path(path.as_str())),
+        let (Some(src), Some(line)) = (&self.source, self.line) else {
+            let word = if self.is_error() { "error" } else { "warning" };
+            let hint = self
+                .hint
+                .as_ref()
+                .map(|h| format!("\n  = help: {h}"))
+                .unwrap_or_default();
+            return format!("{word}: {}\n --> {}{hint}", self.message, self.location());
         };
-        let mut report: Vec<Group> = vec![snippet_group];
+        let (line_text, _) = line_at(src, line);
+        let start = char_col_to_byte(line_text, self.col.unwrap_or(1));
+        let end = next_token_end(line_text, start);
+        let mut report: Vec<Group> = vec![
+            level.primary_title(self.message.as_str()).element(
+                Snippet::source(line_text)
+                    .line_start(line)
+                    .path(self.file.to_string_lossy())
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            ),
+        ];
         if let Some(hint) = &self.hint {
             report.push(Group::with_title(
                 Level::HELP.secondary_title(hint.as_str()),
@@ -109,10 +111,7 @@ impl Diagnostic {
         } else {
             Renderer::plain()
         };
-        let text = renderer.render(&report);
-        // annotate-snippets prints `--> file` without a position when there is
-        // no line; the first line of the report must always carry `file:line:col`.
-        format!("{}: {}\n{}", self.location(), self.message, text.trim_end())
+        renderer.render(&report).trim_end().to_string()
     }
 }
 

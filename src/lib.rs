@@ -2,5 +2,10 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod index;
 pub mod load;
 pub mod parse;
+pub mod render;
+pub mod scaffold;
+pub mod site;
+pub mod write;

@@ -1,1 +1,97 @@
-fn main() {}
+//! kabar's binary: parses arguments, runs one command, and decides the exit code.
+
+mod cli;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kabar::diagnostics::Diagnostic;
+use kabar::site::{self, BuildOptions, Error};
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Content(diags)) => {
+            report(&diags);
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            let files: std::collections::BTreeSet<_> = diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| &d.file)
+                .collect();
+            eprintln!(
+                "error: {n} problem(s) in {} file(s); nothing was published",
+                files.len()
+            );
+            ExitCode::from(1)
+        }
+        Err(Error::Io(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(diags: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal();
+    for d in diags {
+        eprintln!("{}\n", d.render(color));
+    }
+}
+
+fn run(cli: cli::Cli) -> Result<(), Error> {
+    let root = cli.root;
+    let interactive = std::io::stderr().is_terminal() && !cli.quiet;
+    match cli.command {
+        cli::Command::Build {
+            drafts,
+            future,
+            base_url,
+            output,
+        } => {
+            let opts = BuildOptions {
+                output,
+                drafts,
+                future,
+                base_url,
+                progress: interactive,
+                ..BuildOptions::new(&root)
+            };
+            let done = site::build(&opts)?;
+            report(&done.warnings);
+            if !cli.quiet {
+                eprintln!(
+                    "built {} articles into {} ({} files) in {:.2}s",
+                    done.articles,
+                    done.output.display(),
+                    done.files,
+                    done.elapsed.as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        cli::Command::New { title, tags } => {
+            let today = site::today(&root)?;
+            let path =
+                kabar::scaffold::new_article(&root, &title, &tags, today).map_err(Error::Io)?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        cli::Command::Init { dir } => {
+            let today = jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date();
+            kabar::scaffold::init(&dir, today).map_err(Error::Io)?;
+            if !cli.quiet {
+                eprintln!(
+                    "created a new site in {}; next: cd {} && kabar serve",
+                    dir.display(),
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}

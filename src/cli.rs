@@ -1,0 +1,50 @@
+//! Command line: arguments → a command for main to run (binary only; the library knows nothing of clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kabar",
+    version,
+    about = "A static site generator for curated news digests"
+)]
+pub struct Cli {
+    /// The site folder (holds site.yaml and content/).
+    #[arg(long, short = 'C', global = true, default_value = ".")]
+    pub root: PathBuf,
+    /// No progress bar and no summary line.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the publishable set into the output folder, atomically.
+    Build {
+        /// Include drafts, review items and future-dated articles.
+        #[arg(long)]
+        drafts: bool,
+        /// Include future-dated published articles.
+        #[arg(long)]
+        future: bool,
+        /// Override base_url from site.yaml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Output folder (default: public/ in the site).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Scaffold a draft article dated today.
+    New {
+        title: String,
+        /// Comma-separated tags.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+    },
+    /// Create a new site in DIR.
+    Init { dir: PathBuf },
+}

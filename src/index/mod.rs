@@ -1,0 +1,182 @@
+//! Index: parsed articles → the publishable set with URLs, editions, archives, tags and related links.
+//!
+//! Pure and deterministic: the same articles and options always give the same index.
+
+pub mod archive;
+pub mod related;
+pub mod tags;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::parse::{Article, Status};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndexOptions {
+    /// Include drafts and review items (preview).
+    pub drafts: bool,
+    /// Include articles dated after `now`.
+    pub future: bool,
+    pub now: Option<Timestamp>,
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    pub article: Article,
+    /// Output path of the page, relative to the site root, ending in `/`.
+    pub url: String,
+    /// Publication day in the site time zone.
+    pub day: Date,
+    /// Indices into `Index::tags`.
+    pub tags: Vec<usize>,
+    /// Neighbours in time: the next older and next newer story.
+    pub older: Option<usize>,
+    pub newer: Option<usize>,
+    pub related: Vec<usize>,
+    /// Every article of the same story, oldest first (includes this one), when there are others.
+    pub story: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct Index {
+    /// Newest first; ties by slug.
+    pub entries: Vec<Entry>,
+    pub days: Vec<archive::Period>,
+    pub months: Vec<archive::Period>,
+    pub years: Vec<archive::Period>,
+    pub tags: Vec<tags::Tag>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Whether an article belongs in the output at all, before any page is built from it.
+pub fn is_publishable(a: &Article, opts: &IndexOptions) -> bool {
+    if opts.drafts {
+        return true;
+    }
+    let future = opts.now.is_some_and(|now| a.date.timestamp() > now);
+    a.status == Status::Published && (opts.future || !future)
+}
+
+pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> Index {
+    let mut diagnostics = Vec::new();
+    let mut articles: Vec<Article> = articles
+        .into_iter()
+        .filter(|a| is_publishable(a, opts))
+        .collect();
+    articles.sort_by(|a, b| {
+        b.date
+            .timestamp()
+            .cmp(&a.date.timestamp())
+            .then_with(|| a.slug.cmp(&b.slug))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+
+    // Two sources on one URL: report both files and keep neither, so the
+    // output never depends on which file happened to win.
+    let mut by_url: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        by_url.entry(article_url(a)).or_default().push(i);
+    }
+    let mut drop = vec![false; articles.len()];
+    for (url, idx) in &by_url {
+        if idx.len() > 1 {
+            let files: Vec<String> = idx
+                .iter()
+                .map(|&i| articles[i].path.display().to_string())
+                .collect();
+            for &i in idx {
+                drop[i] = true;
+                diagnostics.push(
+                    Diagnostic::error(
+                        &articles[i].path,
+                        format!(
+                            "two articles map to one URL /{url}: {}",
+                            files.join(" and ")
+                        ),
+                    )
+                    .at(1, 1)
+                    .hint("give one of them a different `slug:`"),
+                );
+            }
+        }
+    }
+    let articles: Vec<Article> = articles
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(a, _)| a)
+        .collect();
+
+    let (tags, article_tags) = tags::collect(&articles, config);
+    let related_links =
+        related::related(&articles, &article_tags, tags.len(), config.related.count);
+    let stories = stories(&articles);
+    let n = articles.len();
+    let entries: Vec<Entry> = articles
+        .into_iter()
+        .zip(article_tags)
+        .zip(related_links)
+        .zip(stories)
+        .enumerate()
+        .map(|(i, (((article, tags), related), story))| Entry {
+            url: article_url(&article),
+            day: article.date.date(),
+            tags,
+            older: (i + 1 < n).then_some(i + 1),
+            newer: i.checked_sub(1),
+            related,
+            story,
+            article,
+        })
+        .collect();
+    let (days, months, years) = archive::periods(&entries);
+    Index {
+        entries,
+        days,
+        months,
+        years,
+        tags,
+        diagnostics,
+    }
+}
+
+/// `YYYY/MM/DD/<slug>/` with the date in the site time zone (dates are zoned when parsed).
+pub fn article_url(a: &Article) -> String {
+    let d = a.date.date();
+    format!(
+        "{:04}/{:02}/{:02}/{}/",
+        d.year(),
+        d.month(),
+        d.day(),
+        a.slug
+    )
+}
+
+fn stories(articles: &[Article]) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        if let Some(s) = a.story.as_deref() {
+            groups.entry(s).or_default().push(i);
+        }
+    }
+    articles
+        .iter()
+        .map(|a| {
+            let mut members = a
+                .story
+                .as_deref()
+                .and_then(|s| groups.get(s))
+                .cloned()
+                .unwrap_or_default();
+            if members.len() < 2 {
+                return Vec::new();
+            }
+            members.reverse(); // oldest first
+            members
+        })
+        .collect()
+}

@@ -1,0 +1,273 @@
+//! Related: articles (newest first) + their tags → up to `count` related entries per article.
+//!
+//! Text similarity is a cosine over bounded TF-IDF signatures (title weighted up,
+//! stop words removed, light stemming); tags count by rarity (IDF); a smooth time
+//! decay favours stories close in time; an explicit `story:` id is strongly
+//! preferred and `related:` pins come first. Candidates come only from an inverted
+//! index whose postings are read in a bounded window around the article, so the
+//! cost grows with N, not N².
+
+pub mod stem;
+pub mod tokenize;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::parse::Article;
+
+/// Terms kept per article: enough to describe a story, small enough to stay cheap.
+const SIGNATURE: usize = 40;
+/// Postings read per term and article, centred on the article in time.
+const WINDOW: usize = 256;
+const TITLE_WEIGHT: f32 = 3.0;
+const SUMMARY_WEIGHT: f32 = 1.5;
+/// Body words read: the lede carries the story; tails add noise and time.
+const BODY_WORDS: usize = 600;
+const TEXT_SHARE: f32 = 0.65;
+const TAG_SHARE: f32 = 0.35;
+/// Days over which the time factor falls by 1/e.
+const DECAY_DAYS: f64 = 21.0;
+const SAME_STORY_BONUS: f32 = 1.0;
+const MIN_SCORE: f32 = 0.04;
+
+type Signature = Vec<(u32, f32)>;
+
+/// Indices into `articles` for each article: pins first, then the best-scoring others.
+pub fn related(
+    articles: &[Article],
+    article_tags: &[Vec<usize>],
+    n_tags: usize,
+    count: usize,
+) -> Vec<Vec<usize>> {
+    let n = articles.len();
+    if n == 0 || count == 0 {
+        return vec![Vec::new(); n];
+    }
+    let signatures = signatures(articles);
+    let postings = postings(&signatures);
+    let tag_idf = tag_idf(article_tags, n_tags, n);
+    let tag_postings = {
+        let mut p = vec![Vec::new(); n_tags];
+        for (i, tags) in article_tags.iter().enumerate() {
+            for &t in tags {
+                p[t].push(i as u32);
+            }
+        }
+        p
+    };
+    let by_slug: HashMap<&str, usize> = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.slug.as_str(), i))
+        .collect();
+    let mut by_story: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        if let Some(s) = &a.story {
+            by_story.entry(s.as_str()).or_default().push(i as u32);
+        }
+    }
+    let days: Vec<f64> = articles
+        .iter()
+        .map(|a| a.date.timestamp().as_second() as f64 / 86_400.0)
+        .collect();
+
+    (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0f32; n], Vec::<u32>::new()),
+            |(acc, touched), i| {
+                // Text: dot products through the inverted index.
+                for &(term, w) in &signatures[i] {
+                    for &(j, wj) in window(&postings[term as usize], i as u32, |p| p.0) {
+                        if j as usize != i {
+                            if acc[j as usize] == 0.0 {
+                                touched.push(j);
+                            }
+                            acc[j as usize] += w * wj;
+                        }
+                    }
+                }
+                // Tags and stories add candidates that share no signature term.
+                let mut extra: Vec<u32> = Vec::new();
+                for &t in &article_tags[i] {
+                    extra.extend(window(&tag_postings[t], i as u32, |p| *p).iter().copied());
+                }
+                if let Some(s) = &articles[i].story {
+                    extra.extend(by_story.get(s.as_str()).into_iter().flatten().copied());
+                }
+                extra.sort_unstable();
+                extra.dedup();
+                let mut candidates: Vec<(f32, u32)> = touched
+                    .iter()
+                    .copied()
+                    .chain(
+                        extra
+                            .into_iter()
+                            .filter(|&j| j as usize != i && acc[j as usize] == 0.0),
+                    )
+                    .map(|j| {
+                        let ju = j as usize;
+                        let text = acc[ju];
+                        let tags = tag_similarity(&article_tags[i], &article_tags[ju], &tag_idf);
+                        let decay = (-(days[i] - days[ju]).abs() / DECAY_DAYS).exp() as f32;
+                        let mut score =
+                            (TEXT_SHARE * text + TAG_SHARE * tags) * (0.4 + 0.6 * decay);
+                        if articles[i].story.is_some() && articles[i].story == articles[ju].story {
+                            score += SAME_STORY_BONUS;
+                        }
+                        (score, j)
+                    })
+                    .filter(|(s, _)| *s >= MIN_SCORE)
+                    .collect();
+                for &j in touched.iter() {
+                    acc[j as usize] = 0.0;
+                }
+                touched.clear();
+
+                let mut out: Vec<usize> = Vec::with_capacity(count);
+                for slug in &articles[i].related {
+                    if let Some(&j) = by_slug.get(slug.as_str()) {
+                        if j != i && !out.contains(&j) && out.len() < count {
+                            out.push(j);
+                        }
+                    }
+                }
+                // Highest score first; equal scores by position (newest first), so builds repeat.
+                let order =
+                    |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+                let want = count - out.len() + out.len().min(candidates.len());
+                if candidates.len() > want {
+                    candidates.select_nth_unstable_by(want, order);
+                    candidates.truncate(want);
+                }
+                candidates.sort_unstable_by(order);
+                for (_, j) in candidates {
+                    if out.len() == count {
+                        break;
+                    }
+                    if !out.contains(&(j as usize)) {
+                        out.push(j as usize);
+                    }
+                }
+                out
+            },
+        )
+        .collect()
+}
+
+/// The slice of a posting list (sorted by article index, i.e. by time) that lies
+/// nearest to article `i`: the whole list when short, else `WINDOW` entries around `i`.
+fn window<T>(list: &[T], i: u32, key: impl Fn(&T) -> u32) -> &[T] {
+    if list.len() <= WINDOW {
+        return list;
+    }
+    let at = list.partition_point(|p| key(p) < i);
+    let start = at.saturating_sub(WINDOW / 2).min(list.len() - WINDOW);
+    &list[start..start + WINDOW]
+}
+
+fn tag_idf(article_tags: &[Vec<usize>], n_tags: usize, n: usize) -> Vec<f32> {
+    let mut df = vec![0usize; n_tags];
+    for tags in article_tags {
+        for &t in tags {
+            df[t] += 1;
+        }
+    }
+    df.iter()
+        .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() as f32 + 0.1)
+        .collect()
+}
+
+/// Cosine of the two IDF-weighted tag sets.
+fn tag_similarity(a: &[usize], b: &[usize], idf: &[f32]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let norm = |s: &[usize]| s.iter().map(|&t| idf[t] * idf[t]).sum::<f32>().sqrt();
+    let shared: f32 = a
+        .iter()
+        .filter(|t| b.contains(t))
+        .map(|&t| idf[t] * idf[t])
+        .sum();
+    shared / (norm(a) * norm(b))
+}
+
+/// Weighted term frequencies of one article, keyed by stem.
+fn term_frequencies(a: &Article) -> HashMap<String, f32> {
+    let mut tf: HashMap<String, f32> = HashMap::new();
+    let mut add = |text: &str, weight: f32, limit: usize| {
+        for token in tokenize::tokens(text).take(limit) {
+            *tf.entry(stem::stem(&token, &a.lang)).or_default() += weight;
+        }
+    };
+    add(&a.title, TITLE_WEIGHT, usize::MAX);
+    add(&a.summary, SUMMARY_WEIGHT, usize::MAX);
+    add(&a.text, 1.0, BODY_WORDS);
+    tf
+}
+
+/// Top-`SIGNATURE` TF-IDF terms per article, L2-normalised, sorted by term id.
+/// Term ids follow the sorted term strings, so ids never depend on thread timing.
+fn signatures(articles: &[Article]) -> Vec<Signature> {
+    let tfs: Vec<HashMap<String, f32>> = articles.par_iter().map(term_frequencies).collect();
+    let df: HashMap<&str, u32> = tfs
+        .par_iter()
+        .fold(HashMap::new, |mut m: HashMap<&str, u32>, tf| {
+            for t in tf.keys() {
+                *m.entry(t.as_str()).or_default() += 1;
+            }
+            m
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        });
+    let mut terms: Vec<&str> = df.keys().copied().collect();
+    terms.par_sort_unstable();
+    let ids: HashMap<&str, u32> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as u32))
+        .collect();
+    let n = articles.len() as f32;
+    tfs.par_iter()
+        .map(|tf| {
+            let mut sig: Vec<(u32, f32)> = tf
+                .iter()
+                .filter_map(|(t, &f)| {
+                    let d = *df.get(t.as_str())? as f32;
+                    // A term in one article links nothing; it only dilutes the norm.
+                    (d >= 2.0).then(|| (ids[t.as_str()], (1.0 + f.ln()) * (n / d).ln().max(0.0)))
+                })
+                .filter(|(_, w)| *w > 0.0)
+                .collect();
+            sig.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            sig.truncate(SIGNATURE);
+            let norm = sig.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+            for (_, w) in &mut sig {
+                *w /= norm;
+            }
+            sig.sort_unstable_by_key(|(t, _)| *t);
+            sig
+        })
+        .collect()
+}
+
+/// term → (article, weight), each list in article order.
+fn postings(signatures: &[Signature]) -> Vec<Vec<(u32, f32)>> {
+    let n_terms = signatures
+        .iter()
+        .flat_map(|s| s.iter().map(|(t, _)| *t + 1))
+        .max()
+        .unwrap_or(0) as usize;
+    let mut postings = vec![Vec::new(); n_terms];
+    for (i, sig) in signatures.iter().enumerate() {
+        for &(t, w) in sig {
+            postings[t as usize].push((i as u32, w));
+        }
+    }
+    postings
+}

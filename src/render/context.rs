@@ -1,0 +1,301 @@
+//! Context: index entries → slim, serialisable views for templates (no article text is ever a template).
+
+use serde::Serialize;
+
+use super::filters::{date_time, long_date, rfc3339};
+use crate::config::Config;
+use crate::index::{Entry, Index};
+use crate::parse::{Image, SourceRef};
+
+/// What every page knows about the site.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub lang: String,
+    pub base_url: String,
+    /// Prefix for every internal link ("/" or "/project/").
+    pub root: String,
+    pub feed_url: String,
+    pub json_feed_url: String,
+    pub search_index_url: String,
+    pub tags_url: String,
+    pub style_url: String,
+    pub preview: bool,
+    pub extra: serde_json::Value,
+    pub generator: &'static str,
+}
+
+impl SiteView {
+    pub fn new(config: &Config, preview: bool) -> Self {
+        let root = config.base_path();
+        SiteView {
+            title: config.title.clone(),
+            description: config.description.clone(),
+            lang: config.lang.clone(),
+            base_url: config.base_url.clone(),
+            feed_url: format!("{root}atom.xml"),
+            json_feed_url: format!("{root}feed.json"),
+            search_index_url: format!("{root}search-index.json"),
+            tags_url: format!("{root}tags/"),
+            style_url: format!("{root}style.css"),
+            root,
+            preview,
+            extra: serde_json::to_value(&config.extra).unwrap_or_default(),
+            generator: concat!("kabar ", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+}
+
+/// An article as lists, related links and feeds show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub title: String,
+    pub url: String,
+    pub slug: String,
+    pub lang: String,
+    pub date: String,
+    pub date_display: String,
+    pub day_display: String,
+    pub summary: String,
+    pub dateline: Option<String>,
+    pub tags: Vec<TagLink>,
+    pub status: &'static str,
+    pub image: Option<Image>,
+    pub reading_minutes: usize,
+}
+
+pub fn cards(index: &Index, root: &str) -> Vec<Card> {
+    index
+        .entries
+        .iter()
+        .map(|e| {
+            let a = &e.article;
+            Card {
+                title: a.title.clone(),
+                url: format!("{root}{}", e.url),
+                slug: a.slug.clone(),
+                lang: a.lang.clone(),
+                date: rfc3339(&a.date),
+                date_display: date_time(&a.date, &a.lang),
+                day_display: long_date(e.day, &a.lang),
+                summary: a.summary.clone(),
+                dateline: a.dateline.clone(),
+                tags: e
+                    .tags
+                    .iter()
+                    .map(|&t| TagLink {
+                        name: index.tags[t].name.clone(),
+                        url: format!("{root}tags/{}/", index.tags[t].slug),
+                    })
+                    .collect(),
+                status: a.status.as_str(),
+                image: a.image.clone(),
+                reading_minutes: a.word_count.div_ceil(200).max(1),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoryItem<'a> {
+    #[serde(flatten)]
+    pub card: &'a Card,
+    pub current: bool,
+}
+
+/// The article page's own fields, beyond its card.
+#[derive(Debug, Serialize)]
+pub struct ArticleView<'a> {
+    #[serde(flatten)]
+    pub card: &'a Card,
+    /// Sanitised body HTML, the dateline set into its first paragraph.
+    pub content: std::borrow::Cow<'a, str>,
+    pub authors: &'a [String],
+    pub editor: Option<&'a str>,
+    pub source: Option<&'a SourceRef>,
+    pub updated: Option<String>,
+    pub updated_display: Option<String>,
+    pub word_count: usize,
+    pub related: Vec<&'a Card>,
+    pub story: Vec<StoryItem<'a>>,
+    pub older: Option<&'a Card>,
+    pub newer: Option<&'a Card>,
+    pub day_url: String,
+    /// Absolute URL, for canonical links and sharing metadata.
+    pub permalink: String,
+    pub json_ld: String,
+    pub extra: &'a serde_json::Value,
+}
+
+pub fn article<'a>(
+    index: &'a Index,
+    cards: &'a [Card],
+    i: usize,
+    site: &SiteView,
+) -> ArticleView<'a> {
+    let e: &Entry = &index.entries[i];
+    let a = &e.article;
+    let card = &cards[i];
+    ArticleView {
+        card,
+        content: with_dateline(&a.html, a.dateline.as_deref()),
+        authors: &a.authors,
+        editor: a.editor.as_deref(),
+        source: a.source.as_ref(),
+        updated: a.updated.as_ref().map(rfc3339),
+        updated_display: a.updated.as_ref().map(|u| date_time(u, &a.lang)),
+        word_count: a.word_count,
+        related: e.related.iter().map(|&j| &cards[j]).collect(),
+        story: e
+            .story
+            .iter()
+            .map(|&j| StoryItem {
+                card: &cards[j],
+                current: j == i,
+            })
+            .collect(),
+        older: e.older.map(|j| &cards[j]),
+        newer: e.newer.map(|j| &cards[j]),
+        day_url: format!(
+            "{}{:04}/{:02}/{:02}/",
+            site.root,
+            e.day.year(),
+            e.day.month(),
+            e.day.day()
+        ),
+        permalink: format!("{}{}", site.base_url, e.url),
+        json_ld: json_ld(e, card, site),
+        extra: &a.extra,
+    }
+}
+
+/// Newspaper style: the dateline opens the first paragraph ("JAKARTA — …").
+fn with_dateline<'a>(html: &'a str, dateline: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match (dateline, html.find("<p>")) {
+        (Some(d), Some(at)) if !d.trim().is_empty() => {
+            let span = format!(
+                "<p><span class=\"dateline\">{}</span> — ",
+                crate::parse::escape_html(d.trim())
+            );
+            format!("{}{span}{}", &html[..at], &html[at + 3..]).into()
+        }
+        _ => html.into(),
+    }
+}
+
+/// schema.org NewsArticle, safe inside `<script>`: `<`, `>` and `&` are escaped as
+/// JSON unicode escapes so a title holding `</script>` cannot close the element.
+fn json_ld(e: &Entry, card: &Card, site: &SiteView) -> String {
+    let a = &e.article;
+    let url = format!("{}{}", site.base_url, e.url);
+    let mut v = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "datePublished": card.date,
+        "dateModified": a.updated.as_ref().map_or_else(|| card.date.clone(), rfc3339),
+        "description": a.summary,
+        "inLanguage": a.lang,
+        "mainEntityOfPage": url,
+        "author": a.authors.iter().map(|n| serde_json::json!({"@type": "Person", "name": n})).collect::<Vec<_>>(),
+        "publisher": {"@type": "Organization", "name": site.title},
+        "keywords": card.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+    });
+    if let Some(img) = &a.image {
+        v["image"] = serde_json::Value::String(absolute(&site.base_url, &img.src));
+    }
+    script_safe_json(&v)
+}
+
+pub fn script_safe_json(v: &serde_json::Value) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// Root-relative and relative image paths become absolute for feeds and metadata.
+pub fn absolute(base_url: &str, src: &str) -> String {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        src.to_string()
+    } else {
+        format!("{}{}", base_url, src.trim_start_matches('/'))
+    }
+}
+
+/// Articles of one list page, grouped under their day.
+#[derive(Debug, Serialize)]
+pub struct DayGroup<'a> {
+    pub heading: String,
+    pub url: String,
+    pub articles: Vec<&'a Card>,
+}
+
+pub fn group_by_day<'a>(
+    index: &Index,
+    cards: &'a [Card],
+    entries: &[usize],
+    lang: &str,
+    root: &str,
+) -> Vec<DayGroup<'a>> {
+    let mut groups: Vec<DayGroup> = Vec::new();
+    let mut last = None;
+    for &i in entries {
+        let day = index.entries[i].day;
+        if last != Some(day) {
+            groups.push(DayGroup {
+                heading: long_date(day, lang),
+                url: format!(
+                    "{root}{:04}/{:02}/{:02}/",
+                    day.year(),
+                    day.month(),
+                    day.day()
+                ),
+                articles: Vec::new(),
+            });
+            last = Some(day);
+        }
+        if let Some(g) = groups.last_mut() {
+            g.articles.push(&cards[i]);
+        }
+    }
+    groups
+}
+
+#[derive(Debug, Serialize)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pagination {
+    pub current: usize,
+    pub total: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// One page of any list: front page, edition, archive or tag.
+#[derive(Debug, Serialize)]
+pub struct ListView<'a> {
+    pub kind: &'static str,
+    pub title: String,
+    pub url: String,
+    pub groups: Vec<DayGroup<'a>>,
+    /// Sub-periods (months of a year, days of a month) or sibling links.
+    pub links: Vec<Link>,
+    pub pagination: Option<Pagination>,
+    pub feed_url: Option<String>,
+}

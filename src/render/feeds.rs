@@ -1,0 +1,217 @@
+//! Feeds: the index → Atom, JSON Feed 1.1, sitemap, robots.txt and the search index (machine files).
+//!
+//! Written in Rust rather than templates so that escaping and XML validity do not
+//! depend on a theme author remembering them.
+
+use std::fmt::Write;
+
+use super::context::{Card, absolute};
+use crate::config::Config;
+use crate::index::Index;
+
+pub const FEED_ITEMS: usize = 20;
+const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// Characters XML 1.0 forbids; one of them makes readers reject the whole feed.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|&c| xml_allowed(c)) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn json_clean(s: &str) -> String {
+    s.chars().filter(|&c| xml_allowed(c)).collect()
+}
+
+/// An Atom feed of `entries` (newest first, at most `FEED_ITEMS`).
+pub fn atom(
+    index: &Index,
+    cards: &[Card],
+    entries: &[usize],
+    config: &Config,
+    title: &str,
+    self_path: &str,
+    page_path: &str,
+) -> String {
+    let base = &config.base_url;
+    let mut x = String::new();
+    let updated = entries
+        .iter()
+        .take(FEED_ITEMS)
+        .map(|&i| {
+            let a = &index.entries[i].article;
+            a.updated.as_ref().unwrap_or(&a.date).timestamp()
+        })
+        .max()
+        .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |t| t.to_string());
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n\
+         <title>{}</title>\n<subtitle>{}</subtitle>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{base}{}\"/>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{base}{}\"/>\n<id>{base}{}</id>\n<updated>{updated}</updated>\n\
+         <generator uri=\"https://crates.io/crates/kabar\">kabar</generator>\n",
+        xml_escape(&config.lang),
+        xml_escape(title),
+        xml_escape(&config.description),
+        xml_escape(self_path),
+        xml_escape(page_path),
+        xml_escape(self_path),
+    );
+    for &i in entries.iter().take(FEED_ITEMS) {
+        let e = &index.entries[i];
+        let a = &e.article;
+        let url = format!("{base}{}", e.url);
+        let _ = write!(
+            x,
+            "<entry xml:lang=\"{}\">\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<id>{}</id>\n\
+             <published>{}</published>\n<updated>{}</updated>\n",
+            xml_escape(&a.lang),
+            xml_escape(&a.title),
+            xml_escape(&url),
+            xml_escape(&url),
+            a.date.timestamp(),
+            a.updated.as_ref().unwrap_or(&a.date).timestamp(),
+        );
+        for name in &a.authors {
+            let _ = writeln!(x, "<author><name>{}</name></author>", xml_escape(name));
+        }
+        if a.authors.is_empty() {
+            let _ = writeln!(
+                x,
+                "<author><name>{}</name></author>",
+                xml_escape(&config.title)
+            );
+        }
+        for t in &cards[i].tags {
+            let _ = writeln!(x, "<category term=\"{}\"/>", xml_escape(&t.name));
+        }
+        let _ = write!(
+            x,
+            "<summary type=\"text\">{}</summary>\n<content type=\"html\">{}</content>\n</entry>\n",
+            xml_escape(&a.summary),
+            xml_escape(&a.html)
+        );
+    }
+    x.push_str("</feed>\n");
+    x
+}
+
+pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
+    let base = &config.base_url;
+    let items: Vec<serde_json::Value> = index
+        .entries
+        .iter()
+        .take(FEED_ITEMS)
+        .enumerate()
+        .map(|(i, e)| {
+            let a = &e.article;
+            let url = format!("{base}{}", e.url);
+            let mut item = serde_json::json!({
+                "id": url,
+                "url": url,
+                "title": json_clean(&a.title),
+                "content_html": json_clean(&a.html),
+                "summary": json_clean(&a.summary),
+                "date_published": cards[i].date,
+                "authors": a.authors.iter().map(|n| serde_json::json!({"name": json_clean(n)})).collect::<Vec<_>>(),
+                "tags": cards[i].tags.iter().map(|t| json_clean(&t.name)).collect::<Vec<_>>(),
+                "language": a.lang,
+            });
+            if let Some(u) = &a.updated {
+                item["date_modified"] = serde_json::Value::String(super::filters::rfc3339(u));
+            }
+            if let Some(img) = &a.image {
+                item["image"] = serde_json::Value::String(absolute(base, &img.src));
+            }
+            item
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": json_clean(&config.title),
+        "description": json_clean(&config.description),
+        "home_page_url": base,
+        "feed_url": format!("{base}feed.json"),
+        "language": config.lang,
+        "items": items,
+    });
+    let mut s = serde_json::to_string_pretty(&feed).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `sitemap.xml`, split into numbered files under an index past 50 000 URLs.
+/// Returns (path, content) pairs.
+pub fn sitemaps(urls: &[(String, Option<String>)], base: &str) -> Vec<(String, String)> {
+    let one = |chunk: &[(String, Option<String>)]| {
+        let mut x = String::from(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for (path, lastmod) in chunk {
+            let _ = write!(
+                x,
+                "<url><loc>{}</loc>",
+                xml_escape(&format!("{base}{path}"))
+            );
+            if let Some(m) = lastmod {
+                let _ = write!(x, "<lastmod>{m}</lastmod>");
+            }
+            x.push_str("</url>\n");
+        }
+        x.push_str("</urlset>\n");
+        x
+    };
+    if urls.len() <= SITEMAP_MAX_URLS {
+        return vec![("sitemap.xml".into(), one(urls))];
+    }
+    let mut files = Vec::new();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (n, chunk) in urls.chunks(SITEMAP_MAX_URLS).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        let _ = writeln!(
+            index,
+            "<sitemap><loc>{}</loc></sitemap>",
+            xml_escape(&format!("{base}{name}"))
+        );
+        files.push((name, one(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(("sitemap.xml".into(), index));
+    files
+}
+
+pub fn robots(base: &str) -> String {
+    format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
+}
+
+/// Compact records for the client-side search box: title, URL, day, summary, tags.
+pub fn search_index(cards: &[Card]) -> String {
+    let items: Vec<serde_json::Value> = cards
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "t": c.title,
+                "u": c.url,
+                "d": c.date.get(..10).unwrap_or(""),
+                "s": c.summary,
+                "g": c.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
+}

@@ -1,0 +1,516 @@
+//! Render: the index + templates → every output file (pages, feeds, machine files, theme assets).
+//!
+//! Pages are rendered in parallel and handed to `emit` one at a time, so the whole
+//! site never sits in memory.
+
+pub mod context;
+pub mod feeds;
+pub mod filters;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use tera::{Context, Tera};
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::index::Index;
+use context::{Link, ListView, Pagination, SiteView};
+
+/// The default theme, compiled in; a site's `templates/` overrides any of them by name.
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("article.html", include_str!("../../templates/article.html")),
+    ("list.html", include_str!("../../templates/list.html")),
+    ("tags.html", include_str!("../../templates/tags.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+    (
+        "partials/card.html",
+        include_str!("../../templates/partials/card.html"),
+    ),
+];
+
+/// Theme assets written to the output root; a file of the same name in the site's
+/// `static/` replaces them.
+pub const BUILTIN_ASSETS: &[(&str, &str)] = &[
+    ("style.css", include_str!("../../static/style.css")),
+    ("search.js", include_str!("../../static/search.js")),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Preview build: pages of drafts and review items carry a status banner.
+    pub preview: bool,
+    /// Findings shown in preview banners, by source path.
+    pub findings: BTreeMap<std::path::PathBuf, Vec<String>>,
+}
+
+/// Built-in templates overlaid with the site's own.
+pub fn templates(site_root: &Path) -> Result<Tera, Vec<Diagnostic>> {
+    let mut sources: BTreeMap<String, (String, String)> = BUILTIN_TEMPLATES
+        .iter()
+        .map(|(name, body)| {
+            (
+                name.to_string(),
+                (format!("(built-in) {name}"), body.to_string()),
+            )
+        })
+        .collect();
+    let dir = site_root.join("templates");
+    let mut diags = Vec::new();
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let Ok(entry) = entry else { continue };
+            let name_ok = !crate::load::is_ignored_name(&entry.file_name().to_string_lossy());
+            if !entry.file_type().is_file() || !name_ok {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            let name = rel.to_string_lossy().replace('\\', "/");
+            let shown = format!("templates/{name}");
+            match std::fs::read_to_string(entry.path()) {
+                Ok(body) => {
+                    sources.insert(name, (shown, body));
+                }
+                Err(e) => diags.push(Diagnostic::error(
+                    shown,
+                    format!("cannot read template: {e}"),
+                )),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let load = |sources: &BTreeMap<String, (String, String)>| {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        tera.add_raw_templates(
+            sources
+                .iter()
+                .map(|(name, (_, body))| (name.as_str(), body.as_str())),
+        )
+        .map(|()| tera)
+    };
+    load(&sources).map_err(|e| {
+        // Name the file at fault: the first override that fails on top of the built-ins.
+        let builtins: BTreeMap<String, (String, String)> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, b)| (n.to_string(), (String::new(), b.to_string())))
+            .collect();
+        let culprit = sources
+            .iter()
+            .filter(|(_, (shown, _))| shown.starts_with("templates/"))
+            .find_map(|(name, src)| {
+                let mut one = builtins.clone();
+                one.insert(name.clone(), src.clone());
+                load(&one).err().map(|e| (src.0.clone(), e))
+            });
+        let (file, err) = culprit.unwrap_or_else(|| ("templates".into(), e));
+        vec![Diagnostic::error(
+            file,
+            format!("template error: {}", one_line(&err)),
+        )]
+    })
+}
+
+/// Tera errors chain their causes; a report shows them all.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+enum Job {
+    Article(usize),
+    Day(usize),
+    Month(usize),
+    Year(usize),
+    Home(usize),
+    TagIndex,
+    Tag(usize, usize),
+    NotFound,
+}
+
+pub type Emit<'a> = dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync + 'a;
+
+/// Renders everything; returns how many files were emitted.
+pub fn render(
+    index: &Index,
+    config: &Config,
+    tera: &Tera,
+    opts: &RenderOptions,
+    emit: &Emit,
+) -> Result<usize, Vec<Diagnostic>> {
+    let site = SiteView::new(config, opts.preview);
+    let words = filters::words(&config.lang);
+    let cards = context::cards(index, &site.root);
+    let per_page = config.paginate;
+
+    let mut jobs: Vec<Job> = (0..index.entries.len()).map(Job::Article).collect();
+    jobs.extend((0..index.days.len()).map(Job::Day));
+    jobs.extend((0..index.months.len()).map(Job::Month));
+    jobs.extend((0..index.years.len()).map(Job::Year));
+    jobs.extend((0..pages(index.entries.len(), per_page)).map(Job::Home));
+    jobs.push(Job::TagIndex);
+    for (t, tag) in index.tags.iter().enumerate() {
+        jobs.extend((0..pages(tag.entries.len(), per_page)).map(|p| Job::Tag(t, p)));
+    }
+    jobs.push(Job::NotFound);
+
+    let base_ctx = {
+        let mut c = Context::new();
+        c.insert("site", &site);
+        c.insert("t", &words);
+        c
+    };
+    let render_job = |job: &Job| -> Result<(), Diagnostic> {
+        let mut ctx = base_ctx.clone();
+        let (path, template) = match job {
+            Job::Article(i) => {
+                let e = &index.entries[*i];
+                let view = context::article(index, &cards, *i, &site);
+                ctx.insert("page", &view);
+                let banner = (opts.preview && e.article.status != crate::parse::Status::Published)
+                    .then(|| e.article.status.as_str());
+                ctx.insert("banner", &banner);
+                ctx.insert(
+                    "findings",
+                    &opts
+                        .findings
+                        .get(&e.article.path)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                (format!("{}index.html", e.url), "article.html")
+            }
+            Job::Day(i) => {
+                let p = &index.days[*i];
+                let day = index.entries[p.entries[0]].day;
+                let view = ListView {
+                    kind: "day",
+                    title: format!(
+                        "{} {}",
+                        words.edition,
+                        filters::long_date(day, &config.lang)
+                    ),
+                    url: format!("{}{}", site.root, p.url()),
+                    groups: context::group_by_day(
+                        index,
+                        &cards,
+                        &p.entries,
+                        &config.lang,
+                        &site.root,
+                    ),
+                    links: neighbours(&index.days, *i, &site.root, |q| {
+                        filters::long_date(index.entries[q.entries[0]].day, &config.lang)
+                    }),
+                    pagination: None,
+                    feed_url: None,
+                };
+                ctx.insert("page", &view);
+                (format!("{}index.html", p.url()), "list.html")
+            }
+            Job::Month(i) => {
+                let p = &index.months[*i];
+                let month = p.month.unwrap_or(1);
+                let days: Vec<Link> = index
+                    .days
+                    .iter()
+                    .filter(|d| d.year == p.year && d.month == p.month)
+                    .map(|d| Link {
+                        name: filters::long_date(index.entries[d.entries[0]].day, &config.lang),
+                        url: format!("{}{}", site.root, d.url()),
+                        count: d.entries.len(),
+                    })
+                    .collect();
+                let view = ListView {
+                    kind: "month",
+                    title: format!(
+                        "{} {} {}",
+                        words.archive,
+                        filters::month_name(month, &config.lang),
+                        p.year
+                    ),
+                    url: format!("{}{}", site.root, p.url()),
+                    groups: context::group_by_day(
+                        index,
+                        &cards,
+                        &p.entries,
+                        &config.lang,
+                        &site.root,
+                    ),
+                    links: days,
+                    pagination: None,
+                    feed_url: None,
+                };
+                ctx.insert("page", &view);
+                (format!("{}index.html", p.url()), "list.html")
+            }
+            Job::Year(i) => {
+                let p = &index.years[*i];
+                let months: Vec<Link> = index
+                    .months
+                    .iter()
+                    .filter(|m| m.year == p.year)
+                    .map(|m| Link {
+                        name: format!(
+                            "{} {}",
+                            filters::month_name(m.month.unwrap_or(1), &config.lang),
+                            m.year
+                        ),
+                        url: format!("{}{}", site.root, m.url()),
+                        count: m.entries.len(),
+                    })
+                    .collect();
+                let view = ListView {
+                    kind: "year",
+                    title: format!("{} {}", words.archive, p.year),
+                    url: format!("{}{}", site.root, p.url()),
+                    groups: Vec::new(),
+                    links: months,
+                    pagination: None,
+                    feed_url: None,
+                };
+                ctx.insert("page", &view);
+                (format!("{}index.html", p.url()), "list.html")
+            }
+            Job::Home(n) => {
+                let all: Vec<usize> = (0..index.entries.len()).collect();
+                let (slice, pagination) = paginate(&all, *n, per_page, &site.root, "");
+                let view = ListView {
+                    kind: "home",
+                    title: if *n == 0 {
+                        config.title.clone()
+                    } else {
+                        format!("{} — {} {}", config.title, words.page, n + 1)
+                    },
+                    url: page_url(&site.root, "", *n),
+                    groups: context::group_by_day(index, &cards, slice, &config.lang, &site.root),
+                    links: index
+                        .years
+                        .iter()
+                        .map(|y| Link {
+                            name: y.year.to_string(),
+                            url: format!("{}{}", site.root, y.url()),
+                            count: y.entries.len(),
+                        })
+                        .collect(),
+                    pagination: Some(pagination),
+                    feed_url: Some(site.feed_url.clone()),
+                };
+                ctx.insert("page", &view);
+                (format!("{}index.html", page_path("", *n)), "list.html")
+            }
+            Job::Tag(t, n) => {
+                let tag = &index.tags[*t];
+                let prefix = format!("tags/{}/", tag.slug);
+                let (slice, pagination) = paginate(&tag.entries, *n, per_page, &site.root, &prefix);
+                let view = ListView {
+                    kind: "tag",
+                    title: tag.name.clone(),
+                    url: page_url(&site.root, &prefix, *n),
+                    groups: context::group_by_day(index, &cards, slice, &config.lang, &site.root),
+                    links: Vec::new(),
+                    pagination: Some(pagination),
+                    feed_url: Some(format!("{}{prefix}atom.xml", site.root)),
+                };
+                ctx.insert("page", &view);
+                (format!("{}index.html", page_path(&prefix, *n)), "list.html")
+            }
+            Job::TagIndex => {
+                let tags: Vec<Link> = index
+                    .tags
+                    .iter()
+                    .map(|t| Link {
+                        name: t.name.clone(),
+                        url: format!("{}tags/{}/", site.root, t.slug),
+                        count: t.entries.len(),
+                    })
+                    .collect();
+                ctx.insert(
+                    "page",
+                    &serde_json::json!({"title": words.all_tags, "tags": tags}),
+                );
+                ("tags/index.html".to_string(), "tags.html")
+            }
+            Job::NotFound => {
+                ctx.insert("page", &serde_json::json!({"title": words.not_found}));
+                ("404.html".to_string(), "404.html")
+            }
+        };
+        let html = tera.render(template, &ctx).map_err(|e| {
+            Diagnostic::error(
+                format!("templates/{template}"),
+                format!("cannot render {path}: {}", one_line(&e)),
+            )
+        })?;
+        emit(&path, html.as_bytes())
+            .map_err(|e| Diagnostic::error(path.as_str(), format!("cannot write: {e}")))
+    };
+
+    let mut errors: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|j| render_job(j).err())
+        .collect();
+    // One broken template fails every page that uses it: one report per message is enough.
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    errors.dedup_by(|a, b| {
+        a.file == b.file
+            && a.message
+                .split(':')
+                .skip(1)
+                .eq(b.message.split(':').skip(1))
+    });
+    errors.truncate(20);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut files: Vec<(String, String)> = Vec::new();
+    let all: Vec<usize> = (0..index.entries.len()).collect();
+    files.push((
+        "atom.xml".into(),
+        feeds::atom(index, &cards, &all, config, &config.title, "atom.xml", ""),
+    ));
+    for tag in &index.tags {
+        let prefix = format!("tags/{}/", tag.slug);
+        let title = format!("{} — {}", config.title, tag.name);
+        files.push((
+            format!("{prefix}atom.xml"),
+            feeds::atom(
+                index,
+                &cards,
+                &tag.entries,
+                config,
+                &title,
+                &format!("{prefix}atom.xml"),
+                &prefix,
+            ),
+        ));
+    }
+    files.push(("feed.json".into(), feeds::json_feed(index, &cards, config)));
+    files.extend(feeds::sitemaps(
+        &sitemap_urls(index, per_page),
+        &config.base_url,
+    ));
+    files.push(("robots.txt".into(), feeds::robots(&config.base_url)));
+    files.push(("search-index.json".into(), feeds::search_index(&cards)));
+    files.push(("syntax.css".into(), crate::parse::highlight::theme_css()));
+    for (name, body) in BUILTIN_ASSETS {
+        files.push((name.to_string(), body.to_string()));
+    }
+    let written = files.len() + jobs.len();
+    let io_errors: Vec<Diagnostic> = files
+        .par_iter()
+        .filter_map(|(p, body)| {
+            emit(p, body.as_bytes())
+                .err()
+                .map(|e| Diagnostic::error(p.as_str(), format!("cannot write: {e}")))
+        })
+        .collect();
+    if io_errors.is_empty() {
+        Ok(written)
+    } else {
+        Err(io_errors)
+    }
+}
+
+fn pages(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page).max(1)
+}
+
+/// Output folder of page `n` (0-based) of a list at `prefix`.
+fn page_path(prefix: &str, n: usize) -> String {
+    if n == 0 {
+        prefix.to_string()
+    } else {
+        format!("{prefix}page/{}/", n + 1)
+    }
+}
+
+fn page_url(root: &str, prefix: &str, n: usize) -> String {
+    format!("{root}{}", page_path(prefix, n))
+}
+
+fn paginate<'a>(
+    all: &'a [usize],
+    n: usize,
+    per_page: usize,
+    root: &str,
+    prefix: &str,
+) -> (&'a [usize], Pagination) {
+    let total = pages(all.len(), per_page);
+    let start = (n * per_page).min(all.len());
+    let end = (start + per_page).min(all.len());
+    let pagination = Pagination {
+        current: n + 1,
+        total,
+        prev: (n > 0).then(|| page_url(root, prefix, n - 1)),
+        next: (n + 1 < total).then(|| page_url(root, prefix, n + 1)),
+    };
+    (&all[start..end], pagination)
+}
+
+/// Previous and next periods, for stepping through daily editions.
+fn neighbours(
+    periods: &[crate::index::archive::Period],
+    i: usize,
+    root: &str,
+    name: impl Fn(&crate::index::archive::Period) -> String,
+) -> Vec<Link> {
+    // Periods are newest first: i+1 is the previous day, i-1 the next.
+    [i + 1, i.wrapping_sub(1)]
+        .into_iter()
+        .filter_map(|j| periods.get(j))
+        .map(|p| Link {
+            name: name(p),
+            url: format!("{root}{}", p.url()),
+            count: p.entries.len(),
+        })
+        .collect()
+}
+
+/// Every canonical page with its last modification, for the sitemap.
+fn sitemap_urls(index: &Index, per_page: usize) -> Vec<(String, Option<String>)> {
+    let day = |d: jiff::civil::Date| Some(d.to_string());
+    let mut urls = vec![(
+        String::new(),
+        index.entries.first().map(|e| e.day.to_string()),
+    )];
+    urls.extend((1..pages(index.entries.len(), per_page)).map(|n| (page_path("", n), None)));
+    urls.extend(index.entries.iter().map(|e| {
+        let a = &e.article;
+        (
+            e.url.clone(),
+            day(a.updated.as_ref().unwrap_or(&a.date).date()),
+        )
+    }));
+    urls.extend(
+        index
+            .days
+            .iter()
+            .map(|p| (p.url(), day(index.entries[p.entries[0]].day))),
+    );
+    urls.extend(index.months.iter().map(|p| (p.url(), None)));
+    urls.extend(index.years.iter().map(|p| (p.url(), None)));
+    urls.push(("tags/".into(), None));
+    urls.extend(
+        index
+            .tags
+            .iter()
+            .map(|t| (format!("tags/{}/", t.slug), None)),
+    );
+    urls
+}

@@ -1,0 +1,222 @@
+//! Write: rendered files → a fresh staging folder beside the output, renamed over it at the end.
+//!
+//! A failed or killed build leaves the previous output untouched; stale files
+//! cannot survive because every build starts from an empty folder.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+
+const STAGING_MARK: &str = ".kabar-staging-";
+const OLD_MARK: &str = ".kabar-old-";
+
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+/// Refuses output folders whose replacement would destroy something else:
+/// the file system root, the home folder, the site itself or its sources.
+pub fn check_output(out: &Path, site_root: &Path) -> Result<(), String> {
+    let resolve = |p: &Path| -> PathBuf {
+        if let Ok(c) = p.canonicalize() {
+            return c;
+        }
+        // Not created yet: resolve the parent and keep the last component.
+        match (
+            p.parent().filter(|x| !x.as_os_str().is_empty()),
+            p.file_name(),
+        ) {
+            (Some(parent), Some(name)) => parent
+                .canonicalize()
+                .map_or_else(|_| p.to_path_buf(), |c| c.join(name)),
+            (None, Some(name)) => {
+                std::env::current_dir().map_or_else(|_| p.to_path_buf(), |c| c.join(name))
+            }
+            _ => p.to_path_buf(),
+        }
+    };
+    let out = resolve(out);
+    let root = resolve(site_root);
+    let home = std::env::var_os("HOME").map(|h| resolve(Path::new(&h)));
+    let why = if out.parent().is_none() {
+        Some("it is the file system root")
+    } else if home.as_deref() == Some(out.as_path()) {
+        Some("it is your home folder")
+    } else if root.starts_with(&out) {
+        Some("it contains the site itself")
+    } else if ["content", "templates", "static"]
+        .iter()
+        .any(|d| out.starts_with(root.join(d)))
+    {
+        Some("it is inside the site's sources")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(format!(
+            "refusing to write output into {}: {why}",
+            out.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Staging {
+    pub fn new(out: &Path) -> io::Result<Staging> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)?;
+        let name = out
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        remove_leftovers(&parent, &name);
+        let tmp = parent.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir(&tmp)?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// Writes one file at `rel` (a `/`-separated path under the output root).
+    pub fn emit(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.tmp.join(safe_relative(rel)?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    /// Copies the site's `static/` tree; dotfiles, editor leftovers and symlinks are skipped.
+    pub fn copy_static(&self, dir: &Path) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        if !dir.is_dir() {
+            return diags;
+        }
+        let walker = walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !crate::load::is_ignored_name(&e.file_name().to_string_lossy())
+            });
+        for entry in walker.flatten() {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let result = std::fs::read(entry.path()).and_then(|bytes| self.emit(&rel, &bytes));
+            if let Err(e) = result {
+                diags.push(Diagnostic::error(
+                    format!("static/{rel}"),
+                    format!("cannot copy: {e}"),
+                ));
+            }
+        }
+        diags
+    }
+
+    /// Swaps the staging folder in. The old output is moved aside first and
+    /// deleted only once the new one is in place.
+    pub fn commit(mut self) -> io::Result<()> {
+        let old = self.out.with_file_name(format!(
+            ".{}{OLD_MARK}{}",
+            self.out
+                .file_name()
+                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        let had_old = self.out.exists();
+        if had_old {
+            std::fs::rename(&self.out, &old)?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.out) {
+            if had_old {
+                let _ = std::fs::rename(&old, &self.out);
+            }
+            return Err(e);
+        }
+        self.committed = true;
+        if had_old {
+            std::fs::remove_dir_all(&old)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Staging folders of builds that were killed, and old outputs not yet deleted.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let ours = [STAGING_MARK, OLD_MARK]
+            .iter()
+            .any(|m| file_name.starts_with(&format!(".{name}{m}")));
+        if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Every output path is built from validated segments; this is the last guard.
+fn safe_relative(rel: &str) -> io::Result<PathBuf> {
+    let ok = !rel.is_empty()
+        && !rel.contains(['\0', '\\', ':'])
+        && rel
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..");
+    if ok {
+        Ok(PathBuf::from(rel))
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("unsafe output path `{rel}`"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for bad in ["../x", "/etc/passwd", "a/../../b", "", "a\\b", "a/./b"] {
+            assert!(safe_relative(bad).is_err(), "{bad}");
+        }
+        assert!(safe_relative("2024/06/25/x/index.html").is_ok());
+    }
+
+    #[test]
+    fn output_may_not_swallow_the_site() {
+        let site = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(site.path().join("content")).expect("mkdir");
+        assert!(check_output(site.path(), site.path()).is_err());
+        assert!(check_output(&site.path().join("content"), site.path()).is_err());
+        assert!(check_output(Path::new("/"), site.path()).is_err());
+        assert!(check_output(&site.path().join("public"), site.path()).is_ok());
+    }
+}
