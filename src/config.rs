@@ -168,5 +168,20 @@ pub fn yaml_diagnostic(
             diag.col = Some(1);
         }
     }
+    // A duplicate is reported at its first occurrence; the second is the one to remove.
+    if let Some(dup) = msg
+        .strip_prefix("duplicate field `")
+        .and_then(|r| r.split('`').next())
+    {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(&format!("{dup}:")));
+        if let Some((line, _)) = lines.nth(1) {
+            diag.line = Some(line + 1 + line_offset);
+            diag.col = Some(1);
+            diag = diag.hint(format!("`{dup}` is set twice; keep one"));
+        }
+    }
     diag
 }

@@ -84,10 +84,11 @@ pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> In
     let mut drop = vec![false; articles.len()];
     for (url, idx) in &by_url {
         if idx.len() > 1 {
-            let files: Vec<String> = idx
+            let mut files: Vec<String> = idx
                 .iter()
                 .map(|&i| articles[i].path.display().to_string())
                 .collect();
+            files.sort();
             for &i in idx {
                 drop[i] = true;
                 diagnostics.push(

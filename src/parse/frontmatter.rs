@@ -168,6 +168,16 @@ pub fn parse(
     offset: usize,
     tz: &TimeZone,
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
+    if let Some((line, col)) = find_yaml_tag(yaml) {
+        return Err(vec![
+            Diagnostic::error(
+                file,
+                "YAML tags (`!include`, `!!binary`, …) are not allowed in front matter",
+            )
+            .at(line + offset, col)
+            .hint("front matter is plain data: quote the value if the `!` is part of the text"),
+        ]);
+    }
     let raw: Raw = match serde_yaml::from_str::<Option<Raw>>(yaml) {
         Ok(Some(raw)) => raw,
         Ok(None) => {
@@ -202,12 +212,18 @@ pub fn parse(
             );
             String::new()
         }
+        None if at_key("title").is_some() => {
+            errs.push(
+                err("title", "`title` must be text, found null".into())
+                    .hint("write the headline in quotes"),
+            );
+            String::new()
+        }
         None => {
             errs.push(Diagnostic::error(file, "missing required key `title`").at(1, 1));
             String::new()
         }
     };
-    check_no_tags(raw.extra.as_ref(), "extra", &at_key, file, &mut errs);
 
     let date = match raw.date {
         Some(v) => match parse_date_value(&v, tz) {
@@ -220,7 +236,12 @@ pub fn parse(
             }
         },
         None => {
-            errs.push(Diagnostic::error(file, "missing required key `date`").at(1, 1));
+            let msg = if at_key("date").is_some() {
+                "`date` is empty"
+            } else {
+                "missing required key `date`"
+            };
+            errs.push(err("date", msg.into()));
             None
         }
     };
@@ -336,32 +357,6 @@ fn kind(v: &serde_yaml::Value) -> &'static str {
     }
 }
 
-/// Custom YAML tags (`!include`, `!!binary`) have no meaning here; refusing them
-/// keeps front matter plain data.
-fn check_no_tags(
-    v: Option<&serde_yaml::Value>,
-    key: &str,
-    at_key: &dyn Fn(&str) -> Option<(usize, usize)>,
-    file: &Path,
-    errs: &mut Vec<Diagnostic>,
-) {
-    fn has_tag(v: &serde_yaml::Value) -> bool {
-        match v {
-            serde_yaml::Value::Tagged(_) => true,
-            serde_yaml::Value::Sequence(s) => s.iter().any(has_tag),
-            serde_yaml::Value::Mapping(m) => m.iter().any(|(k, v)| has_tag(k) || has_tag(v)),
-            _ => false,
-        }
-    }
-    if v.is_some_and(has_tag) {
-        let (l, c) = at_key(key).unwrap_or((1, 1));
-        errs.push(
-            Diagnostic::error(file, format!("custom YAML tags are not allowed in `{key}`"))
-                .at(l, c),
-        );
-    }
-}
-
 fn parse_date_value(v: &serde_yaml::Value, tz: &TimeZone) -> Result<ZonedDateTime, String> {
     match v {
         serde_yaml::Value::String(s) => parse_date(s.trim(), tz),
@@ -395,6 +390,33 @@ fn valid_lang(l: &str) -> bool {
     (2..=3).contains(&primary.len())
         && primary.chars().all(|c| c.is_ascii_alphabetic())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Position of the first YAML tag (`!x`, `!!x`) outside quotes: tags can make the
+/// parser build values the schema never sees checked, so they are refused up front.
+fn find_yaml_tag(yaml: &str) -> Option<(usize, usize)> {
+    for (i, line) in yaml.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut quote: Option<char> = None;
+        for (col, &c) in chars.iter().enumerate() {
+            let prev = if col == 0 { ' ' } else { chars[col - 1] };
+            let next = chars.get(col + 1).copied().unwrap_or(' ');
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '#' && prev.is_whitespace() => break,
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '!'
+                    && !next.is_whitespace()
+                    && (prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':' | '-')) =>
+                {
+                    return Some((i + 1, col + 1));
+                }
+                None => {}
+            }
+        }
+    }
+    None
 }
 
 /// 1-based line and column of a top-level `key:` in the YAML block.

@@ -117,6 +117,8 @@ pub struct ArticleView<'a> {
     pub card: &'a Card,
     /// Sanitised body HTML, the dateline set into its first paragraph.
     pub content: std::borrow::Cow<'a, str>,
+    /// False when the summary is only the first paragraph, which the body shows anyway.
+    pub has_summary: bool,
     pub authors: &'a [String],
     pub editor: Option<&'a str>,
     pub source: Option<&'a SourceRef>,
@@ -146,6 +148,7 @@ pub fn article<'a>(
     ArticleView {
         card,
         content: with_dateline(&a.html, a.dateline.as_deref()),
+        has_summary: a.has_summary,
         authors: &a.authors,
         editor: a.editor.as_deref(),
         source: a.source.as_ref(),

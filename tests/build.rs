@@ -1,0 +1,413 @@
+//! `kabar build` on fixture sites: every page type, feeds, escaping, sanitising, drafts, determinism.
+
+use crate::harness::{Site, article, html, select, text_of};
+
+const TRICKY_TITLE: &str = "Tom & Jerry <live> \"quoted\" di Pyongyang";
+
+fn built() -> Site {
+    let site = Site::fixture("digest");
+    site.build().ok();
+    site
+}
+
+#[test]
+fn every_page_type_is_written() {
+    let site = built();
+    for page in [
+        "public/index.html",
+        "public/page/2/index.html",
+        "public/2024/06/18/banjir-rob-pesisir-utara/index.html",
+        "public/2024/06/19/index.html",
+        "public/2024/06/index.html",
+        "public/2024/05/index.html",
+        "public/2024/index.html",
+        "public/tags/index.html",
+        "public/tags/cuaca/index.html",
+        "public/tags/pesisir/index.html",
+        "public/tags/jakarta/atom.xml",
+        "public/atom.xml",
+        "public/feed.json",
+        "public/sitemap.xml",
+        "public/robots.txt",
+        "public/404.html",
+        "public/search-index.json",
+        "public/style.css",
+        "public/syntax.css",
+        "public/search.js",
+    ] {
+        assert!(site.exists(page), "{page} missing");
+    }
+    // Five published articles at two per page.
+    assert!(site.exists("public/page/3/index.html"));
+    assert!(!site.exists("public/page/4/index.html"));
+}
+
+#[test]
+fn article_page_shows_what_a_reader_expects() {
+    let site = built();
+    let doc = html(&site.read("public/2024/06/18/banjir-rob-pesisir-utara/index.html"));
+    assert_eq!(text_of(&doc, "h1"), "Banjir rob merendam pesisir utara");
+    assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("id"));
+    assert_eq!(select(&doc, "h1")[0].value().attr("dir"), Some("auto"));
+    let byline = text_of(&doc, ".byline");
+    assert!(byline.contains("Rara Wulandari"), "{byline}");
+    assert!(byline.contains("Selasa, 18 Juni 2024"), "{byline}");
+    assert!(
+        text_of(&doc, ".body")
+            .trim()
+            .starts_with("JAKARTA — Banjir rob")
+    );
+    assert_eq!(select(&doc, "h2#warga-mengungsi").len(), 1);
+    let source = select(&doc, ".story-foot a[href='https://example.org/banjir']");
+    assert!(!source.is_empty(), "no link to the original source");
+    // The other article of the same story is in the timeline and among related links.
+    let related: Vec<_> = select(&doc, ".related a")
+        .iter()
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(
+        related.contains(&"/2024/06/19/rob-meluas-pengungsi-bertambah-di-pesisir-utara/"),
+        "{related:?}"
+    );
+    assert_eq!(select(&doc, ".timeline li").len(), 2);
+    // English dates on English articles.
+    let en = html(&site.read("public/2024/05/30/rail-fares-change-next-month/index.html"));
+    assert!(text_of(&en, ".byline").contains("Thursday, 30 May 2024"));
+}
+
+#[test]
+fn pinned_related_story_comes_first() {
+    let site = built();
+    let doc = html(
+        &site.read("public/2024/06/19/rob-meluas-pengungsi-bertambah-di-pesisir-utara/index.html"),
+    );
+    let first = select(&doc, ".related a")[0].value().attr("href");
+    assert_eq!(first, Some("/2024/06/18/banjir-rob-pesisir-utara/"));
+}
+
+#[test]
+fn tricky_title_is_escaped_exactly_once_everywhere() {
+    let site = built();
+    let page = site.read("public/2024/06/19/tom-jerry-live-quoted-di-pyongyang/index.html");
+    let doc = html(&page);
+    assert_eq!(text_of(&doc, "h1"), TRICKY_TITLE);
+    assert_eq!(
+        text_of(&doc, "title"),
+        format!("{TRICKY_TITLE} — Fixture Digest")
+    );
+    let og = select(&doc, "meta[property='og:title']")[0]
+        .value()
+        .attr("content");
+    assert_eq!(og, Some(TRICKY_TITLE));
+    assert!(!page.contains("&amp;amp;"), "double escaping");
+
+    let atom =
+        feed_rs::parser::parse(site.read("public/atom.xml").as_bytes()).expect("Atom parses");
+    let titles: Vec<String> = atom
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
+    assert!(titles.contains(&TRICKY_TITLE.to_string()), "{titles:?}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("public/feed.json")).expect("JSON Feed parses");
+    let items = json["items"].as_array().expect("items");
+    assert!(items.iter().any(|i| i["title"] == TRICKY_TITLE));
+
+    let home = html(&site.read("public/index.html"));
+    let cards: Vec<String> = select(&home, ".card-title a")
+        .iter()
+        .map(|a| a.text().collect())
+        .collect();
+    assert!(cards.contains(&TRICKY_TITLE.to_string()), "{cards:?}");
+}
+
+#[test]
+fn feeds_are_valid_and_complete() {
+    let site = built();
+    let atom =
+        feed_rs::parser::parse(site.read("public/atom.xml").as_bytes()).expect("Atom parses");
+    assert_eq!(atom.entries.len(), 5);
+    assert_eq!(
+        atom.title.map(|t| t.content).as_deref(),
+        Some("Fixture Digest")
+    );
+    let first = &atom.entries[0];
+    assert!(
+        first.links[0]
+            .href
+            .starts_with("https://news.example.org/2024/06/20/")
+    );
+    let tag = feed_rs::parser::parse(site.read("public/tags/pesisir/atom.xml").as_bytes())
+        .expect("tag feed");
+    assert_eq!(tag.entries.len(), 2);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("public/feed.json")).expect("JSON");
+    assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(json["items"].as_array().map(Vec::len), Some(5));
+    let parsed = feed_rs::parser::parse(site.read("public/feed.json").as_bytes())
+        .expect("feed-rs reads JSON Feed");
+    assert_eq!(parsed.entries.len(), 5);
+
+    let sitemap = site.read("public/sitemap.xml");
+    let locs = sitemap_locs(&sitemap);
+    assert!(
+        locs.iter()
+            .any(|l| l == "https://news.example.org/2024/06/18/banjir-rob-pesisir-utara/"),
+        "{locs:?}"
+    );
+    assert!(
+        site.read("public/robots.txt")
+            .contains("Sitemap: https://news.example.org/sitemap.xml")
+    );
+    let search: serde_json::Value =
+        serde_json::from_str(&site.read("public/search-index.json")).expect("search index");
+    assert_eq!(search.as_array().map(Vec::len), Some(5));
+}
+
+/// The sitemap's `<loc>` values, read with a real XML parser.
+fn sitemap_locs(text: &str) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut locs = Vec::new();
+    let mut in_loc = false;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) => in_loc = e.name().as_ref() == b"loc",
+            quick_xml::events::Event::Text(t) if in_loc => {
+                locs.push(t.decode().expect("text").into_owned())
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    locs
+}
+
+#[test]
+fn scraped_markup_cannot_run() {
+    let site = built();
+    let page = site
+        .read("public/2024/06/20/scraped-text-with-script-script-alert-1-script-inside/index.html");
+    let doc = html(&page);
+    let body = select(&doc, ".body")[0].html();
+    for bad in [
+        "<script",
+        "onerror",
+        "javascript:",
+        "vbscript:",
+        "data:text/html",
+        "<iframe",
+        "<style",
+        "<svg",
+        "<form",
+        "<input type=\"text\"",
+    ] {
+        assert!(!body.contains(bad), "{bad} reached the page body");
+    }
+    // Only our own scripts: JSON-LD and the search box.
+    let scripts = select(&doc, "script");
+    assert_eq!(scripts.len(), 2, "{page}");
+    let ld = scripts[0].text().collect::<String>();
+    assert!(!ld.contains("</script"), "JSON-LD can be closed early");
+    let parsed: serde_json::Value = serde_json::from_str(&ld).expect("JSON-LD parses");
+    assert_eq!(
+        parsed["headline"],
+        "Scraped text with </script><script>alert(1)</script> inside"
+    );
+    // Template syntax in article text is shown, not run.
+    // (Smart punctuation curls the quotes; the braces stay.)
+    let body = text_of(&doc, ".body");
+    assert!(
+        body.contains("{{ get_env(name=") && body.contains("{% include "),
+        "{body}"
+    );
+    // The fence info string is reduced to a safe class.
+    assert!(!page.contains("alert(6)\">"));
+    assert!(page.contains("hl-"), "code was not highlighted");
+}
+
+#[test]
+fn unpublished_articles_appear_nowhere() {
+    let site = built();
+    for (path, bytes) in site.tree("public") {
+        let text = String::from_utf8_lossy(&bytes);
+        for canary in [
+            "CANARY-DRAFT-1",
+            "CANARY-REVIEW-2",
+            "CANARY-FUTURE-3",
+            "Draft story",
+            "Review story",
+            "Future story",
+        ] {
+            assert!(
+                !text.contains(canary),
+                "{canary} leaked into {}",
+                path.display()
+            );
+        }
+    }
+    // --drafts includes them.
+    site.run(&["build", "--quiet", "--drafts", "-o", "preview"])
+        .ok();
+    assert!(site.exists("preview/2024/06/20/draft-story/index.html"));
+    assert!(site.exists("preview/2999/01/01/future-story/index.html"));
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = Site::fixture("digest");
+    site.run(&["build", "--quiet", "-o", "one"]).ok();
+    site.run(&["build", "--quiet", "-o", "two"]).ok();
+    let (one, two) = (site.tree("one"), site.tree("two"));
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        two.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &one {
+        assert!(two[path] == *bytes, "{} differs", path.display());
+    }
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let site = built();
+    let before = site.tree("public");
+    let site = site.file(
+        "content/bad.md",
+        "---\ntitle: \"Bad\"\ndate: 2024-02-30\n---\nbody\n",
+    );
+    site.build().fails(1).stderr_has("content/bad.md:3:1");
+    assert_eq!(site.tree("public"), before);
+    let leftovers: Vec<_> = std::fs::read_dir(site.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("kabar-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind");
+}
+
+#[test]
+fn deleted_article_disappears_from_every_output() {
+    let site = built();
+    assert!(site.read("public/atom.xml").contains("Rail fares change"));
+    std::fs::remove_file(site.path().join("content/2024/06/english.md")).expect("rm");
+    site.build().ok();
+    assert!(!site.exists("public/2024/05/30/rail-fares-change-next-month/index.html"));
+    assert!(!site.exists("public/2024/05/index.html"));
+    for (path, bytes) in site.tree("public") {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("Rail fares change"),
+            "still in {}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn tag_aliases_merge_and_tag_pages_paginate() {
+    let site = built();
+    assert!(site.exists("public/tags/korea-utara/index.html"));
+    assert!(!site.exists("public/tags/korut/index.html"));
+    let doc = html(&site.read("public/tags/index.html"));
+    let names: Vec<String> = select(&doc, ".tag-cloud a")
+        .iter()
+        .map(|a| a.text().collect())
+        .collect();
+    assert!(names.contains(&"Korea Utara".to_string()), "{names:?}");
+    // Cuaca has two published articles at two per page: one page only.
+    assert!(!site.exists("public/tags/cuaca/page/2/index.html"));
+}
+
+#[test]
+fn base_url_override_reaches_feeds_and_links() {
+    let site = Site::fixture("digest");
+    site.run(&[
+        "build",
+        "--quiet",
+        "--base-url",
+        "https://mirror.example.net/news",
+    ])
+    .ok();
+    assert!(
+        site.read("public/atom.xml")
+            .contains("https://mirror.example.net/news/2024/")
+    );
+    let doc = html(&site.read("public/index.html"));
+    let href = select(&doc, ".card-title a")[0]
+        .value()
+        .attr("href")
+        .unwrap_or("");
+    assert!(href.starts_with("/news/2024/"), "{href}");
+}
+
+#[test]
+fn a_site_template_overrides_the_builtin_one() {
+    let site = Site::fixture("digest").file(
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<p class=\"custom\">Hilang!</p>{% endblock content %}",
+    );
+    site.build().ok();
+    assert_eq!(
+        text_of(&html(&site.read("public/404.html")), ".custom"),
+        "Hilang!"
+    );
+}
+
+#[test]
+fn a_broken_template_is_named() {
+    let site = Site::fixture("digest").file("templates/tags.html", "{% if %}");
+    site.build().fails(1).stderr_has("templates/tags.html");
+}
+
+#[test]
+fn new_and_init_scaffold_sites_that_build() {
+    let site = Site::empty();
+    site.run(&["init", "mysite"]).ok();
+    site.run(&["init", "mysite"])
+        .fails(2)
+        .stderr_has("not empty");
+    let new = site
+        .run(&[
+            "-C",
+            "mysite",
+            "new",
+            "Harga cabai naik",
+            "--tags",
+            "Ekonomi,Pangan",
+        ])
+        .ok();
+    let text = site.read(&format!("mysite/{}", new.stdout.trim()));
+    assert!(
+        text.contains("status: draft") && text.contains("\"Ekonomi\", \"Pangan\""),
+        "{text}"
+    );
+    site.run(&["-C", "mysite", "new", "Harga cabai naik"])
+        .fails(2)
+        .stderr_has("already exists");
+    site.run(&["-C", "mysite", "build", "--quiet"]).ok();
+    assert!(site.exists("mysite/public/tags/kabar/index.html"));
+    // The draft made by `new` is not published.
+    assert!(!site.exists("mysite/public/tags/pangan"));
+}
+
+#[test]
+fn minimal_site_with_only_content_builds() {
+    let site = Site::empty().file(
+        "content/a.md",
+        &article("Hello", "2024-01-02", &["X"], "Body text."),
+    );
+    site.build().ok();
+    assert!(site.exists("public/2024/01/02/hello/index.html"));
+}
+
+#[test]
+fn rendered_article_snapshot() {
+    let site = built();
+    let page =
+        site.read("public/2024/06/19/rob-meluas-pengungsi-bertambah-di-pesisir-utara/index.html");
+    let doc = html(&page);
+    let main = select(&doc, "main")[0].html();
+    insta::assert_snapshot!(main);
+}

@@ -1,0 +1,6 @@
+//! kabar's integration tests: one binary, one module per area.
+
+mod build;
+mod diagnostics;
+mod harness;
+mod reliability;
