@@ -1,1 +1,1 @@
-pub fn placeholder() {}
+pub mod import;
