@@ -491,7 +491,7 @@ pub fn parse_dateline(line: &str) -> Option<Dateline> {
             for p in r.captures_iter(pre) {
                 if let Some(m) = p.get(1) {
                     let a = m.as_str().trim();
-                    if is_agency(a) || city_case(a) == Some(true) {
+                    if is_agency(a) || city_case(a).is_some() {
                         agency.get_or_insert_with(|| a.to_string());
                     } else {
                         return None;

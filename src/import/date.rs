@@ -219,8 +219,10 @@ pub fn parse_date_line(line: &str, tz: &TimeZone) -> Option<Zoned> {
     let mut offset: Option<i32> = None;
     if let Some(re) = ZONE.as_ref()
         && let Some(c) = re.captures_iter(line).find(|c| {
-            c.get(0)
-                .is_some_and(|m| !spans.iter().any(|s| overlaps((m.start(), m.end()), *s)))
+            c.get(0).is_some_and(|m| {
+                let start = m.start() + (m.as_str().len() - m.as_str().trim_start().len());
+                !spans.iter().any(|s| overlaps((start, m.end()), *s))
+            })
         })
         && let Some(m0) = c.get(0)
     {
@@ -314,6 +316,15 @@ pub fn parse_iso(s: &str, tz: &TimeZone) -> Option<Zoned> {
             return Some(ts.to_zoned_datetime(tz.clone()));
         }
     }
+    let slashed =
+        s.len() >= 10 && s.as_bytes().get(4) == Some(&b'/') && s.as_bytes().get(7) == Some(&b'/');
+    let owned;
+    let s = if slashed {
+        owned = s.replacen('/', "-", 2);
+        owned.as_str()
+    } else {
+        s
+    };
     if let Ok(dt) = s.replacen(' ', "T", 1).parse::<DateTime>() {
         return dt.to_zoned_datetime(tz.clone()).ok();
     }

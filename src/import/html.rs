@@ -309,6 +309,11 @@ fn read_page_chrome(doc: &Document, meta: &mut Meta, tz: &TimeZone) {
 }
 
 fn strip_credit_prefix(c: &str) -> String {
+    let c = c
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
     match rules::generic().credit_prefixes.prefix_end(c) {
         Some(e) => c.get(e..).unwrap_or(c).trim().to_string(),
         None => c.trim().to_string(),

@@ -500,3 +500,42 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn random_text_never_panics(s in "\\PC{0,400}") {
+            let _ = import_str("random.txt", &s, &ImportOptions::default());
+        }
+
+        #[test]
+        fn random_lines_never_panic(lines in proptest::collection::vec(
+            prop_oneof![
+                Just("Baca juga: x".to_string()),
+                Just("Penulis: A B".to_string()),
+                Just("zoom-in".to_string()),
+                Just("JAKARTA, X.com – y".to_string()),
+                Just("Kamis, 20 Juni 2024 10:15 WIB".to_string()),
+                Just("© 2024".to_string()),
+                Just(String::new()),
+                "[A-Za-z .,:()/–-]{0,60}",
+            ],
+            0..30,
+        )) {
+            let s = lines.join("\n");
+            let _ = import_str("random.txt", &s, &ImportOptions::default());
+        }
+
+        #[test]
+        fn random_html_never_panics(s in "<(p|div|h2|ul|li|a|blockquote|script)>[\\PC<>/]{0,80}(</p>)?{0,3}") {
+            let html = format!("<!DOCTYPE html><html><body>{s}</body></html>");
+            let _ = import_str("random.html", &html, &ImportOptions::default());
+        }
+    }
+}
