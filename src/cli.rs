@@ -45,6 +45,21 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         tags: Vec<String>,
     },
+    /// Clean raw scraped articles (plain text or HTML) into content/ with `status: review`.
+    Import {
+        /// Files or folders of .txt/.html pages.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The original article's URL (when the page does not say).
+        #[arg(long)]
+        url: Option<String>,
+        /// Publication date to use when the page has none (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<jiff::civil::Date>,
+        /// The source's name (when the page does not say).
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// Create a new site in DIR.
     Init { dir: PathBuf },
 }

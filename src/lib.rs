@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod import;
 pub mod index;
 pub mod load;
 pub mod parse;

@@ -79,6 +79,33 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             println!("{}", path.display());
             Ok(())
         }
+        cli::Command::Import {
+            inputs,
+            url,
+            date,
+            source,
+        } => {
+            let timezone = kabar::config::Config::load(&root)
+                .map_err(|d| Error::Content(vec![d]))?
+                .tz();
+            let opts = kabar::import::ImportOptions {
+                url,
+                date,
+                source,
+                timezone,
+            };
+            let report = kabar::import::import_paths(&inputs, &root.join("content"), &opts);
+            for path in &report.written {
+                println!("{}", path.display());
+            }
+            if report.errors.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Content(
+                    report.errors.iter().map(|e| e.to_diagnostic()).collect(),
+                ))
+            }
+        }
         cli::Command::Init { dir } => {
             let today = jiff::Timestamp::now()
                 .to_zoned_datetime(jiff::tz::TimeZone::UTC)

@@ -3,4 +3,5 @@
 mod build;
 mod diagnostics;
 mod harness;
+mod import;
 mod reliability;

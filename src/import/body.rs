@@ -1,0 +1,747 @@
+//! Line classification and body cleaning shared by the text and HTML readers.
+
+use std::sync::LazyLock;
+
+use jiff::ZonedDateTime as Zoned;
+use jiff::tz::TimeZone;
+use regex::Regex;
+
+use super::date;
+use super::rules::{self, Site};
+
+/// What kind of Markdown block a line or element became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Para,
+    Heading(u8),
+    List,
+    Quote,
+    Code,
+}
+
+/// What a line is, as far as the generic and site rules can tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Class {
+    Byline(Vec<String>),
+    Editor(String),
+    /// "Laporan Wartawan …", "Reporting by …; Editing by …".
+    Report {
+        authors: Vec<String>,
+        editor: Option<String>,
+    },
+    Date(Zoned),
+    PhotoMarker,
+    Credit(String),
+    Caption {
+        caption: String,
+        credit: Option<String>,
+    },
+    Promo,
+    PromoHeader,
+    Chrome,
+    Footer,
+    Text,
+}
+
+/// One block of the article: its Markdown, its plain text and its class.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub md: String,
+    pub plain: String,
+    /// Share of the plain text that sits inside links (HTML only).
+    pub link_ratio: f32,
+    pub class: Class,
+    /// Whether a blank line came before this line (text only).
+    pub blank_before: bool,
+}
+
+/// Metadata gathered while reading lines.
+#[derive(Debug, Default)]
+pub struct Meta {
+    pub authors: Vec<String>,
+    pub editor: Option<String>,
+    pub report_authors: Vec<String>,
+    pub report_editor: Option<String>,
+    pub date: Option<Zoned>,
+    pub dateline: Option<String>,
+    pub agency: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+impl Meta {
+    /// Records what a classified line tells.
+    pub fn record(&mut self, class: &Class) {
+        match class {
+            Class::Byline(names) if self.authors.is_empty() => self.authors = names.clone(),
+            Class::Editor(e) if self.editor.is_none() => self.editor = Some(e.clone()),
+            Class::Report { authors, editor } => {
+                if self.report_authors.is_empty() {
+                    self.report_authors = authors.clone();
+                }
+                if self.report_editor.is_none() {
+                    self.report_editor = editor.clone();
+                }
+            }
+            Class::Date(d) if self.date.is_none() => self.date = Some(d.clone()),
+            Class::Credit(c) if self.credit.is_none() => self.credit = Some(c.clone()),
+            Class::Caption { caption, credit } if self.caption.is_none() => {
+                self.caption = Some(caption.clone());
+                if self.credit.is_none() {
+                    self.credit = credit.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+fn last_char(s: &str) -> Option<char> {
+    s.trim_end().chars().last()
+}
+
+/// Ends like a sentence (or a quotation closing one).
+pub fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end();
+    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»']);
+    matches!(last_char(t), Some('.' | '!' | '?' | '…' | ':' | ';'))
+        || matches!(last_char(s), Some('"' | '”'))
+}
+
+/// Long enough, or sentence-like enough, to be a paragraph of prose.
+pub fn is_paragraph(s: &str) -> bool {
+    let w = word_count(s);
+    w >= 14 || (w >= 6 && ends_sentence(s))
+}
+
+/// A headline in a list of links: short, no sentence punctuation at the end.
+pub fn is_headline_like(s: &str) -> bool {
+    let w = word_count(s);
+    (2..=25).contains(&w) && !matches!(last_char(s), Some('.' | ',' | ';' | ':' | '"' | '”'))
+}
+
+/// A subheading inside the body: short, unpunctuated, capitalised.
+pub fn is_subheading(s: &str) -> bool {
+    let w = word_count(s);
+    let first = s.chars().next();
+    (2..=12).contains(&w)
+        && s.chars().count() <= 100
+        && first.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        && !matches!(
+            last_char(s),
+            Some('.' | ',' | ';' | ':' | '!' | '?' | '"' | '”' | '\'' | '’' | ')' | '-' | '–')
+        )
+}
+
+const AGENCIES: &[&str] = &[
+    "reuters",
+    "ap",
+    "afp",
+    "antara",
+    "bernama",
+    "xinhua",
+    "ani",
+    "dpa",
+    "efe",
+    "upi",
+    "kyodo",
+    "yonhap",
+    "associated press",
+    "bloomberg",
+];
+
+fn is_domain(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    let l = l.trim();
+    !l.contains(' ')
+        && [".com", ".id", ".co", ".net", ".org", ".news", ".tv"]
+            .iter()
+            .any(|tld| l.ends_with(tld) || l.contains(&format!("{tld}.")))
+        || l.starts_with("detik")
+}
+
+fn is_agency(s: &str) -> bool {
+    let l = s.trim().to_lowercase();
+    AGENCIES.contains(&l.as_str()) || is_domain(&l)
+}
+
+const PARTICLES: &[&str] = &[
+    "bin", "binti", "van", "von", "de", "da", "al", "el", "der", "la", "le",
+];
+
+fn is_name(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    (1..=6).contains(&words.len())
+        && words.iter().all(|w| {
+            let w = w.trim_matches(|c: char| c == '.' || c == ',');
+            w.chars().next().is_some_and(|c| c.is_uppercase())
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '’' | '-'))
+                || PARTICLES.contains(&w.to_lowercase().as_str())
+        })
+}
+
+/// "ELLEN MARSH" → "Ellen Marsh"; other names are left as they are.
+fn title_case_if_shouting(name: &str) -> String {
+    let letters: Vec<char> = name.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() < 4 || letters.iter().any(|c| c.is_lowercase()) {
+        return name.to_string();
+    }
+    name.split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut cs = lower.chars();
+            match cs.next() {
+                Some(f) => f.to_uppercase().chain(cs).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
+static NAME_SPLIT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\s*(?:,|;|\||&|\s+dan\s+|\s+and\s+)\s*").ok());
+static PAREN_TAIL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\s*\([^()]*\)\s*$").ok());
+
+/// Splits "A, B dan C" / "A and B, Reuters" into names, dropping agencies.
+/// Returns None when a part does not look like a person's name.
+pub fn parse_names(s: &str) -> Option<Vec<String>> {
+    let s = match PAREN_TAIL.as_ref() {
+        Some(r) => r.replace(s, "").to_string(),
+        None => s.to_string(),
+    };
+    let parts: Vec<String> = match NAME_SPLIT.as_ref() {
+        Some(r) => r.split(&s).map(collapse_ws).collect(),
+        None => vec![collapse_ws(&s)],
+    };
+    let mut names = Vec::new();
+    for p in parts.into_iter().filter(|p| !p.is_empty()) {
+        if is_agency(&p) {
+            continue;
+        }
+        if !is_name(&p) {
+            return None;
+        }
+        names.push(title_case_if_shouting(&p));
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:penulis|reporter|wartawan|author|authors|writer|written by|ditulis oleh|oleh)\s*[:：]\s*(.+)$|^(?i:oleh)\s+(.+)$|^(?:By|BY)\s*:?\s+(.+)$").ok()
+});
+static EDITOR: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:editor|penyunting|redaktur|edited by)\s*[:：]?\s*(.+)$").ok()
+});
+static NAME_DASH_SITE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^(.+?)\s+[-–—|]\s+(\S+)$").ok());
+static REPORT_PART: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(additional reporting|reporting|writing|editing)\s+by\s+(.+)$").ok()
+});
+static CAPTION_CREDIT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(.+?)\s*\(((?:[^()]*/[^()]*)|(?:(?i:foto|photo|dok\.?|istimewa|ilustrasi|getty|shutterstock|reuters|ap|afp|antara)[^()]*))\)\s*\.?$").ok()
+});
+
+fn classify_byline(line: &str) -> Option<Class> {
+    if word_count(line) > 14 {
+        return None;
+    }
+    if let Some(c) = BYLINE.as_ref().and_then(|r| r.captures(line)) {
+        let names = c.get(1).or(c.get(2)).or(c.get(3))?.as_str();
+        return parse_names(names).map(Class::Byline);
+    }
+    if let Some(c) = EDITOR.as_ref().and_then(|r| r.captures(line)) {
+        let names = parse_names(c.get(1)?.as_str())?;
+        return names.into_iter().next().map(Class::Editor);
+    }
+    if let Some(c) = NAME_DASH_SITE.as_ref().and_then(|r| r.captures(line))
+        && is_agency(c.get(2)?.as_str())
+    {
+        return parse_names(c.get(1)?.as_str()).map(Class::Byline);
+    }
+    None
+}
+
+fn classify_report(line: &str) -> Option<Class> {
+    if !rules::generic().report_lines.is_match(line) {
+        return None;
+    }
+    let mut authors = Vec::new();
+    let mut editor = None;
+    for part in line.split(';') {
+        if let Some(c) = REPORT_PART.as_ref().and_then(|r| r.captures(part.trim())) {
+            let kind = c
+                .get(1)
+                .map(|m| m.as_str().to_lowercase())
+                .unwrap_or_default();
+            let names = c
+                .get(2)
+                .and_then(|m| parse_names(m.as_str().trim_end_matches('.')));
+            match (kind.as_str(), names) {
+                ("reporting" | "writing", Some(n)) => authors.extend(n),
+                ("editing", Some(n)) => editor = n.into_iter().next(),
+                _ => {}
+            }
+        }
+    }
+    Some(Class::Report { authors, editor })
+}
+
+/// Splits "caption (CREDIT/NAME)" into caption and credit.
+pub fn split_caption(line: &str) -> (String, Option<String>) {
+    if let Some(c) = CAPTION_CREDIT.as_ref().and_then(|r| r.captures(line))
+        && let (Some(cap), Some(cr)) = (c.get(1), c.get(2))
+        && cr.as_str().chars().filter(|c| c.is_alphabetic()).count() >= 2
+    {
+        return (collapse_ws(cap.as_str()), Some(collapse_ws(cr.as_str())));
+    }
+    (collapse_ws(line), None)
+}
+
+fn looks_like_credit(s: &str) -> bool {
+    let w = word_count(s);
+    w <= 5
+        && !ends_sentence(s)
+        && (s.contains('/') || is_name(s) || is_agency(s) || s.chars().any(|c| c.is_uppercase()))
+}
+
+/// State carried from line to line (photo widgets).
+#[derive(Debug, Default)]
+pub struct ClassifyState {
+    widget_left: u8,
+    widget_seen_credit: bool,
+}
+
+/// Classifies one line. `contiguous` tells whether the line follows the
+/// previous one without a blank line.
+pub fn classify(
+    line: &str,
+    st: &mut ClassifyState,
+    contiguous: bool,
+    site: Option<&Site>,
+    tz: &TimeZone,
+) -> Class {
+    let g = rules::generic();
+    if !contiguous {
+        st.widget_left = 0;
+    }
+    if st.widget_left > 0 {
+        st.widget_left -= 1;
+        if word_count(line) <= 20 && !is_dateline_start(line) {
+            if let Some(rest) = g.credit_prefixes.prefix_end(line) {
+                return Class::Credit(collapse_ws(line.get(rest..).unwrap_or_default()));
+            }
+            let (caption, credit) = split_caption(line);
+            if credit.is_some() {
+                return Class::Caption { caption, credit };
+            }
+            if !st.widget_seen_credit && looks_like_credit(line) {
+                st.widget_seen_credit = true;
+                return Class::Credit(collapse_ws(line));
+            }
+            return Class::Caption {
+                caption,
+                credit: None,
+            };
+        }
+        st.widget_left = 0;
+    }
+    if site.is_some_and(|s| s.drop.is_match(line)) {
+        return Class::Chrome;
+    }
+    if g.footer_markers.is_match(line) {
+        return Class::Footer;
+    }
+    if g.chrome_lines.is_match(line)
+        || (line.contains(['·', '|', '•'])
+            && line
+                .split(['·', '|', '•'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .all(|p| g.chrome_lines.is_match(p)))
+    {
+        return Class::Chrome;
+    }
+    if g.promo_headers.is_match(line) {
+        return Class::PromoHeader;
+    }
+    if let Some(end) = g.promo_prefixes.prefix_end(line) {
+        let rest = line
+            .get(end..)
+            .unwrap_or_default()
+            .trim_matches(|c: char| c.is_whitespace() || c == ':');
+        return if rest.is_empty() {
+            Class::PromoHeader
+        } else {
+            Class::Promo
+        };
+    }
+    if g.photo_markers.is_match(line) {
+        st.widget_left = 2;
+        st.widget_seen_credit = false;
+        return Class::PhotoMarker;
+    }
+    if let Some(rest) = g.credit_prefixes.prefix_end(line) {
+        let rest = collapse_ws(line.get(rest..).unwrap_or_default());
+        let (caption, credit) = split_caption(&rest);
+        if credit.is_none() && word_count(&rest) <= 6 {
+            return Class::Credit(rest);
+        }
+        return Class::Caption { caption, credit };
+    }
+    if let Some(c) = classify_report(line) {
+        if let Class::Report { authors, editor } = &c
+            && authors.is_empty()
+            && editor.is_none()
+            && let Some(b) = classify_byline(line)
+        {
+            return b;
+        }
+        return c;
+    }
+    if let Some(c) = classify_byline(line) {
+        return c;
+    }
+    if let Some(d) = date::parse_date_line(line, tz) {
+        return Class::Date(d);
+    }
+    if word_count(line) <= 40 {
+        let (caption, credit) = split_caption(line);
+        if let Some(cr) = credit
+            && cr.contains('/')
+        {
+            return Class::Caption {
+                caption,
+                credit: Some(cr),
+            };
+        }
+    }
+    Class::Text
+}
+
+static DATELINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^([^!?\x22“”]{2,80}?)(?:\s+[-–—]+\s*|\s*[–—]+\s*|\s+--\s*)(\S.*)$").ok()
+});
+static PARENS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\(([^()]*)\)").ok());
+
+/// A parsed dateline: the city (uppercase) and the agency or site named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dateline {
+    pub city: Option<String>,
+    pub agency: Option<String>,
+    pub rest: String,
+}
+
+fn is_dateish(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_digit())
+}
+
+fn city_case(s: &str) -> Option<bool> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || words.len() > 4 {
+        return None;
+    }
+    if !words.iter().all(|w| {
+        w.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\''))
+    }) {
+        return None;
+    }
+    let letters: String = s.chars().filter(|c| c.is_alphabetic()).collect();
+    if !letters.is_empty() && letters.chars().all(|c| c.is_uppercase()) {
+        return Some(true);
+    }
+    if words.len() <= 3
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
+    {
+        return Some(false);
+    }
+    None
+}
+
+/// Parses a dateline prefix such as "JAKARTA, KOMPAS.com –", "TRIBUNNEWS.COM ,
+/// PYONGYANG –", "JAKARTA (Reuters) -", "LONDON, Nov 12 (AP) —" or
+/// "KOMPAS.com - ".
+pub fn parse_dateline(line: &str) -> Option<Dateline> {
+    let c = DATELINE.as_ref()?.captures(line)?;
+    let pre = c.get(1)?.as_str().trim();
+    let rest = c.get(2)?.as_str().trim().to_string();
+    if pre.contains(". ") || pre.ends_with('.') || word_count(pre) > 8 {
+        return None;
+    }
+    let mut agency: Option<String> = None;
+    let mut city: Option<String> = None;
+    let mut upper_city = false;
+    let mut parts: Vec<String> = Vec::new();
+    let without_parens = match PARENS.as_ref() {
+        Some(r) => {
+            for p in r.captures_iter(pre) {
+                if let Some(m) = p.get(1) {
+                    let a = m.as_str().trim();
+                    if is_agency(a) || city_case(a).is_some() {
+                        agency.get_or_insert_with(|| a.to_string());
+                    } else {
+                        return None;
+                    }
+                }
+            }
+            r.replace_all(pre, ",").to_string()
+        }
+        None => pre.to_string(),
+    };
+    parts.extend(
+        without_parens
+            .split(',')
+            .map(collapse_ws)
+            .filter(|p| !p.is_empty()),
+    );
+    for p in &parts {
+        if is_domain(p) || is_agency(p) {
+            agency.get_or_insert_with(|| p.clone());
+        } else if is_dateish(p) {
+            continue;
+        } else if let Some(upper) = city_case(p) {
+            if city.is_some() {
+                return None;
+            }
+            upper_city = upper;
+            city = Some(p.to_uppercase());
+        } else {
+            return None;
+        }
+    }
+    let ok = match (&city, &agency) {
+        (_, Some(_)) => true,
+        (Some(_), None) => upper_city || parts.len() == 1,
+        (None, None) => false,
+    };
+    ok.then_some(Dateline { city, agency, rest })
+}
+
+/// Whether a line opens with a dateline.
+pub fn is_dateline_start(line: &str) -> bool {
+    parse_dateline(line).is_some()
+}
+
+/// Normalises an agency or site named in a dateline to a source name.
+pub fn agency_name(a: &str) -> String {
+    let a = a.trim();
+    let letters: String = a.chars().filter(|c| c.is_alphabetic()).collect();
+    if a.len() > 4 && letters.chars().all(|c| c.is_uppercase()) {
+        let lower = a.to_lowercase();
+        let mut cs = lower.chars();
+        return match cs.next() {
+            Some(f) => f.to_uppercase().chain(cs).collect(),
+            None => String::new(),
+        };
+    }
+    a.to_string()
+}
+
+/// Where the footer starts among `blocks` (from `from` on): the first footer
+/// marker, moved back over the short chrome lines just before it.
+pub fn footer_start(blocks: &[Block], from: usize) -> usize {
+    let Some(mut f) = blocks
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, b)| b.class == Class::Footer)
+        .map(|(i, _)| i)
+    else {
+        return blocks.len();
+    };
+    while f > from {
+        let b = &blocks[f - 1];
+        let chrome = matches!(b.class, Class::Chrome | Class::Promo | Class::PromoHeader)
+            || (b.class == Class::Text
+                && b.kind == BlockKind::Para
+                && word_count(&b.plain) <= 6
+                && !ends_sentence(&b.plain));
+        if !chrome {
+            break;
+        }
+        f -= 1;
+    }
+    f
+}
+
+/// Cleans the body blocks: drops promos (and the headline lists after promo
+/// headers), chrome, photo widgets, meta lines (recording them in `meta`),
+/// strips the dateline from the first paragraph, and, for plain text
+/// (`promote`), turns short unpunctuated lines into `##` subheadings.
+pub fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String {
+    let mut kept: Vec<(BlockKind, String, String)> = Vec::new();
+    let mut skipping_list = false;
+    let mut first_para = true;
+    for b in blocks {
+        meta.record(&b.class);
+        if skipping_list {
+            let headline = match b.kind {
+                BlockKind::Para | BlockKind::Heading(_) => {
+                    is_headline_like(&b.plain) && !is_paragraph(&b.plain)
+                }
+                BlockKind::List => b.link_ratio > 0.5,
+                _ => false,
+            };
+            if headline && !(b.class == Class::Text && b.blank_before && promote) {
+                continue;
+            }
+            skipping_list = false;
+        }
+        match b.class {
+            Class::PromoHeader => {
+                skipping_list = true;
+                continue;
+            }
+            Class::Text => {}
+            _ => continue,
+        }
+        if b.kind == BlockKind::List && b.link_ratio > 0.8 {
+            continue;
+        }
+        let mut md = b.md.clone();
+        let mut plain = b.plain.clone();
+        if first_para && b.kind == BlockKind::Para {
+            first_para = false;
+            if let Some(d) = parse_dateline(&plain) {
+                if meta.dateline.is_none() {
+                    meta.dateline = d.city.clone();
+                }
+                if meta.agency.is_none() {
+                    meta.agency = d.agency.clone().map(|a| agency_name(&a));
+                }
+                if let Some(md_d) = parse_dateline(&md) {
+                    md = md_d.rest;
+                } else {
+                    md = d.rest.clone();
+                }
+                plain = d.rest;
+            }
+        }
+        kept.push((b.kind, md, plain));
+    }
+    // Drop trailing short lines (chrome that survived), then promote.
+    while let Some((k, _, p)) = kept.last() {
+        if *k == BlockKind::Para && !is_paragraph(p) && word_count(p) <= 8 && !ends_sentence(p) {
+            kept.pop();
+        } else {
+            break;
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(kept.len());
+    for i in 0..kept.len() {
+        let (k, md, p) = &kept[i];
+        let next_is_para = kept
+            .get(i + 1)
+            .is_some_and(|(nk, _, np)| *nk == BlockKind::Para && is_paragraph(np));
+        if promote
+            && *k == BlockKind::Para
+            && i > 0
+            && next_is_para
+            && is_subheading(p)
+            && !is_paragraph(p)
+        {
+            out.push(format!("## {}", md.trim()));
+        } else {
+            out.push(md.trim().to_string());
+        }
+    }
+    let mut s = out
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datelines() {
+        let d = |s: &str| {
+            parse_dateline(s).map(|d| (d.city, d.agency.map(|a| agency_name(&a)), d.rest))
+        };
+        assert_eq!(
+            d("TRIBUNNEWS.COM , PYONGYANG – Presiden Korea Utara hadir."),
+            Some((
+                Some("PYONGYANG".into()),
+                Some("Tribunnews.com".into()),
+                "Presiden Korea Utara hadir.".into()
+            ))
+        );
+        assert_eq!(
+            d("JAKARTA, KOMPAS.com – Harga naik.").and_then(|x| x.0),
+            Some("JAKARTA".into())
+        );
+        assert_eq!(d("KOMPAS.com - Harga naik.").map(|x| x.0), Some(None));
+        assert_eq!(
+            d("JAKARTA (Reuters) - Indonesia said.").and_then(|x| x.1),
+            Some("Reuters".into())
+        );
+        assert_eq!(
+            d("LONDON, Nov 12 (AP) — A man said.").and_then(|x| x.0),
+            Some("LONDON".into())
+        );
+        assert_eq!(
+            d("Jakarta - Presiden berkata.").and_then(|x| x.0),
+            Some("JAKARTA".into())
+        );
+        assert_eq!(d("Menurut dia, harga beras naik - dan terus naik."), None);
+        assert_eq!(d("The minister - who spoke on Monday - said."), None);
+    }
+
+    #[test]
+    fn bylines() {
+        assert_eq!(
+            classify_byline("Penulis: Namira Yunia Lestanti"),
+            Some(Class::Byline(vec!["Namira Yunia Lestanti".into()]))
+        );
+        assert_eq!(
+            classify_byline("Editor: Hendra Gunawan"),
+            Some(Class::Editor("Hendra Gunawan".into()))
+        );
+        assert_eq!(
+            classify_byline("By Jane Doe and John Roe, Reuters"),
+            Some(Class::Byline(vec!["Jane Doe".into(), "John Roe".into()]))
+        );
+        assert_eq!(
+            classify_byline("Oleh: Rina Sari"),
+            Some(Class::Byline(vec!["Rina Sari".into()]))
+        );
+        assert_eq!(
+            classify_byline("Oleh karena itu, pemerintah menunda rencana itu."),
+            None
+        );
+        assert_eq!(
+            classify_byline("Firdaus Anwar - detikNews"),
+            Some(Class::Byline(vec!["Firdaus Anwar".into()]))
+        );
+    }
+
+    #[test]
+    fn captions() {
+        assert_eq!(
+            split_caption("Warga antre di pasar, Rabu (19/6/2024). (KOMPAS.com/ANDI PUTRA)"),
+            (
+                "Warga antre di pasar, Rabu (19/6/2024).".to_string(),
+                Some("KOMPAS.com/ANDI PUTRA".to_string())
+            )
+        );
+    }
+}

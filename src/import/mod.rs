@@ -1,0 +1,565 @@
+//! import: raw scraped article (text or HTML) → front matter + Markdown
+//!
+//! `kabar import` turns a raw news page — the text someone copied from it, or
+//! the saved HTML — into a Markdown file with the project's front matter,
+//! marked `status: review` for an editor to check.
+//!
+//! * [`text`] classifies the lines of copied text (site chrome, promos, photo
+//!   widgets, bylines, datelines, date lines, subheadings, footer).
+//! * [`html`] reads JSON-LD, OpenGraph and meta tags, extracts the main
+//!   content with `dom_smoothie` and converts it to Markdown.
+//! * Both hand their blocks to the same body cleaner, and the rules they use
+//!   are data: `rules/generic.yaml` plus one YAML file per site.
+
+mod body;
+mod date;
+mod html;
+mod rules;
+mod text;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::ZonedDateTime as Zoned;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+pub use date::{parse_date_line, parse_iso};
+pub use rules::check as check_rules;
+
+/// What the caller may tell the importer.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The article's URL (`--url`); wins over the canonical URL of the page.
+    pub url: Option<String>,
+    /// The publication date to use when the input has none (`--date`).
+    pub date: Option<jiff::civil::Date>,
+    /// The source name (`--source`); wins over anything found in the input.
+    pub source: Option<String>,
+    /// The time zone for dates without one, for `date` and for the path.
+    pub timezone: TimeZone,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            url: None,
+            date: None,
+            source: None,
+            timezone: jakarta(),
+        }
+    }
+}
+
+/// Asia/Jakarta (from the bundled tz database; fixed +07:00 if it were missing).
+pub fn jakarta() -> TimeZone {
+    TimeZone::get("Asia/Jakarta").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(7)))
+}
+
+/// Errors, each naming the input file.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: no article text found")]
+    Empty { file: String },
+    #[error("{file}: no headline found")]
+    NoTitle { file: String },
+    #[error("{file}: no publication date found in the input; pass --date YYYY-MM-DD")]
+    NoDate { file: String },
+    #[error("{file}: {path} already exists; not overwriting it")]
+    Exists { file: String, path: PathBuf },
+    #[error("{file}: cannot write {path}: {source}")]
+    Write {
+        file: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ImportError {
+    /// The input file the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            ImportError::Read { file, .. }
+            | ImportError::Empty { file }
+            | ImportError::NoTitle { file }
+            | ImportError::NoDate { file }
+            | ImportError::Exists { file, .. }
+            | ImportError::Write { file, .. } => file,
+        }
+    }
+
+    /// As a diagnostic: the message without the file prefix, which the diagnostic carries.
+    pub fn to_diagnostic(&self) -> crate::diagnostics::Diagnostic {
+        let msg = self.to_string();
+        let msg = msg
+            .strip_prefix(&format!("{}: ", self.file()))
+            .unwrap_or(&msg)
+            .to_string();
+        crate::diagnostics::Diagnostic::error(self.file(), msg)
+    }
+}
+
+/// The `source` front matter key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Source {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The `image` front matter key (only written when `src` is known).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Image {
+    pub src: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+/// The front matter the importer writes, in the contract's key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: String,
+    pub slug: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dateline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+    pub status: String,
+}
+
+/// One imported article.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub front: FrontMatter,
+    /// The publication time, in the import time zone.
+    pub date: Zoned,
+    /// The cleaned body, Markdown.
+    pub body: String,
+}
+
+impl Imported {
+    /// The whole file: YAML front matter between `---` lines, then the body.
+    pub fn to_markdown(&self) -> String {
+        let yaml = serde_yaml::to_string(&self.front).unwrap_or_default();
+        let mut out = String::with_capacity(yaml.len() + self.body.len() + 16);
+        out.push_str("---\n");
+        out.push_str(&yaml);
+        if !yaml.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str("---\n\n");
+        out.push_str(self.body.trim());
+        out.push('\n');
+        out
+    }
+
+    /// `YYYY/MM/DD/<slug>.md`, the date in the import time zone.
+    pub fn relative_path(&self) -> PathBuf {
+        PathBuf::from(format!(
+            "{:04}/{:02}/{:02}/{}.md",
+            self.date.year(),
+            self.date.month(),
+            self.date.day(),
+            self.front.slug
+        ))
+    }
+}
+
+/// What the text and HTML readers extract before the shared finishing steps.
+#[derive(Debug, Default)]
+pub(crate) struct Extracted {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub authors: Vec<String>,
+    pub editor: Option<String>,
+    pub date: Option<Zoned>,
+    pub source_name: Option<String>,
+    pub url: Option<String>,
+    pub dateline: Option<String>,
+    pub image_src: Option<String>,
+    pub image_alt: Option<String>,
+    pub image_caption: Option<String>,
+    pub image_credit: Option<String>,
+    pub body: String,
+}
+
+/// The kind of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Html,
+    Text,
+}
+
+/// Tells HTML from plain text by its content (the file name breaks ties).
+pub fn detect_kind(name: &str, input: &str) -> InputKind {
+    let head: String = input
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect();
+    let lower = head.to_ascii_lowercase();
+    if lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || lower.starts_with("<?xml") && lower.contains("<html")
+    {
+        return InputKind::Html;
+    }
+    let tags = ["<body", "<head", "<div", "<p>", "<p ", "<meta ", "<article"];
+    let lower_all = input.to_ascii_lowercase();
+    let count: usize = tags.iter().map(|t| lower_all.matches(t).count()).sum();
+    let name_l = name.to_ascii_lowercase();
+    if count >= 3 || (count >= 1 && (name_l.ends_with(".html") || name_l.ends_with(".htm"))) {
+        InputKind::Html
+    } else {
+        InputKind::Text
+    }
+}
+
+/// Imports one input held in memory. `name` is used in messages.
+pub fn import_str(name: &str, input: &str, opts: &ImportOptions) -> Result<Imported, ImportError> {
+    let ex = match detect_kind(name, input) {
+        InputKind::Html => html::extract(input, opts),
+        InputKind::Text => text::extract(input, opts),
+    };
+    finish(name, ex, opts)
+}
+
+fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, ImportError> {
+    let file = name.to_string();
+    if ex.body.trim().is_empty() {
+        return Err(ImportError::Empty { file });
+    }
+    let title = ex
+        .title
+        .map(|t| body::collapse_ws(&t))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ImportError::NoTitle { file: file.clone() })?;
+    let date = match (ex.date, opts.date) {
+        (Some(d), _) => d.with_time_zone(opts.timezone.clone()),
+        (None, Some(d)) => d
+            .to_zoned_datetime(opts.timezone.clone())
+            .map_err(|_| ImportError::NoDate { file: file.clone() })?,
+        (None, None) => return Err(ImportError::NoDate { file }),
+    };
+    let source_name = opts
+        .source
+        .clone()
+        .or(ex.source_name)
+        .filter(|s| !s.trim().is_empty());
+    let source_url = opts.url.clone().or(ex.url).filter(|s| !s.trim().is_empty());
+    let source = (source_name.is_some() || source_url.is_some()).then_some(Source {
+        name: source_name,
+        url: source_url,
+    });
+    let lang = detect_lang(&format!("{title}\n{}", ex.body));
+    let mut extra = BTreeMap::new();
+    let image = match ex.image_src.filter(|s| !s.trim().is_empty()) {
+        Some(src) => Some(Image {
+            src,
+            alt: ex.image_alt.filter(|s| !s.is_empty()),
+            caption: ex.image_caption.filter(|s| !s.is_empty()),
+            credit: ex.image_credit.filter(|s| !s.is_empty()),
+        }),
+        None => {
+            if let Some(c) = ex.image_caption.filter(|s| !s.is_empty()) {
+                extra.insert("image_caption".to_string(), c);
+            }
+            if let Some(c) = ex.image_credit.filter(|s| !s.is_empty()) {
+                extra.insert("image_credit".to_string(), c);
+            }
+            None
+        }
+    };
+    let mut authors: Vec<String> = Vec::new();
+    for a in ex.authors {
+        let a = body::collapse_ws(&a);
+        if !a.is_empty() && !authors.contains(&a) {
+            authors.push(a);
+        }
+    }
+    let front = FrontMatter {
+        slug: make_slug(&title),
+        title,
+        date: date::rfc3339(&date),
+        summary: ex
+            .summary
+            .map(|s| body::collapse_ws(&s))
+            .filter(|s| !s.is_empty()),
+        tags: Vec::new(),
+        authors,
+        editor: ex.editor.filter(|s| !s.is_empty()),
+        source,
+        dateline: ex.dateline.filter(|s| !s.is_empty()),
+        lang: Some(lang.to_string()),
+        image,
+        extra,
+        status: "review".to_string(),
+    };
+    Ok(Imported {
+        front,
+        date,
+        body: ex.body,
+    })
+}
+
+/// ASCII lowercase words joined by '-', at most 80 characters, cut at a word.
+pub fn make_slug(title: &str) -> String {
+    let s = slug::slugify(title);
+    let mut out = String::new();
+    for w in s.split('-').filter(|w| !w.is_empty()) {
+        let extra = if out.is_empty() { w.len() } else { w.len() + 1 };
+        if out.len() + extra > 80 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(w);
+    }
+    if out.is_empty() {
+        // A first word longer than 80 characters, or nothing usable at all.
+        out = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(80)
+            .collect();
+    }
+    if out.is_empty() {
+        out = "article".to_string();
+    }
+    out
+}
+
+const ID_STOP: &[&str] = &[
+    "yang", "dan", "di", "dengan", "untuk", "ini", "itu", "dari", "pada", "tidak", "akan", "dalam",
+    "ke", "juga", "oleh", "adalah", "telah", "karena", "bahwa", "para", "kami", "tersebut", "atau",
+    "sudah", "saat", "kata", "ujar",
+];
+const EN_STOP: &[&str] = &[
+    "the", "and", "of", "to", "in", "is", "that", "for", "with", "was", "on", "as", "by", "it",
+    "said", "are", "be", "has", "have", "from", "at", "this", "will", "its", "were", "an",
+];
+
+/// "id" or "en", by counting stop words.
+pub fn detect_lang(text: &str) -> &'static str {
+    let (mut id, mut en) = (0usize, 0usize);
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        let w = w.to_lowercase();
+        if ID_STOP.contains(&w.as_str()) {
+            id += 1;
+        }
+        if EN_STOP.contains(&w.as_str()) {
+            en += 1;
+        }
+    }
+    if en > id { "en" } else { "id" }
+}
+
+/// The outcome of [`import_paths`].
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Files written, in order.
+    pub written: Vec<PathBuf>,
+    /// One error per input that failed.
+    pub errors: Vec<ImportError>,
+}
+
+fn is_importable(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("txt" | "text" | "html" | "htm")
+    )
+}
+
+/// Imports files and directories (walked in sorted order, `.txt`, `.text`,
+/// `.html`, `.htm` files) into `content_dir/YYYY/MM/DD/<slug>.md`. Never
+/// overwrites: an existing target is an error for that input, and the others
+/// go on.
+pub fn import_paths(inputs: &[PathBuf], content_dir: &Path, opts: &ImportOptions) -> ImportReport {
+    let mut report = ImportReport::default();
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() && is_importable(e.path()) => {
+                        files.push(e.into_path());
+                    }
+                    Ok(_) => {}
+                    Err(err) => report.errors.push(ImportError::Read {
+                        file: err.path().unwrap_or(input).display().to_string(),
+                        source: err.into(),
+                    }),
+                }
+            }
+        } else {
+            files.push(input.clone());
+        }
+    }
+    for file in files {
+        let name = file.display().to_string();
+        match import_file(&file, &name, content_dir, opts) {
+            Ok(p) => report.written.push(p),
+            Err(e) => report.errors.push(e),
+        }
+    }
+    report
+}
+
+fn import_file(
+    file: &Path,
+    name: &str,
+    content_dir: &Path,
+    opts: &ImportOptions,
+) -> Result<PathBuf, ImportError> {
+    let bytes = fs::read(file).map_err(|source| ImportError::Read {
+        file: name.to_string(),
+        source,
+    })?;
+    let input = String::from_utf8_lossy(&bytes);
+    let imported = import_str(name, &input, opts)?;
+    let path = content_dir.join(imported.relative_path());
+    if path.exists() {
+        return Err(ImportError::Exists {
+            file: name.to_string(),
+            path,
+        });
+    }
+    let werr = |source| ImportError::Write {
+        file: name.to_string(),
+        path: path.clone(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(werr)?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                ImportError::Exists {
+                    file: name.to_string(),
+                    path: path.clone(),
+                }
+            } else {
+                werr(source)
+            }
+        })?;
+    f.write_all(imported.to_markdown().as_bytes())
+        .map_err(werr)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_is_short_ascii() {
+        let s = make_slug(
+            "Bantu Kemenangan Putin, Pimpinan Korut Kirim Pasukan Untuk Jadi Tameng Rusia Hadapi Ukraina Lagi Dan Lagi",
+        );
+        assert!(s.len() <= 80, "{s}");
+        assert!(s.starts_with("bantu-kemenangan-putin-pimpinan-korut"));
+        assert!(!s.ends_with('-'));
+        assert_eq!(make_slug("!!!"), "article");
+    }
+
+    #[test]
+    fn kind() {
+        assert_eq!(
+            detect_kind("a.txt", "Judul\n\nIsi berita."),
+            InputKind::Text
+        );
+        assert_eq!(
+            detect_kind("a", "<!DOCTYPE html><html></html>"),
+            InputKind::Html
+        );
+    }
+
+    #[test]
+    fn lang() {
+        assert_eq!(
+            detect_lang("Presiden mengatakan bahwa ini adalah yang terbaik dan"),
+            "id"
+        );
+        assert_eq!(
+            detect_lang("The president said that this is the best for the country"),
+            "en"
+        );
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn random_text_never_panics(s in "\\PC{0,400}") {
+            let _ = import_str("random.txt", &s, &ImportOptions::default());
+        }
+
+        #[test]
+        fn random_lines_never_panic(lines in proptest::collection::vec(
+            prop_oneof![
+                Just("Baca juga: x".to_string()),
+                Just("Penulis: A B".to_string()),
+                Just("zoom-in".to_string()),
+                Just("JAKARTA, X.com – y".to_string()),
+                Just("Kamis, 20 Juni 2024 10:15 WIB".to_string()),
+                Just("© 2024".to_string()),
+                Just(String::new()),
+                "[A-Za-z .,:()/–-]{0,60}",
+            ],
+            0..30,
+        )) {
+            let s = lines.join("\n");
+            let _ = import_str("random.txt", &s, &ImportOptions::default());
+        }
+
+        #[test]
+        fn random_html_never_panics(s in "<(p|div|h2|ul|li|a|blockquote|script)>[\\PC<>/]{0,80}(</p>)?{0,3}") {
+            let html = format!("<!DOCTYPE html><html><body>{s}</body></html>");
+            let _ = import_str("random.html", &html, &ImportOptions::default());
+        }
+    }
+}

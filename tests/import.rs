@@ -1,0 +1,338 @@
+//! `kabar import`: every fixture in tests/fixtures/import must meet its
+//! expectations (front matter fields exact, `keep` snippets in the body,
+//! `drop` snippets nowhere in the output).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kabar::import::{ImportError, ImportOptions, import_paths, import_str};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+struct Opts {
+    date: Option<String>,
+    url: Option<String>,
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Expect {
+    title: String,
+    date: String,
+    #[serde(default)]
+    authors: Vec<String>,
+    editor: Option<String>,
+    dateline: Option<String>,
+    lang: String,
+    source: Option<String>,
+    summary: Option<String>,
+    source_url: Option<String>,
+    extra: Option<BTreeMap<String, String>>,
+    image: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    options: Opts,
+    #[serde(default)]
+    keep: Vec<String>,
+    #[serde(default)]
+    drop: Vec<String>,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import")
+}
+
+fn fixtures() -> Vec<(String, PathBuf, Expect)> {
+    let dir = fixtures_dir();
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = fs::read_dir(&dir)
+        .expect("fixtures dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Some(stem) = name.strip_suffix(".expect.yaml") else {
+            continue;
+        };
+        let raw = ["txt", "html"]
+            .iter()
+            .map(|e| dir.join(format!("{stem}.{e}")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("no raw input for {stem}"));
+        let text = fs::read_to_string(&p).expect("read expect");
+        let exp: Expect = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        out.push((stem.to_string(), raw, exp));
+    }
+    out
+}
+
+fn options(o: &Opts) -> ImportOptions {
+    ImportOptions {
+        url: o.url.clone(),
+        date: o.date.as_deref().map(|d| d.parse().expect("options.date")),
+        source: o.source.clone(),
+        ..ImportOptions::default()
+    }
+}
+
+/// Scores one fixture: the list of failed checks.
+fn check(stem: &str, raw: &Path, exp: &Expect) -> Vec<String> {
+    let input = fs::read_to_string(raw).expect("read raw");
+    let got = match import_str(stem, &input, &options(&exp.options)) {
+        Ok(g) => g,
+        Err(e) => return vec![format!("import failed: {e}")],
+    };
+    let f = &got.front;
+    let mut bad = Vec::new();
+    let mut eq = |what: &str, g: Option<&str>, e: Option<&str>| {
+        if g != e {
+            bad.push(format!("{what}: got {g:?}, expected {e:?}"));
+        }
+    };
+    eq("title", Some(&f.title), Some(&exp.title));
+    eq("date", Some(&f.date), Some(&exp.date));
+    eq(
+        "authors",
+        Some(&f.authors.join(" | ")),
+        Some(&exp.authors.join(" | ")),
+    );
+    eq("editor", f.editor.as_deref(), exp.editor.as_deref());
+    eq("dateline", f.dateline.as_deref(), exp.dateline.as_deref());
+    eq("lang", f.lang.as_deref(), Some(&exp.lang));
+    eq(
+        "source",
+        f.source.as_ref().and_then(|s| s.name.as_deref()),
+        exp.source.as_deref(),
+    );
+    eq("summary", f.summary.as_deref(), exp.summary.as_deref());
+    if let Some(u) = &exp.source_url {
+        eq(
+            "source.url",
+            f.source.as_ref().and_then(|s| s.url.as_deref()),
+            Some(u),
+        );
+    }
+    if let Some(x) = &exp.extra {
+        eq(
+            "extra",
+            Some(&format!("{:?}", f.extra)),
+            Some(&format!("{x:?}")),
+        );
+    }
+    if let Some(img) = &exp.image {
+        let gi = f.image.as_ref();
+        for (k, v) in img {
+            let g = gi.and_then(|i| match k.as_str() {
+                "src" => Some(i.src.as_str()),
+                "alt" => i.alt.as_deref(),
+                "caption" => i.caption.as_deref(),
+                "credit" => i.credit.as_deref(),
+                _ => None,
+            });
+            eq(&format!("image.{k}"), g, Some(v));
+        }
+    }
+    if f.status != "review" {
+        bad.push(format!("status: {}", f.status));
+    }
+    let out = got.to_markdown();
+    for k in &exp.keep {
+        if !got.body.contains(k.as_str()) {
+            bad.push(format!("keep: {k:?} missing from body"));
+        }
+    }
+    for d in &exp.drop {
+        if out.contains(d.as_str()) {
+            bad.push(format!("drop: {d:?} still in output"));
+        }
+    }
+    bad
+}
+
+#[test]
+fn fixtures_meet_expectations() {
+    let all = fixtures();
+    let mut failed = Vec::new();
+    for (stem, raw, exp) in &all {
+        let bad = check(stem, raw, exp);
+        if !bad.is_empty() {
+            failed.push(format!("{stem}:\n  {}", bad.join("\n  ")));
+        }
+    }
+    let passed = all.len() - failed.len();
+    eprintln!("import fixtures: {passed}/{} pass", all.len());
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(
+        all.len() >= 12,
+        "need at least 12 fixtures, have {}",
+        all.len()
+    );
+}
+
+#[test]
+fn html_and_text_fixtures_both_present() {
+    let all = fixtures();
+    let html = all
+        .iter()
+        .filter(|(_, p, _)| p.extension().is_some_and(|e| e == "html"))
+        .count();
+    assert!(html >= 4, "need at least 4 HTML fixtures, have {html}");
+    assert!(all.len() - html >= 4);
+}
+
+fn sample_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = fixtures_dir();
+    for name in ["tribun-tanggul-rob.txt", "kompas-harga-cabai.txt"] {
+        fs::copy(src.join(name), dir.path().join(name)).expect("copy");
+    }
+    fs::write(dir.path().join("notes.md"), "not an input").expect("write");
+    dir
+}
+
+#[test]
+fn import_paths_writes_dated_files_and_never_overwrites() {
+    let inputs = sample_dir();
+    let content = tempfile::tempdir().expect("tempdir");
+    let opts = ImportOptions {
+        date: Some("2024-06-21".parse().expect("date")),
+        ..ImportOptions::default()
+    };
+    let report = import_paths(&[inputs.path().to_path_buf()], content.path(), &opts);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let rel: Vec<String> = report
+        .written
+        .iter()
+        .map(|p| {
+            p.strip_prefix(content.path())
+                .expect("under content")
+                .display()
+                .to_string()
+        })
+        .collect();
+    // Walked in sorted order: kompas before tribun.
+    assert_eq!(
+        rel,
+        vec![
+            "2024/06/20/harga-cabai-rawit-di-jakarta-melonjak-dua-kali-lipat-dalam-sepekan.md".to_string(),
+            "2024/06/21/tanggul-darurat-dibangun-siang-malam-warga-tambaklorok-bertahan-di-tengah-rob.md".to_string(),
+        ]
+    );
+    let first = fs::read_to_string(&report.written[0]).expect("read");
+    assert!(first.starts_with("---\ntitle: "));
+    assert!(first.contains("\nstatus: review\n"));
+
+    // Second run: every target exists, each input reports an error naming it.
+    fs::write(&report.written[0], "edited by hand").expect("write");
+    let again = import_paths(&[inputs.path().to_path_buf()], content.path(), &opts);
+    assert!(again.written.is_empty());
+    assert_eq!(again.errors.len(), 2);
+    for e in &again.errors {
+        assert!(matches!(e, ImportError::Exists { .. }), "{e}");
+        assert!(e.to_string().contains(".txt"), "{e}");
+    }
+    assert_eq!(
+        fs::read_to_string(&report.written[0]).expect("read"),
+        "edited by hand"
+    );
+}
+
+#[test]
+fn missing_date_fails_that_file_only() {
+    let inputs = sample_dir();
+    let content = tempfile::tempdir().expect("tempdir");
+    let report = import_paths(
+        &[inputs.path().to_path_buf()],
+        content.path(),
+        &ImportOptions::default(),
+    );
+    assert_eq!(
+        report.written.len(),
+        1,
+        "the Kompas fixture has a date line"
+    );
+    assert_eq!(report.errors.len(), 1);
+    let msg = report.errors[0].to_string();
+    assert!(
+        msg.contains("tribun-tanggul-rob.txt") && msg.contains("--date"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unreadable_input_is_reported() {
+    let content = tempfile::tempdir().expect("tempdir");
+    let report = import_paths(
+        &[PathBuf::from("/nonexistent/x.txt")],
+        content.path(),
+        &ImportOptions::default(),
+    );
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].to_string().contains("/nonexistent/x.txt"));
+}
+
+/// Imports a real page given by path (not part of the suite):
+/// `KABAR_IMPORT_SAMPLE=path KABAR_IMPORT_DATE=2024-06-21 cargo test --test main -- --ignored sample --nocapture`
+#[test]
+#[ignore]
+fn sample_from_env() {
+    let Ok(path) = std::env::var("KABAR_IMPORT_SAMPLE") else {
+        return;
+    };
+    let input = fs::read_to_string(&path).expect("read sample");
+    let opts = ImportOptions {
+        date: std::env::var("KABAR_IMPORT_DATE")
+            .ok()
+            .map(|d| d.parse().expect("date")),
+        ..ImportOptions::default()
+    };
+    match import_str(&path, &input, &opts) {
+        Ok(i) => println!("{}\n{}", i.relative_path().display(), i.to_markdown()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The command end to end: every fixture imports, the result builds, and a second
+/// import of the same page is refused without touching the first file.
+#[test]
+fn cli_imports_fixtures_into_a_site_that_builds() {
+    let site = crate::harness::Site::new();
+    let dir = fixtures_dir();
+    let run = site
+        .run(&["import", &dir.display().to_string(), "--date", "2024-06-21"])
+        .ok();
+    let written: Vec<&str> = run.stdout.lines().collect();
+    assert!(written.len() >= 12, "{}", run.stdout);
+    let first = written[0].to_string();
+    let before = site.read(&first);
+    assert!(before.contains("status: review"), "{before}");
+    site.run(&["build", "--quiet", "--drafts"]).ok();
+    site.run(&["import", &dir.display().to_string(), "--date", "2024-06-21"])
+        .fails(1)
+        .stderr_has("already exists");
+    assert_eq!(site.read(&first), before);
+    // Review items are not published by a plain build.
+    site.build().ok();
+    assert_eq!(
+        site.tree("public")
+            .keys()
+            .filter(|p| p.to_string_lossy().ends_with(".md"))
+            .count(),
+        0
+    );
+    let pages = site
+        .tree("public")
+        .keys()
+        .filter(|p| p.ends_with("index.html"))
+        .count();
+    assert!(
+        pages <= 3,
+        "review items leaked into the public build: {pages} pages"
+    );
+}
