@@ -1,6 +1,8 @@
 //! Tokenize: text → lower-cased word tokens without stop words (Indonesian and English).
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::LazyLock;
 
 static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -18,10 +20,17 @@ pub fn is_stop(word: &str) -> bool {
 
 /// Words are runs of alphanumeric characters (any script); an inner hyphen or
 /// apostrophe splits (Indonesian reduplication `rumah-rumah` counts as `rumah`).
-pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+/// Lower-case words borrow from `text`; only words with capitals are copied.
+pub fn tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()))
-        .map(str::to_lowercase)
+        .filter(|w| w.len() >= 2 && !w.bytes().all(|b| b.is_ascii_digit()))
+        .map(|w| {
+            if w.chars().any(char::is_uppercase) {
+                Cow::Owned(w.to_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
         .filter(|w| !is_stop(w))
 }
 
@@ -31,7 +40,7 @@ mod tests {
 
     #[test]
     fn drops_stop_words_and_numbers_keeps_other_scripts() {
-        let t: Vec<String> =
+        let t: Vec<Cow<str>> =
             tokens("Banjir rob yang merendam 2024 rumah-rumah, and the 東京 flood").collect();
         assert_eq!(
             t,
