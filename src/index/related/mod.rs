@@ -320,3 +320,103 @@ fn postings(signatures: &[Signature]) -> Vec<Vec<(u32, f32)>> {
     }
     postings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn article(slug: &str, date: &str, title: &str, extra: &str, body: &str) -> Article {
+        let text =
+            format!("---\ntitle: \"{title}\"\ndate: {date}\nslug: {slug}\n{extra}---\n{body}\n");
+        let src = crate::load::Source {
+            path: format!("{slug}.md").into(),
+            text: text.into(),
+        };
+        let config = Config::default();
+        crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
+    }
+
+    fn corpus() -> Vec<Article> {
+        vec![
+            article(
+                "flood-a",
+                "2024-06-20",
+                "Flood waters rise in the harbour district",
+                "",
+                "Harbour district flood waters rise; pumps fail at the sea wall.",
+            ),
+            article(
+                "flood-b",
+                "2024-06-19",
+                "Sea wall pumps fail as harbour floods",
+                "story: flood\n",
+                "The harbour flood worsened after pumps failed at the sea wall.",
+            ),
+            article(
+                "budget",
+                "2024-06-18",
+                "Council passes the school budget",
+                "story: flood\n",
+                "The council passed the school budget after a long debate.",
+            ),
+            article(
+                "flood-c",
+                "2024-06-18",
+                "Harbour flood: residents leave homes",
+                "related: [budget]\n",
+                "Residents left homes as the harbour flood spread past the sea wall.",
+            ),
+            article(
+                "football",
+                "2024-06-17",
+                "Local club wins the cup final",
+                "",
+                "The club won the cup final on penalties.",
+            ),
+        ]
+    }
+
+    fn names(articles: &[Article], links: &[usize]) -> Vec<String> {
+        links.iter().map(|&j| articles[j].slug.clone()).collect()
+    }
+
+    #[test]
+    fn similar_text_is_related_and_unrelated_text_is_not() {
+        let a = corpus();
+        let links = related(&a, &vec![Vec::new(); a.len()], 0, 5);
+        let first = names(&a, &links[0]);
+        assert!(
+            first.contains(&"flood-b".to_string()) && first.contains(&"flood-c".to_string()),
+            "{first:?}"
+        );
+        assert!(!first.contains(&"football".to_string()), "{first:?}");
+    }
+
+    #[test]
+    fn pins_come_first_and_same_story_is_preferred() {
+        let a = corpus();
+        let links = related(&a, &vec![Vec::new(); a.len()], 0, 2);
+        // flood-c pins the budget story even though nothing else links them.
+        assert_eq!(names(&a, &links[3])[0], "budget");
+        // flood-b shares a story id with the (textually unrelated) budget story.
+        assert_eq!(names(&a, &links[1])[0], "budget");
+    }
+
+    #[test]
+    fn results_do_not_depend_on_threads() {
+        let a = corpus();
+        let tags = vec![Vec::new(); a.len()];
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool")
+            .install(|| related(&a, &tags, 0, 5));
+        let many = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .expect("pool")
+            .install(|| related(&a, &tags, 0, 5));
+        assert_eq!(one, many);
+    }
+}
