@@ -88,13 +88,6 @@ pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Ve
         })
         .collect();
     diags.extend(near_duplicates(&site.all));
-    for d in &mut diags {
-        if d.line.is_some()
-            && let Some(a) = site.all.iter().find(|a| a.path == d.file)
-        {
-            d.source = Some(a.source_text.clone());
-        }
-    }
     diagnostics::sort(&mut diags);
     diags
 }
@@ -107,7 +100,11 @@ fn article_lints(
     let text: &str = &a.source_text;
     let key = |k: &str| front_matter_key(text, k).unwrap_or((1, 1));
     let mut out = Vec::new();
-    let warn = |msg: String, (l, c): (usize, usize)| Diagnostic::warning(&a.path, msg).at(l, c);
+    let warn = |msg: String, (l, c): (usize, usize)| {
+        Diagnostic::warning(&a.path, msg)
+            .at(l, c)
+            .with_source(a.source_text.clone())
+    };
     if !a.has_summary {
         out.push(warn("no summary".into(), key("title")).hint(
             "add `summary:` with one or two sentences; the first paragraph stands in for now",
@@ -167,8 +164,9 @@ fn article_lints(
                 .hint("remove the publisher's page furniture from the body")
             }),
     );
-    if let Some(img) = &a.image
-        && img.alt.trim().is_empty()
+    if a.image
+        .as_ref()
+        .is_some_and(|img| img.alt.trim().is_empty())
     {
         out.push(
             warn("image without alt text".into(), key("image")).hint(
@@ -274,7 +272,8 @@ impl LinkCheck<'_> {
                     ),
                 )
             }
-            .at(*line, *col);
+            .at(*line, *col)
+            .with_source(a.source_text.clone());
             let last = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
             d = match self.by_slug.get(last) {
                 Some(url) => d.hint(format!("did you mean `{}{url}`?", self.base_path)),
@@ -399,6 +398,7 @@ fn near_duplicates(all: &[Article]) -> Vec<Diagnostic> {
                 ),
             )
             .at(1, 1)
+            .with_source(all[a].source_text.clone())
             .hint("keep one of them, or set `status: draft` on the copy")
         })
         .collect()

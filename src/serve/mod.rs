@@ -351,10 +351,10 @@ async fn serve_path(State(shared): State<Arc<Shared>>, req: Request) -> Response
 
 /// The site's own 404 page, with status 404.
 async fn not_found(shared: &Shared) -> Response {
-    if let Resolved::File(p) = resolve(&shared.root, Path::new("404.html")).await
-        && let Ok(body) = tokio::fs::read_to_string(&p).await
-    {
-        return html(StatusCode::NOT_FOUND, body);
+    if let Resolved::File(p) = resolve(&shared.root, Path::new("404.html")).await {
+        if let Ok(body) = tokio::fs::read_to_string(&p).await {
+            return html(StatusCode::NOT_FOUND, body);
+        }
     }
     plain(StatusCode::NOT_FOUND, "404 Not Found\n")
 }
