@@ -215,21 +215,17 @@ fn tag_position(text: &str, tag: &str) -> Option<(usize, usize)> {
 
 /// Byte offsets of boilerplate phrases in the body, matched case-insensitively on word boundaries.
 fn boilerplate(text: &str, body_start: usize) -> Vec<(&'static str, usize)> {
-    let bytes = text.as_bytes();
+    // ASCII lowercasing keeps every byte offset, so matches map straight back.
+    let body = text[body_start..].to_ascii_lowercase();
+    let bytes = body.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
     let mut found = Vec::new();
     for phrase in BOILERPLATE {
-        let p = phrase.as_bytes();
-        let mut i = body_start;
-        while i + p.len() <= bytes.len() {
-            if bytes[i..i + p.len()].eq_ignore_ascii_case(p)
-                && (i == 0 || !is_word(bytes[i - 1]))
-                && bytes.get(i + p.len()).is_none_or(|&b| !is_word(b))
-            {
-                found.push((*phrase, i));
-                i += p.len();
-            } else {
-                i += 1;
+        let needle = phrase.to_ascii_lowercase();
+        for (i, _) in body.match_indices(&needle) {
+            let end = i + needle.len();
+            if (i == 0 || !is_word(bytes[i - 1])) && bytes.get(end).is_none_or(|&b| !is_word(b)) {
+                found.push((*phrase, body_start + i));
             }
         }
     }
