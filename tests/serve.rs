@@ -436,3 +436,30 @@ fn a_burst_of_saves_gives_one_or_two_rebuilds() {
     let rebuilds = server.rebuilds() - before;
     assert!((1..=2).contains(&rebuilds), "{rebuilds} rebuilds");
 }
+
+#[test]
+fn site_yaml_and_a_new_templates_folder_are_watched() {
+    let server = Server::start(copy_fixture("clean"));
+    let config = server.site.path().join("site.yaml");
+    let good = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, format!("{good}paginate: 0\n")).expect("break");
+    let page = server.wait_for("/", "the error page", |r| r.status == 500);
+    assert!(
+        page.body.contains("`paginate` must be at least 1"),
+        "{}",
+        page.body
+    );
+    std::fs::write(&config, &good).expect("fix");
+    server.wait_for("/", "recovery", |r| r.status == 200);
+
+    // templates/ did not exist when the server started.
+    write(
+        server.site.path(),
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>Tidak ditemukan di sini</h1>{% endblock content %}",
+    );
+    let r = server.wait_for("/missing/", "the new 404 template", |r| {
+        r.body.contains("Tidak ditemukan di sini")
+    });
+    assert_eq!(r.status, 404);
+}
