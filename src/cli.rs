@@ -1,5 +1,6 @@
 //! Command line: arguments → a command for main to run (binary only; the library knows nothing of clap).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,32 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Preview the site with drafts and review items, reloading on every change.
+    Serve {
+        /// Address to listen on; anything but loopback exposes unpublished drafts.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// Open the front page in a browser.
+        #[arg(long)]
+        open: bool,
+        /// Preview output folder (default: .kabar-preview/ in the site).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Validate content, templates and internal links, and run the lints.
+    Check {
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Check as the preview builds: drafts and review items included.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// The editorial queue: drafts and review items, newest first, with their lints.
+    Review,
     /// Scaffold a draft article dated today.
     New {
         title: String,

@@ -7,6 +7,8 @@ pub mod index;
 pub mod load;
 pub mod parse;
 pub mod render;
+pub mod review;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod write;

@@ -12,7 +12,7 @@ use kabar::site::{self, BuildOptions, Error};
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(Error::Content(diags)) => {
             report(&diags);
             let n = diags.iter().filter(|d| d.is_error()).count();
@@ -41,7 +41,7 @@ fn report(diags: &[Diagnostic]) {
     }
 }
 
-fn run(cli: cli::Cli) -> Result<(), Error> {
+fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
     let root = cli.root;
     let interactive = std::io::stderr().is_terminal() && !cli.quiet;
     match cli.command {
@@ -70,14 +70,79 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                     done.elapsed.as_secs_f64()
                 );
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::Serve {
+            bind,
+            port,
+            open,
+            output,
+        } => {
+            if !bind.is_loopback() {
+                eprintln!(
+                    "warning: listening on {bind}: other machines can reach this preview and its unpublished drafts"
+                );
+            }
+            kabar::serve::run(&kabar::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                output,
+                open,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::Check { strict, drafts } => {
+            let opts = BuildOptions {
+                drafts,
+                ..BuildOptions::new(&root)
+            };
+            let diags = kabar::review::check(&opts)?;
+            report(&diags);
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let warnings = diags.len() - errors;
+            let fail = errors > 0 || (strict && warnings > 0);
+            if !cli.quiet || fail {
+                eprintln!(
+                    "check: {errors} error(s), {warnings} warning(s){}",
+                    if strict && errors == 0 && warnings > 0 {
+                        " (--strict: warnings fail)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(if fail {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        cli::Command::Review => {
+            let opts = BuildOptions {
+                drafts: true,
+                ..BuildOptions::new(&root)
+            };
+            let site = site::prepare(&opts)?;
+            let outputs = site::output_paths(&opts, &site);
+            let lints = kabar::review::lint(
+                &site,
+                &outputs,
+                &kabar::review::LintOptions {
+                    now: jiff::Timestamp::now(),
+                    broken_link: kabar::diagnostics::Severity::Warning,
+                },
+            );
+            let groups = kabar::review::queue(&site, &lints);
+            print!("{}", kabar::review::queue_text(&groups));
+            Ok(ExitCode::SUCCESS)
         }
         cli::Command::New { title, tags } => {
             let today = site::today(&root)?;
             let path =
                 kabar::scaffold::new_article(&root, &title, &tags, today).map_err(Error::Io)?;
             println!("{}", path.display());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         cli::Command::Import {
             inputs,
@@ -99,7 +164,7 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                 println!("{}", path.display());
             }
             if report.errors.is_empty() {
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             } else {
                 Err(Error::Content(
                     report.errors.iter().map(|e| e.to_diagnostic()).collect(),
@@ -118,7 +183,7 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                     dir.display()
                 );
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

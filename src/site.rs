@@ -1,6 +1,8 @@
 //! Site: a site folder + options → a published output folder, running load → parse → index → render → write.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,8 @@ pub struct BuildOptions {
     /// Preview builds banner unpublished pages.
     pub preview: bool,
     pub progress: bool,
+    /// Lint findings for preview banners, by source path (filled by `kabar serve`).
+    pub findings: BTreeMap<PathBuf, Vec<String>>,
 }
 
 impl BuildOptions {
@@ -36,6 +40,7 @@ impl BuildOptions {
             now: None,
             preview: false,
             progress: false,
+            findings: BTreeMap::new(),
         }
     }
 
@@ -137,8 +142,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
 
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
-    let out = opts.output_dir();
-    write::check_output(&out, &opts.root).map_err(Error::Io)?;
+    write::check_output(&opts.output_dir(), &opts.root).map_err(Error::Io)?;
     let progress = opts.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -153,6 +157,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = &progress {
         bar.set_message("rendering");
     }
+    let report = write_site(opts, site, progress.as_ref(), started)?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(report)
+}
+
+/// render → write for a site already prepared, so a caller can look at it
+/// first (the preview server lints it to fill the banners).
+pub fn write_site(
+    opts: &BuildOptions,
+    site: Loaded,
+    progress: Option<&indicatif::ProgressBar>,
+    started: Instant,
+) -> Result<BuildReport, Error> {
+    let out = opts.output_dir();
+    write::check_output(&out, &opts.root).map_err(Error::Io)?;
     let staging = write::Staging::new(&out).map_err(|e| {
         Error::Io(format!(
             "cannot create output next to {}: {e}",
@@ -163,27 +184,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
         let n = count.fetch_add(1, Ordering::Relaxed);
-        if let Some(bar) = &progress {
+        if let Some(bar) = progress {
             bar.set_position(n as u64 + 1);
         }
         Ok(())
     };
     let render_opts = render::RenderOptions {
         preview: opts.preview,
-        ..Default::default()
+        findings: opts.findings.clone(),
     };
-    render::render(&site.index, &site.config, &site.tera, &render_opts, &emit).map_err(|d| {
-        if d.iter().all(|d| d.message.contains("cannot write")) {
-            Error::Io(
-                d.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        } else {
-            Error::Content(d)
-        }
-    })?;
+    render::render(&site.index, &site.config, &site.tera, &render_opts, &emit)
+        .map_err(render_error)?;
     let copy_errors = staging.copy_static(&opts.root.join("static"));
     if !copy_errors.is_empty() {
         return Err(Error::Io(
@@ -197,9 +208,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     staging
         .commit()
         .map_err(|e| Error::Io(format!("cannot replace {}: {e}", out.display())))?;
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
     Ok(BuildReport {
         articles: site.index.entries.len(),
         files: count.into_inner(),
@@ -209,8 +217,96 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     })
 }
 
+fn render_error(d: Vec<Diagnostic>) -> Error {
+    if d.iter().all(|d| d.message.contains("cannot write")) {
+        Error::Io(
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    } else {
+        Error::Content(d)
+    }
+}
+
+/// Renders every page without writing anything and returns the output paths
+/// (`/`-separated, relative to the output root), static files included.
+/// `kabar check` uses it to catch template errors that only show at render time.
+pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>, Error> {
+    let paths = Mutex::new(BTreeSet::new());
+    let emit = |path: &str, _: &[u8]| {
+        paths
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .insert(path.to_string());
+        Ok(())
+    };
+    let render_opts = render::RenderOptions {
+        preview: opts.preview,
+        findings: BTreeMap::new(),
+    };
+    render::render(&site.index, &site.config, &site.tera, &render_opts, &emit)
+        .map_err(render_error)?;
+    let mut paths = paths
+        .into_inner()
+        .map_err(|_| Error::Io("render panicked".into()))?;
+    paths.extend(static_files(&opts.root));
+    Ok(paths)
+}
+
+/// Every output path a build would write, without rendering (for link checks
+/// before a preview build): the rendered pages plus the site's static files.
+pub fn output_paths(opts: &BuildOptions, site: &Loaded) -> BTreeSet<String> {
+    let mut paths: BTreeSet<String> = render::output_paths(&site.index, &site.config)
+        .into_iter()
+        .collect();
+    paths.extend(static_files(&opts.root));
+    paths
+}
+
+/// Files that `write::Staging::copy_static` would copy, relative to `static/`.
+fn static_files(root: &Path) -> Vec<String> {
+    let dir = root.join("static");
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(&dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !load::is_ignored_name(&e.file_name().to_string_lossy())
+        })
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(&dir)
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
+
 /// Today's date in the site's time zone (for `kabar new`).
 pub fn today(root: &Path) -> Result<jiff::civil::Date, Error> {
     let config = Config::load(root).map_err(|d| Error::Content(vec![d]))?;
     Ok(jiff::Timestamp::now().to_zoned_datetime(config.tz()).date())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_outputs_match_what_render_emits() {
+        let opts = BuildOptions {
+            drafts: true,
+            ..BuildOptions::new(env!("CARGO_MANIFEST_DIR"))
+        };
+        let site = prepare(&opts).expect("the bundled site builds");
+        let rendered = dry_render(&opts, &site).expect("renders");
+        assert!(rendered.contains("404.html") && rendered.contains("images/banjir-rob.svg"));
+        assert_eq!(output_paths(&opts, &site), rendered);
+    }
 }

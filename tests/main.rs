@@ -1,7 +1,9 @@
-//! kabar's integration tests: one binary, one module per area.
+//! kabar's integration tests: one binary, one module per command or stage.
 
 mod build;
 mod diagnostics;
 mod harness;
 mod import;
 mod reliability;
+mod review;
+mod serve;

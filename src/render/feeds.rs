@@ -195,6 +195,19 @@ pub fn sitemaps(urls: &[(String, Option<String>)], base: &str) -> Vec<(String, S
     files
 }
 
+/// The file names `sitemaps` writes for `urls` URLs.
+pub fn sitemap_names(urls: usize) -> Vec<String> {
+    let mut names: Vec<String> = if urls <= SITEMAP_MAX_URLS {
+        Vec::new()
+    } else {
+        (1..=urls.div_ceil(SITEMAP_MAX_URLS))
+            .map(|n| format!("sitemap-{n}.xml"))
+            .collect()
+    };
+    names.push("sitemap.xml".into());
+    names
+}
+
 pub fn robots(base: &str) -> String {
     format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
 }

@@ -427,6 +427,45 @@ pub fn render(
     }
 }
 
+/// The path of every file `render` emits, computed without rendering.
+/// A test keeps it in step with `render`.
+pub fn output_paths(index: &Index, config: &Config) -> Vec<String> {
+    let per_page = config.paginate;
+    let mut out: Vec<String> = index
+        .entries
+        .iter()
+        .map(|e| format!("{}index.html", e.url))
+        .collect();
+    for periods in [&index.days, &index.months, &index.years] {
+        out.extend(periods.iter().map(|p| format!("{}index.html", p.url())));
+    }
+    out.extend(
+        (0..pages(index.entries.len(), per_page))
+            .map(|n| format!("{}index.html", page_path("", n))),
+    );
+    out.push("tags/index.html".into());
+    for tag in &index.tags {
+        let prefix = format!("tags/{}/", tag.slug);
+        out.extend(
+            (0..pages(tag.entries.len(), per_page))
+                .map(|n| format!("{}index.html", page_path(&prefix, n))),
+        );
+        out.push(format!("{prefix}atom.xml"));
+    }
+    out.push("404.html".into());
+    out.push("atom.xml".into());
+    out.push("feed.json".into());
+    let urls = sitemap_urls(index, per_page).len();
+    out.extend(feeds::sitemap_names(urls));
+    out.extend(
+        ["robots.txt", "search-index.json", "syntax.css"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    out.extend(BUILTIN_ASSETS.iter().map(|(n, _)| n.to_string()));
+    out
+}
+
 fn pages(items: usize, per_page: usize) -> usize {
     items.div_ceil(per_page).max(1)
 }

@@ -1,0 +1,117 @@
+//! Watch: a site folder → calls to `on_change` when content/, templates/, static/ or
+//! site.yaml change, coalesced so a burst of saves gives one rebuild (two at most).
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+
+/// The watched folders; any of them may appear after the server started.
+const DIRS: &[&str] = &["content", "templates", "static"];
+/// How long the tree must stay still before a rebuild starts: editors and
+/// `git checkout` write many files in quick succession.
+const QUIET: Duration = Duration::from_millis(150);
+/// Someone saving continuously still gets a rebuild this often.
+const MAX_WAIT: Duration = Duration::from_secs(2);
+
+/// Starts watching `root` on a background thread that runs `on_change` (the rebuild)
+/// after each settled burst of changes. Runs until the process ends.
+pub fn spawn(root: &Path, mut on_change: impl FnMut() + Send + 'static) -> Result<(), String> {
+    let root = root.to_path_buf();
+    let (tx, rx) = mpsc::channel::<()>();
+    let filter_root = root.clone();
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(50),
+        None,
+        move |res: DebounceEventResult| {
+            let relevant = match res {
+                Ok(events) => events.iter().any(|e| {
+                    !e.kind.is_access() && e.paths.iter().any(|p| is_source(&filter_root, p))
+                }),
+                // A lost event might have been a save: rebuilding is the safe answer.
+                Err(_) => true,
+            };
+            if relevant {
+                let _ = tx.send(());
+            }
+        },
+    )
+    .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    // site.yaml is watched through its folder: editors replace the file on save,
+    // which would silently end a watch on the file itself.
+    debouncer
+        .watch(&root, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    let mut watched: Vec<PathBuf> = Vec::new();
+    let mut watch_new = move |debouncer: &mut notify_debouncer_full::Debouncer<_, _>| {
+        for dir in DIRS {
+            let path = root.join(dir);
+            if !watched.contains(&path)
+                && path.is_dir()
+                && debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+            {
+                watched.push(path);
+            }
+        }
+    };
+    watch_new(&mut debouncer);
+    std::thread::Builder::new()
+        .name("kabar-watch".into())
+        .spawn(move || {
+            while rx.recv().is_ok() {
+                let first = Instant::now();
+                loop {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(()) if first.elapsed() < MAX_WAIT => {}
+                        Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                watch_new(&mut debouncer);
+                on_change();
+            }
+        })
+        .map_err(|e| format!("cannot start the watcher: {e}"))?;
+    Ok(())
+}
+
+/// Whether a changed path is one of the site's sources (not the preview output,
+/// not an editor's swap file).
+fn is_source(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut parts = rel.components().filter_map(|c| match c {
+        Component::Normal(s) => Some(s.to_string_lossy()),
+        _ => None,
+    });
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    if first == "site.yaml" {
+        return true;
+    }
+    DIRS.contains(&first.as_ref()) && parts.all(|p| !crate::load::is_ignored_name(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sources_trigger_rebuilds() {
+        let root = Path::new("/site");
+        assert!(is_source(root, Path::new("/site/site.yaml")));
+        assert!(is_source(root, Path::new("/site/content/2024/a.md")));
+        assert!(is_source(root, Path::new("/site/templates")));
+        assert!(!is_source(root, Path::new("/site/content/.a.md.swp")));
+        assert!(!is_source(
+            root,
+            Path::new("/site/.kabar-preview/index.html")
+        ));
+        assert!(!is_source(root, Path::new("/site/public/index.html")));
+        assert!(!is_source(root, Path::new("/elsewhere/content/a.md")));
+    }
+}

@@ -1,0 +1,465 @@
+//! `kabar serve`: a real server process on a free port, spoken to over raw TCP so
+//! that nothing between the test and the server normalises the request.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::review::copy_fixture;
+
+/// A running `kabar serve`, killed when dropped. Its stderr is collected line by line.
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<Vec<String>>>,
+    // Keeps the site alive as long as the server.
+    site: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(site: tempfile::TempDir) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kabar"))
+            .arg("-C")
+            .arg(site.path())
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kabar serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.strip_prefix("serving on http://127.0.0.1:") {
+                        let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        let _ = tx.send(port.parse::<u16>().ok());
+                    }
+                    log.lock().expect("log").push(line);
+                }
+            });
+        }
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no address printed; stderr: {:?}", log.lock()));
+        Server {
+            child,
+            port,
+            log,
+            site,
+        }
+    }
+
+    fn get(&self, path: &str) -> Response {
+        self.request(path, &format!("127.0.0.1:{}", self.port))
+    }
+
+    fn request(&self, path: &str, host: &str) -> Response {
+        raw(
+            self.port,
+            &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    }
+
+    fn rebuilds(&self) -> usize {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|l| l.starts_with("rebuilt ") || l.starts_with("build failed"))
+            .count()
+    }
+
+    /// Polls `path` until `done` holds, or fails after a deadline.
+    fn wait_for(&self, path: &str, what: &str, done: impl Fn(&Response) -> bool) -> Response {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.get(path);
+            if done(&r) {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last: {} {}; log: {:?}",
+                r.status,
+                r.body.chars().take(300).collect::<String>(),
+                self.log.lock()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` as is and reads the whole answer (`Connection: close`).
+fn raw(port: u16, request: &str) -> Response {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(request.as_bytes()).expect("send");
+    let mut bytes = Vec::new();
+    let _ = s.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: dechunk(body, &text),
+    }
+}
+
+/// Bodies of HTML pages come chunked (the live-reload script is injected on the fly).
+fn dechunk(body: &str, whole: &str) -> String {
+    if !whole
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return body.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn write(site: &Path, rel: &str, text: &str) {
+    let path = site.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+const ARTICLE: &str = "/2024/06/25/harga-cabai/";
+const LIVERELOAD: &str = "data-event-stream=";
+
+#[test]
+fn refuses_traversal_and_malformed_paths_and_stays_up() {
+    let server = Server::start(copy_fixture("clean"));
+    let secret = "root:x:0:0";
+    for path in [
+        "/../../etc/passwd",
+        "/../../../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc/passwd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/static/..%5c..%5cetc/passwd",
+        "/index.html%00.css",
+        "/%00",
+        "/%zz",
+        "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+    ] {
+        let r = server.get(path);
+        assert!(
+            [400, 403, 404].contains(&r.status),
+            "{path}: status {}",
+            r.status
+        );
+        assert!(!r.body.contains(secret), "{path} leaked a file");
+    }
+    assert_eq!(server.get("/%zz").status, 400);
+    let long = format!("/{}", "a".repeat(64 * 1024));
+    let r = server.get(&long);
+    assert!([400, 414].contains(&r.status), "64 KiB URL: {}", r.status);
+    assert_eq!(server.get("/").status, 200, "the server survived");
+}
+
+#[test]
+fn symlinks_out_of_the_output_are_not_followed() {
+    let server = Server::start(copy_fixture("clean"));
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("secret.txt"), "top secret").expect("write");
+    let out = server.site.path().join(".kabar-preview");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), out.join("leak.txt"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(outside.path(), out.join("leakdir")).expect("symlink");
+    }
+    std::fs::write(out.join("inside.txt"), "fine").expect("write");
+    assert_eq!(server.get("/inside.txt").body, "fine");
+    for path in ["/leak.txt", "/leakdir/secret.txt", "/leakdir/"] {
+        let r = server.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.body.contains("top secret"), "{path}");
+    }
+}
+
+#[test]
+fn foreign_host_is_forbidden_and_no_cors() {
+    let server = Server::start(copy_fixture("clean"));
+    let port = server.port;
+    for host in [
+        "evil.example",
+        "evil.example:80",
+        &format!("127.0.0.2:{port}"),
+    ] {
+        assert_eq!(server.request("/", host).status, 403, "{host}");
+    }
+    let no_host = raw(port, "GET / HTTP/1.0\r\n\r\n");
+    assert!([400, 403].contains(&no_host.status), "{}", no_host.status);
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        let r = server.request("/", &host);
+        assert_eq!(r.status, 200, "{host}");
+        assert!(r.header("access-control-allow-origin").is_none());
+    }
+}
+
+#[test]
+fn unknown_paths_get_the_sites_404_page() {
+    let server = Server::start(copy_fixture("clean"));
+    let r = server.get("/2024/06/25/no-such-story/");
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body.contains("<h1 class=\"page-title\">404"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Kabar Uji"), "the site's own page");
+    assert!(
+        r.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+}
+
+#[test]
+fn content_types_match_the_files() {
+    let server = Server::start(copy_fixture("clean"));
+    for (path, want) in [
+        ("/", "text/html; charset=utf-8"),
+        (ARTICLE, "text/html; charset=utf-8"),
+        ("/404.html", "text/html; charset=utf-8"),
+        ("/style.css", "text/css"),
+        ("/atom.xml", "application/atom+xml"),
+        ("/tags/ekonomi/atom.xml", "application/atom+xml"),
+        ("/sitemap.xml", "application/xml"),
+        ("/feed.json", "application/feed+json"),
+        ("/search-index.json", "application/json"),
+        ("/pic.svg", "image/svg+xml"),
+        ("/robots.txt", "text/plain"),
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        let ct = r.header("content-type").unwrap_or("");
+        assert!(ct.starts_with(want), "{path}: {ct}");
+        if want == "application/json" {
+            assert_eq!(ct, want, "{path}");
+        }
+    }
+    let r = server.get("/2024");
+    assert_eq!(r.status, 308);
+    assert_eq!(r.header("location"), Some("/2024/"));
+}
+
+#[test]
+fn live_reload_script_is_served_but_never_built() {
+    let server = Server::start(copy_fixture("clean"));
+    for path in ["/", ARTICLE, "/_review/"] {
+        let r = server.get(path);
+        assert!(r.body.contains(LIVERELOAD), "{path}: no live-reload script");
+    }
+    assert!(!server.get("/feed.json").body.contains(LIVERELOAD));
+
+    let out = tempfile::tempdir().expect("tempdir");
+    let public = out.path().join("public");
+    let status = Command::new(env!("CARGO_BIN_EXE_kabar"))
+        .arg("-C")
+        .arg(server.site.path())
+        .args(["build", "--drafts", "-o"])
+        .arg(&public)
+        .output()
+        .expect("build");
+    assert!(status.status.success(), "{status:?}");
+    let mut pages = 0;
+    for entry in walkdir::WalkDir::new(&public) {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            assert!(!text.contains(LIVERELOAD), "{}", entry.path().display());
+            assert!(
+                !text.contains("tower-livereload"),
+                "{}",
+                entry.path().display()
+            );
+            pages += usize::from(text.contains("<html"));
+        }
+    }
+    assert!(pages > 5, "the build wrote pages");
+}
+
+#[test]
+fn drafts_are_bannered_with_their_findings_and_listed_in_review() {
+    let site = copy_fixture("clean");
+    write(
+        site.path(),
+        "content/draft.md",
+        "---\ntitle: \"Rencana <b>jalur</b> sepeda\"\ndate: 2024-06-24\ntags: [Cuaca]\nstatus: draft\n---\nBaca juga: berita lain.\n",
+    );
+    let server = Server::start(site);
+    let page = server.get("/2024/06/24/rencana-b-jalur-b-sepeda/");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("banner-draft"), "banner");
+    assert!(page.body.contains("no summary"), "findings in the banner");
+    assert!(
+        page.body.contains("leftover boilerplate"),
+        "findings in the banner"
+    );
+    // Published pages carry no banner.
+    assert!(!server.get(ARTICLE).body.contains("class=\"banner"));
+
+    let review = server.get("/_review/");
+    assert_eq!(review.status, 200);
+    assert!(
+        review
+            .body
+            .contains("href=\"/2024/06/24/rencana-b-jalur-b-sepeda/\"")
+    );
+    assert!(
+        review
+            .body
+            .contains("Rencana &lt;b&gt;jalur&lt;/b&gt; sepeda")
+    );
+    assert!(!review.body.contains("<b>jalur"));
+    assert!(review.body.contains("no summary"));
+}
+
+#[test]
+fn a_broken_build_shows_the_error_page_until_fixed() {
+    let server = Server::start(copy_fixture("clean"));
+    let file = server.site.path().join("content/harga-cabai.md");
+    let good = std::fs::read_to_string(&file).expect("read");
+    let bad = good.replacen(
+        "tags: [Ekonomi]",
+        "tags: [Ekonomi]\ntitel: \"<script>alert(1)</script>\"",
+        1,
+    );
+    std::fs::write(&file, &bad).expect("break");
+
+    let page = server.wait_for("/", "the error page", |r| r.status == 500);
+    for needle in [
+        "content/harga-cabai.md:7:1",
+        "unknown key `titel`",
+        "did you mean `title`?",
+        LIVERELOAD,
+    ] {
+        assert!(
+            page.body.contains(needle),
+            "{needle} missing: {}",
+            page.body
+        );
+    }
+    assert!(!page.body.contains("<script>alert"), "escaped");
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        page.body
+    );
+    // Every page shows it, existing or not; assets still load.
+    assert_eq!(server.get(ARTICLE).status, 500);
+    assert_eq!(server.get("/nope/").status, 500);
+    assert_eq!(server.get("/style.css").status, 200);
+
+    std::fs::write(&file, &good).expect("fix");
+    let page = server.wait_for(ARTICLE, "recovery", |r| r.status == 200);
+    assert!(page.body.contains("Harga cabai turun"));
+    assert_eq!(server.get("/").status, 200);
+}
+
+#[test]
+fn a_burst_of_saves_gives_one_or_two_rebuilds() {
+    let server = Server::start(copy_fixture("clean"));
+    let before = server.rebuilds();
+    assert_eq!(before, 1, "the initial build");
+    let file = server.site.path().join("content/harga-cabai.md");
+    let good = std::fs::read_to_string(&file).expect("read");
+    let started = Instant::now();
+    for i in 0..100 {
+        std::fs::write(&file, format!("{good}\nSimpan ke-{i}.\n")).expect("save");
+        std::thread::sleep(Duration::from_millis(8));
+    }
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.wait_for(ARTICLE, "the last save", |r| {
+        r.body.contains("Simpan ke-99.")
+    });
+    // Anything still queued would have started by now (quiet period: 150 ms).
+    std::thread::sleep(Duration::from_millis(600));
+    let rebuilds = server.rebuilds() - before;
+    assert!((1..=2).contains(&rebuilds), "{rebuilds} rebuilds");
+}
+
+#[test]
+fn site_yaml_and_a_new_templates_folder_are_watched() {
+    let server = Server::start(copy_fixture("clean"));
+    let config = server.site.path().join("site.yaml");
+    let good = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, format!("{good}paginate: 0\n")).expect("break");
+    let page = server.wait_for("/", "the error page", |r| r.status == 500);
+    assert!(
+        page.body.contains("`paginate` must be at least 1"),
+        "{}",
+        page.body
+    );
+    std::fs::write(&config, &good).expect("fix");
+    server.wait_for("/", "recovery", |r| r.status == 200);
+
+    // templates/ did not exist when the server started.
+    write(
+        server.site.path(),
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>Tidak ditemukan di sini</h1>{% endblock content %}",
+    );
+    let r = server.wait_for("/missing/", "the new 404 template", |r| {
+        r.body.contains("Tidak ditemukan di sini")
+    });
+    assert_eq!(r.status, 404);
+}
