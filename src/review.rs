@@ -76,8 +76,8 @@ pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Ve
         by_slug: &by_slug,
         severity: opts.broken_link,
     };
-    let mut diags: Vec<Diagnostic> = site
-        .all
+    let all = site.all();
+    let mut diags: Vec<Diagnostic> = all
         .par_iter()
         .flat_map_iter(|a| {
             let mut out = article_lints(a, &allowed_tags, opts.now);
@@ -87,7 +87,7 @@ pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Ve
             out
         })
         .collect();
-    diags.extend(near_duplicates(&site.all));
+    diags.extend(near_duplicates(&all));
     diagnostics::sort(&mut diags);
     diags
 }
@@ -336,7 +336,7 @@ const BUCKET_PEERS: usize = 8;
 
 /// Near-duplicates by MinHash (one-permutation hashing, 64 bins) and LSH
 /// (16 bands of 4): candidates share a band, then exact Jaccard decides.
-fn near_duplicates(all: &[Article]) -> Vec<Diagnostic> {
+fn near_duplicates(all: &[&Article]) -> Vec<Diagnostic> {
     let signatures: Vec<Option<[u64; BINS]>> =
         all.par_iter().map(|a| signature(&shingles(a))).collect();
     let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
@@ -363,7 +363,7 @@ fn near_duplicates(all: &[Article]) -> Vec<Diagnostic> {
     let involved: BTreeSet<usize> = pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
     let sets: HashMap<usize, Vec<u64>> = involved
         .into_par_iter()
-        .map(|i| (i, shingles(&all[i])))
+        .map(|i| (i, shingles(all[i])))
         .collect();
     let pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
     let confirmed: Vec<(usize, usize, f64)> = pairs
@@ -533,8 +533,8 @@ pub fn queue<'a>(site: &'a Loaded, lints: &'a [Diagnostic]) -> Vec<QueueGroup<'a
         .into_iter()
         .map(|status| {
             let mut items: Vec<QueueItem> = site
-                .all
-                .iter()
+                .all()
+                .into_iter()
                 .filter(|a| a.status == status)
                 .map(|a| QueueItem {
                     article: a,

@@ -88,9 +88,23 @@ pub struct Loaded {
     pub config: Config,
     pub index: Index,
     pub tera: tera::Tera,
-    /// Every parsed article, publishable or not (review and check look at all of them).
-    pub all: Vec<Article>,
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// Every parsed article, publishable or not (review and check look at all of them),
+    /// in file order.
+    pub fn all(&self) -> Vec<&Article> {
+        let mut all: Vec<&Article> = self
+            .index
+            .entries
+            .iter()
+            .map(|e| &e.article)
+            .chain(&self.index.unpublished)
+            .collect();
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        all
+    }
 }
 
 /// load → parse → index, plus templates. Collects every problem before failing.
@@ -112,7 +126,6 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
     let loaded = load::load(&opts.root, "content");
     let parsed = parse::parse(loaded, &config);
     let mut diags = parsed.diagnostics;
-    let all = parsed.articles.clone();
     let index_opts = IndexOptions {
         drafts: opts.drafts,
         future: opts.future || opts.drafts,
@@ -133,7 +146,6 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
             config,
             index,
             tera,
-            all,
             warnings: diags,
         }),
         _ => Err(Error::Content(diags)),

@@ -49,6 +49,8 @@ pub struct Index {
     pub months: Vec<archive::Period>,
     pub years: Vec<archive::Period>,
     pub tags: Vec<tags::Tag>,
+    /// Articles left out of the output (drafts, review items, embargoed), kept for review and lints.
+    pub unpublished: Vec<Article>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -63,10 +65,8 @@ pub fn is_publishable(a: &Article, opts: &IndexOptions) -> bool {
 
 pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> Index {
     let mut diagnostics = Vec::new();
-    let mut articles: Vec<Article> = articles
-        .into_iter()
-        .filter(|a| is_publishable(a, opts))
-        .collect();
+    let (mut articles, unpublished): (Vec<Article>, Vec<Article>) =
+        articles.into_iter().partition(|a| is_publishable(a, opts));
     articles.sort_by(|a, b| {
         b.date
             .timestamp()
@@ -141,6 +141,7 @@ pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> In
         months,
         years,
         tags,
+        unpublished,
         diagnostics,
     }
 }
