@@ -43,8 +43,22 @@ fn main() {
         articles.len(),
         count_with_siblings(&articles, &truth)
     );
+    // KABAR_WEIGHTS="text,tags,decay_days,floor" tries other blends (a tuning aid).
+    let mut tuned = Weights::default();
+    if let Ok(w) = std::env::var("KABAR_WEIGHTS") {
+        let v: Vec<f32> = w.split(',').filter_map(|x| x.parse().ok()).collect();
+        if let [text, tags, days, floor] = v[..] {
+            tuned = Weights {
+                text,
+                tags,
+                decay_days: Some(f64::from(days)),
+                decay_floor: floor,
+                ..tuned
+            };
+        }
+    }
     for (name, weights) in [
-        ("kabar (text+tags+time)", Weights::default()),
+        ("kabar (text+tags+time)", tuned),
         ("plain TF-IDF baseline", Weights::text_only()),
     ] {
         let mut times = Vec::new();
@@ -101,6 +115,21 @@ fn recall_at_5(
             continue;
         }
         let found = links[i].iter().filter(|j| sibs.contains(j)).count();
+        if std::env::var_os("KABAR_EVAL_MISSES").is_some() && found < sibs.len().min(5) {
+            let name = |j: &usize| {
+                format!(
+                    "{} [{}]",
+                    articles[*j].slug,
+                    truth.get(&articles[*j].slug).map_or("-", |s| s.as_str())
+                )
+            };
+            println!(
+                "MISS {}\n  siblings: {:?}\n  links:    {:?}",
+                name(&i),
+                sibs.iter().map(name).collect::<Vec<_>>(),
+                links[i].iter().map(name).collect::<Vec<_>>()
+            );
+        }
         sum += found as f64 / sibs.len().min(5) as f64;
         n += 1;
     }

@@ -192,6 +192,10 @@ pub fn write_site(
             out.display()
         ))
     })?;
+    let planned = render::output_paths(&site.index, &site.config);
+    staging
+        .create_dirs(planned.iter().map(String::as_str))
+        .map_err(|e| Error::Io(format!("cannot create folders in {}: {e}", out.display())))?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;

@@ -88,13 +88,37 @@ impl Staging {
         })
     }
 
+    /// Creates the folders of `paths` up front, in order, from one thread:
+    /// parallel writers racing to create the same parents cost more in
+    /// directory locking than the writes themselves.
+    pub fn create_dirs<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+        let dirs: std::collections::BTreeSet<&str> = paths
+            .into_iter()
+            .filter_map(|p| p.rsplit_once('/').map(|(dir, _)| dir))
+            .collect();
+        for dir in dirs {
+            let path = self.tmp.join(safe_relative(dir)?);
+            match std::fs::create_dir(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => std::fs::create_dir_all(&path)?,
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Writes one file at `rel` (a `/`-separated path under the output root).
     pub fn emit(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let path = self.tmp.join(safe_relative(rel)?);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        match std::fs::write(&path, bytes) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, bytes)
+            }
+            other => other,
         }
-        std::fs::write(path, bytes)
     }
 
     /// Copies the site's `static/` tree; dotfiles, editor leftovers and symlinks are skipped.

@@ -34,9 +34,48 @@ pub fn tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
         .filter(|w| !is_stop(w))
 }
 
+/// Like `tokens`, and says which words look like names: capitalised where a
+/// sentence does not start. Names survive paraphrase and translation, so they are
+/// the best evidence that two outlets cover the same event.
+pub fn tokens_with_names(text: &str) -> impl Iterator<Item = (Cow<'_, str>, bool)> + '_ {
+    let mut sentence_start = true;
+    text.split_inclusive(|c: char| !c.is_alphanumeric())
+        .filter_map(move |piece| {
+            let word = piece.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let tail = &piece[word.len()..];
+            let starts_sentence = sentence_start;
+            if !word.is_empty() || !tail.trim().is_empty() {
+                sentence_start = tail.contains(['.', '!', '?', ':', '\n', '"', '“'])
+                    && !word.is_empty()
+                    || word.is_empty()
+                        && (sentence_start || tail.contains(['.', '!', '?', ':', '\n', '"', '“']));
+            }
+            if word.len() < 2 || word.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let is_name = !starts_sentence && word.chars().next().is_some_and(char::is_uppercase);
+            let lower = if word.chars().any(char::is_uppercase) {
+                Cow::Owned(word.to_lowercase())
+            } else {
+                Cow::Borrowed(word)
+            };
+            (!is_stop(&lower)).then_some((lower, is_name))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_capitalised_words_inside_sentences() {
+        let names: Vec<String> =
+            tokens_with_names("Warga Lerengwangi mengungsi. Banjir datang ke Sembira, kata Budi.")
+                .filter(|(_, name)| *name)
+                .map(|(w, _)| w.into_owned())
+                .collect();
+        assert_eq!(names, ["lerengwangi", "sembira", "budi"]);
+    }
 
     #[test]
     fn drops_stop_words_and_numbers_keeps_other_scripts() {
