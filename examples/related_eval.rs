@@ -21,7 +21,7 @@ fn main() {
             .unwrap_or_else(|| "target/bench/3000".into()),
     );
     let config = Config::load(&root).unwrap_or_default();
-    let parsed = kabar::parse::parse(kabar::load::load(&root, "content"), &config);
+    let parsed = kabar::parse::parse(kabar::load::load(&root, "content"), &config, true);
     let mut articles = parsed.articles;
     let truth: BTreeMap<String, String> = articles
         .iter()

@@ -57,6 +57,7 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
                 future,
                 base_url,
                 progress: interactive,
+                lean: true,
                 ..BuildOptions::new(&root)
             };
             let done = site::build(&opts)?;

@@ -27,6 +27,8 @@ pub struct BuildOptions {
     pub progress: bool,
     /// Lint findings for preview banners, by source path (filled by `kabar serve`).
     pub findings: BTreeMap<PathBuf, Vec<String>>,
+    /// Nothing will lint this build: keep less of each article in memory.
+    pub lean: bool,
 }
 
 impl BuildOptions {
@@ -41,6 +43,7 @@ impl BuildOptions {
             preview: false,
             progress: false,
             findings: BTreeMap::new(),
+            lean: false,
         }
     }
 
@@ -124,7 +127,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
         )));
     }
     let loaded = load::load(&opts.root, "content");
-    let parsed = parse::parse(loaded, &config);
+    let parsed = parse::parse(loaded, &config, opts.lean);
     let mut diags = parsed.diagnostics;
     let index_opts = IndexOptions {
         drafts: opts.drafts,

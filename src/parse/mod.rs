@@ -47,23 +47,36 @@ pub struct Article {
     pub links: Vec<(String, usize, usize)>,
 }
 
+/// Body text kept by a lean parse: comfortably more than the words related stories read.
+const LEAN_TEXT_BYTES: usize = 3 * 1024;
+
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub articles: Vec<Article>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn parse(loaded: Loaded, config: &Config) -> Parsed {
+/// Parses every source. A `lean` parse, for builds that will not lint, keeps
+/// neither the source text nor more body text than related stories read: at
+/// 100 000 articles that is the difference between one and two gigabytes.
+pub fn parse(loaded: Loaded, config: &Config, lean: bool) -> Parsed {
     let tz = config.tz();
+    let empty: Arc<str> = Arc::from("");
     let results: Vec<Result<Article, Vec<Diagnostic>>> = loaded
         .sources
-        .par_iter()
+        .into_par_iter()
         .map(|s| {
-            parse_one(s, config, &tz).map_err(|ds| {
+            let mut article = parse_one(&s, config, &tz).map_err(|ds| {
                 ds.into_iter()
                     .map(|d| d.with_source(s.text.clone()))
-                    .collect()
-            })
+                    .collect::<Vec<_>>()
+            })?;
+            if lean {
+                article.source_text = empty.clone();
+                article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
+                article.text.shrink_to_fit();
+            }
+            Ok(article)
         })
         .collect();
     let mut out = Parsed {

@@ -19,7 +19,11 @@ use crate::parse::Article;
 /// Terms kept per article: enough to describe a story, small enough to stay cheap.
 const SIGNATURE: usize = 40;
 /// Postings read per term and article, centred on the article in time.
-const WINDOW: usize = 256;
+const WINDOW: usize = 128;
+/// Articles sharing a tag considered per tag, the nearest in time.
+const TAG_WINDOW: usize = 32;
+/// Text matches kept for full scoring.
+const TEXT_POOL: usize = 64;
 const TITLE_WEIGHT: f32 = 3.0;
 const SUMMARY_WEIGHT: f32 = 1.5;
 /// Extra weight for names (capitalised inside a sentence): they carry across outlets and languages.
@@ -41,6 +45,8 @@ pub struct Weights {
     /// Share of the score that survives any distance in time.
     pub decay_floor: f32,
     pub same_story: f32,
+    /// Plain TF-IDF features: every word counts once, wherever it stands.
+    pub plain_terms: bool,
 }
 
 impl Default for Weights {
@@ -51,6 +57,7 @@ impl Default for Weights {
             decay_days: Some(7.0),
             decay_floor: 0.3,
             same_story: 1.0,
+            plain_terms: false,
         }
     }
 }
@@ -63,6 +70,7 @@ impl Weights {
             decay_days: None,
             decay_floor: 1.0,
             same_story: 0.0,
+            plain_terms: true,
         }
     }
 }
@@ -90,7 +98,7 @@ pub fn related_with(
     if n == 0 || count == 0 {
         return vec![Vec::new(); n];
     }
-    let signatures = signatures(articles);
+    let signatures = signatures(articles, weights.plain_terms);
     let postings = postings(&signatures);
     let tag_idf = tag_idf(article_tags, n_tags, n);
     let max_idf = ((1.0 + n as f64).ln() as f32 + 0.1).max(f32::EPSILON);
@@ -126,7 +134,7 @@ pub fn related_with(
             |(acc, touched), i| {
                 // Text: dot products through the inverted index.
                 for &(term, w) in &signatures[i] {
-                    for &(j, wj) in window(&postings[term as usize], i as u32, |p| p.0) {
+                    for &(j, wj) in window(&postings[term as usize], i as u32, WINDOW, |p| p.0) {
                         if j as usize != i {
                             if acc[j as usize] == 0.0 {
                                 touched.push(j);
@@ -135,27 +143,45 @@ pub fn related_with(
                         }
                     }
                 }
+                // Only the strongest text matches are scored in full: scoring every
+                // article that shares a word costs more than finding it.
+                let mut pool: Vec<(u32, f32)> =
+                    touched.iter().map(|&j| (j, acc[j as usize])).collect();
+                for &j in touched.iter() {
+                    acc[j as usize] = 0.0;
+                }
+                touched.clear();
+                let by_text =
+                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+                if pool.len() > TEXT_POOL {
+                    pool.select_nth_unstable_by(TEXT_POOL, by_text);
+                    pool.truncate(TEXT_POOL);
+                }
                 // Tags and stories add candidates that share no signature term.
-                let mut extra: Vec<u32> = Vec::new();
                 for &t in &article_tags[i] {
-                    extra.extend(window(&tag_postings[t], i as u32, |p| *p).iter().copied());
+                    pool.extend(
+                        window(&tag_postings[t], i as u32, TAG_WINDOW, |p| *p)
+                            .iter()
+                            .map(|&j| (j, 0.0)),
+                    );
                 }
                 if let Some(s) = &articles[i].story {
-                    extra.extend(by_story.get(s.as_str()).into_iter().flatten().copied());
-                }
-                extra.sort_unstable();
-                extra.dedup();
-                let mut candidates: Vec<(f32, u32)> = touched
-                    .iter()
-                    .copied()
-                    .chain(
-                        extra
+                    pool.extend(
+                        by_story
+                            .get(s.as_str())
                             .into_iter()
-                            .filter(|&j| j as usize != i && acc[j as usize] == 0.0),
-                    )
-                    .map(|j| {
+                            .flatten()
+                            .map(|&j| (j, 0.0)),
+                    );
+                }
+                // One entry per article, the one carrying its text score.
+                pool.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+                pool.dedup_by_key(|p| p.0);
+                let mut candidates: Vec<(f32, u32)> = pool
+                    .into_iter()
+                    .filter(|&(j, _)| j as usize != i)
+                    .map(|(j, text)| {
                         let ju = j as usize;
-                        let text = acc[ju];
                         let tags =
                             tag_similarity(&article_tags[i], &article_tags[ju], &tag_idf, max_idf);
                         let decay = weights
@@ -170,10 +196,6 @@ pub fn related_with(
                     })
                     .filter(|(s, _)| *s >= MIN_SCORE)
                     .collect();
-                for &j in touched.iter() {
-                    acc[j as usize] = 0.0;
-                }
-                touched.clear();
 
                 let mut out: Vec<usize> = Vec::with_capacity(count);
                 for slug in &articles[i].related {
@@ -209,13 +231,13 @@ pub fn related_with(
 
 /// The slice of a posting list (sorted by article index, i.e. by time) that lies
 /// nearest to article `i`: the whole list when short, else `WINDOW` entries around `i`.
-fn window<T>(list: &[T], i: u32, key: impl Fn(&T) -> u32) -> &[T] {
-    if list.len() <= WINDOW {
+fn window<T>(list: &[T], i: u32, size: usize, key: impl Fn(&T) -> u32) -> &[T] {
+    if list.len() <= size {
         return list;
     }
     let at = list.partition_point(|p| key(p) < i);
-    let start = at.saturating_sub(WINDOW / 2).min(list.len() - WINDOW);
-    &list[start..start + WINDOW]
+    let start = at.saturating_sub(size / 2).min(list.len() - size);
+    &list[start..start + size]
 }
 
 fn tag_idf(article_tags: &[Vec<usize>], n_tags: usize, n: usize) -> Vec<f32> {
@@ -243,64 +265,85 @@ fn tag_similarity(a: &[usize], b: &[usize], idf: &[f32], max_idf: f32) -> f32 {
     shared.min(1.0)
 }
 
-/// Weighted term frequencies of one article, keyed by stem. Words are counted
-/// first and each distinct word stemmed once: stemming is the costly part.
-fn term_frequencies(a: &Article) -> HashMap<String, f32> {
+/// Weighted term frequencies of one article, keyed by the hash of the stem.
+/// Words are counted first and each distinct word stemmed once: stemming is the
+/// costly part.
+fn term_frequencies(a: &Article, plain: bool) -> Vec<(u64, f32)> {
     let mut words: HashMap<std::borrow::Cow<str>, f32> = HashMap::default();
+    // A title in Title Case says nothing about names; one in sentence case does.
+    let title_words: Vec<&str> = a.title.split_whitespace().collect();
+    let capitals = title_words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    let title_names = capitals * 2 <= title_words.len();
     let fields = [
-        (a.title.as_str(), TITLE_WEIGHT, usize::MAX),
-        (&a.summary, SUMMARY_WEIGHT, usize::MAX),
-        (&a.text, 1.0, BODY_WORDS),
+        (a.title.as_str(), TITLE_WEIGHT, usize::MAX, title_names),
+        (&a.summary, SUMMARY_WEIGHT, usize::MAX, true),
+        (&a.text, 1.0, BODY_WORDS, true),
     ];
-    for (text, weight, limit) in fields {
-        for token in tokenize::tokens(text).take(limit) {
-            *words.entry(token).or_default() += weight;
+    for (text, weight, limit, names) in fields {
+        for (token, is_name) in tokenize::tokens_with_names(text).take(limit) {
+            let boost = if names && is_name { NAME_WEIGHT } else { 1.0 };
+            *words.entry(token).or_default() += if plain { 1.0 } else { weight * boost };
         }
     }
-    let mut tf: HashMap<String, f32> =
+    let mut tf: HashMap<u64, f32> =
         HashMap::with_capacity_and_hasher(words.len(), Default::default());
     for (word, w) in words {
-        *tf.entry(stem::stem(&word, &a.lang)).or_default() += w;
+        *tf.entry(term_hash(&stem::stem(&word, &a.lang)))
+            .or_default() += w;
     }
+    let mut tf: Vec<(u64, f32)> = tf.into_iter().collect();
+    tf.sort_unstable_by_key(|(h, _)| *h);
     tf
 }
 
+/// Terms are identified by a 64-bit hash of the stem: no strings to intern,
+/// and a collision among a few million stems is vanishingly unlikely.
+fn term_hash(stem: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    stem.hash(&mut h);
+    h.finish()
+}
+
 /// Top-`SIGNATURE` TF-IDF terms per article, L2-normalised, sorted by term id.
-/// Term ids follow the sorted term strings, so ids never depend on thread timing.
-fn signatures(articles: &[Article]) -> Vec<Signature> {
-    let tfs: Vec<HashMap<String, f32>> = articles.par_iter().map(term_frequencies).collect();
-    let df: HashMap<&str, u32> = tfs
+/// Term ids follow the sorted hashes, so ids never depend on thread timing.
+fn signatures(articles: &[Article], plain: bool) -> Vec<Signature> {
+    let tfs: Vec<Vec<(u64, f32)>> = articles
         .par_iter()
-        .fold(HashMap::default, |mut m: HashMap<&str, u32>, tf| {
-            for t in tf.keys() {
-                *m.entry(t.as_str()).or_default() += 1;
-            }
-            m
-        })
-        .reduce(HashMap::default, |mut a, b| {
-            for (k, v) in b {
-                *a.entry(k).or_default() += v;
-            }
-            a
-        });
-    let mut terms: Vec<&str> = df.keys().copied().collect();
-    terms.par_sort_unstable();
-    let ids: HashMap<&str, u32> = terms
+        .map(|a| term_frequencies(a, plain))
+        .collect();
+    let mut df: HashMap<u64, u32> = HashMap::default();
+    for tf in &tfs {
+        for (h, _) in tf {
+            *df.entry(*h).or_default() += 1;
+        }
+    }
+    // A term in one article links nothing; it only dilutes the norm.
+    let mut kept: Vec<u64> = df
+        .iter()
+        .filter(|(_, d)| **d >= 2)
+        .map(|(h, _)| *h)
+        .collect();
+    kept.par_sort_unstable();
+    let ids: HashMap<u64, u32> = kept
         .iter()
         .enumerate()
-        .map(|(i, t)| (*t, i as u32))
+        .map(|(i, h)| (*h, i as u32))
         .collect();
     let n = articles.len() as f32;
-    tfs.par_iter()
+    tfs.into_par_iter()
         .map(|tf| {
             let mut sig: Vec<(u32, f32)> = tf
-                .iter()
-                .filter_map(|(t, &f)| {
-                    let d = *df.get(t.as_str())? as f32;
-                    // A term in one article links nothing; it only dilutes the norm.
-                    (d >= 2.0).then(|| (ids[t.as_str()], (1.0 + f.ln()) * (n / d).ln().max(0.0)))
+                .into_iter()
+                .filter_map(|(h, f)| {
+                    let id = *ids.get(&h)?;
+                    let d = df[&h] as f32;
+                    let w = (1.0 + f.ln()) * (n / d).ln();
+                    (w > 0.0).then_some((id, w))
                 })
-                .filter(|(_, w)| *w > 0.0)
                 .collect();
             sig.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             sig.truncate(SIGNATURE);
