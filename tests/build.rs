@@ -411,3 +411,50 @@ fn rendered_article_snapshot() {
     let main = select(&doc, "main")[0].html();
     insta::assert_snapshot!(main);
 }
+
+#[test]
+fn near_identical_coverage_gets_a_timeline_without_a_story_id() {
+    let body = "Pelabuhan Teluk Sembira lumpuh setelah ratusan buruh bongkar muat mogok menuntut upah lembur. \
+                Antrean kapal kargo memanjang hingga dua puluh kapal dan pasokan bahan pokok ke pulau terhambat.";
+    let site = Site::new()
+        .file(
+            "content/a.md",
+            &article(
+                "Buruh pelabuhan Sembira mogok",
+                "2024-06-20T08:00:00+07:00",
+                &[],
+                body,
+            ),
+        )
+        .file(
+            "content/b.md",
+            &article(
+                "Mogok buruh lumpuhkan Teluk Sembira",
+                "2024-06-21T09:00:00+07:00",
+                &[],
+                body,
+            ),
+        )
+        .file(
+            "content/c.md",
+            &article(
+                "Harga cabai turun",
+                "2024-06-21T10:00:00+07:00",
+                &[],
+                "Harga cabai rawit turun di pasar induk.",
+            ),
+        );
+    site.build().ok();
+    let doc = html(&site.read("public/2024/06/20/buruh-pelabuhan-sembira-mogok/index.html"));
+    let items: Vec<String> = select(&doc, ".timeline li")
+        .iter()
+        .map(|li| li.text().collect())
+        .collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(
+        items[1].contains("Mogok buruh lumpuhkan Teluk Sembira"),
+        "{items:?}"
+    );
+    let other = html(&site.read("public/2024/06/21/harga-cabai-turun/index.html"));
+    assert!(select(&other, ".timeline").is_empty());
+}

@@ -115,7 +115,8 @@ pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> In
     let (tags, article_tags) = tags::collect(&articles, config);
     let related_links =
         related::related(&articles, &article_tags, tags.len(), config.related.count);
-    let stories = stories(&articles);
+    let stories = stories(&articles, &related_links.same_coverage);
+    let related_links = related_links.related;
     let n = articles.len();
     let entries: Vec<Entry> = articles
         .into_iter()
@@ -158,26 +159,47 @@ pub fn article_url(a: &Article) -> String {
     )
 }
 
-fn stories(articles: &[Article]) -> Vec<Vec<usize>> {
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+/// Story timelines: articles joined by an explicit `story:` id or by near-identical
+/// text, each group oldest first. Groups of one have no timeline.
+fn stories(articles: &[Article], same_coverage: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    // Union-find over both kinds of link; the smallest index is each group's root,
+    // so the grouping does not depend on the order links are seen.
+    let mut parent: Vec<usize> = (0..articles.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    fn join(parent: &mut [usize], a: usize, b: usize) {
+        let (ra, rb) = (root(parent, a), root(parent, b));
+        parent[ra.max(rb)] = ra.min(rb);
+    }
+    let mut first_of_story: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         if let Some(s) = a.story.as_deref() {
-            groups.entry(s).or_default().push(i);
+            let first = *first_of_story.entry(s).or_insert(i);
+            join(&mut parent, first, i);
         }
     }
-    articles
-        .iter()
-        .map(|a| {
-            let mut members = a
-                .story
-                .as_deref()
-                .and_then(|s| groups.get(s))
-                .cloned()
-                .unwrap_or_default();
+    for (i, same) in same_coverage.iter().enumerate() {
+        for &j in same {
+            join(&mut parent, i, j);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..articles.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    (0..articles.len())
+        .map(|i| {
+            let mut members = groups[&root(&mut parent, i)].clone();
             if members.len() < 2 {
                 return Vec::new();
             }
-            members.reverse(); // oldest first
+            members.reverse(); // entries are newest first; timelines read oldest first
             members
         })
         .collect()

@@ -77,13 +77,25 @@ impl Weights {
 
 type Signature = Vec<(u32, f32)>;
 
-/// Indices into `articles` for each article: pins first, then the best-scoring others.
+/// Text cosine at which two articles count as the same coverage (one story
+/// imported twice, or wire copy run by two outlets).
+pub const NEAR_IDENTICAL: f32 = 0.8;
+
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Per article: pins first, then the best-scoring others.
+    pub related: Vec<Vec<usize>>,
+    /// Per article: other articles whose text is near-identical to it.
+    pub same_coverage: Vec<Vec<usize>>,
+}
+
+/// Indices into `articles` for each article.
 pub fn related(
     articles: &[Article],
     article_tags: &[Vec<usize>],
     n_tags: usize,
     count: usize,
-) -> Vec<Vec<usize>> {
+) -> Links {
     related_with(articles, article_tags, n_tags, count, &Weights::default())
 }
 
@@ -93,10 +105,10 @@ pub fn related_with(
     n_tags: usize,
     count: usize,
     weights: &Weights,
-) -> Vec<Vec<usize>> {
+) -> Links {
     let n = articles.len();
-    if n == 0 || count == 0 {
-        return vec![Vec::new(); n];
+    if n == 0 {
+        return Links::default();
     }
     let signatures = signatures(articles, weights.plain_terms);
     let postings = postings(&signatures);
@@ -177,6 +189,11 @@ pub fn related_with(
                 // One entry per article, the one carrying its text score.
                 pool.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
                 pool.dedup_by_key(|p| p.0);
+                let same: Vec<usize> = pool
+                    .iter()
+                    .filter(|&&(j, text)| j as usize != i && text >= NEAR_IDENTICAL)
+                    .map(|&(j, _)| j as usize)
+                    .collect();
                 let mut candidates: Vec<(f32, u32)> = pool
                     .into_iter()
                     .filter(|&(j, _)| j as usize != i)
@@ -223,10 +240,20 @@ pub fn related_with(
                         out.push(j as usize);
                     }
                 }
-                out
+                (out, same)
             },
         )
-        .collect()
+        .unzip::<_, _, Vec<_>, Vec<_>>()
+        .into()
+}
+
+impl From<(Vec<Vec<usize>>, Vec<Vec<usize>>)> for Links {
+    fn from((related, same_coverage): (Vec<Vec<usize>>, Vec<Vec<usize>>)) -> Self {
+        Links {
+            related,
+            same_coverage,
+        }
+    }
 }
 
 /// The slice of a posting list (sorted by article index, i.e. by time) that lies
@@ -436,7 +463,7 @@ mod tests {
     #[test]
     fn similar_text_is_related_and_unrelated_text_is_not() {
         let a = corpus();
-        let links = related(&a, &vec![Vec::new(); a.len()], 0, 5);
+        let links = related(&a, &vec![Vec::new(); a.len()], 0, 5).related;
         let first = names(&a, &links[0]);
         assert!(
             first.contains(&"flood-b".to_string()) && first.contains(&"flood-c".to_string()),
@@ -448,7 +475,7 @@ mod tests {
     #[test]
     fn pins_come_first_and_same_story_is_preferred() {
         let a = corpus();
-        let links = related(&a, &vec![Vec::new(); a.len()], 0, 2);
+        let links = related(&a, &vec![Vec::new(); a.len()], 0, 2).related;
         // flood-c pins the budget story even though nothing else links them.
         assert_eq!(names(&a, &links[3])[0], "budget");
         // flood-b shares a story id with the (textually unrelated) budget story.
@@ -463,12 +490,12 @@ mod tests {
             .num_threads(1)
             .build()
             .expect("pool")
-            .install(|| related(&a, &tags, 0, 5));
+            .install(|| related(&a, &tags, 0, 5).related);
         let many = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
             .expect("pool")
-            .install(|| related(&a, &tags, 0, 5));
+            .install(|| related(&a, &tags, 0, 5).related);
         assert_eq!(one, many);
     }
 }
