@@ -234,6 +234,28 @@ mod tests {
         assert!(safe_relative("2024/06/25/x/index.html").is_ok());
     }
 
+    proptest::proptest! {
+        /// Any title, tag or slug either gives a path that stays under the output root, or is refused.
+        #[test]
+        fn any_title_tag_or_slug_stays_under_the_root(text in "\\PC{0,80}", raw in "[a-z0-9./%-]{0,12}") {
+            let slug = crate::parse::slug::slugify(&text);
+            if !slug.is_empty() {
+                proptest::prop_assert!(crate::parse::slug::validate(&slug).is_ok(), "{slug:?}");
+                let page = format!("2024/06/25/{slug}/index.html");
+                let feed = format!("tags/{slug}/atom.xml");
+                proptest::prop_assert!(safe_relative(&page).is_ok());
+                proptest::prop_assert!(safe_relative(&feed).is_ok());
+            }
+            if crate::parse::slug::validate(&raw).is_ok() {
+                let page = format!("2024/06/25/{raw}/index.html");
+                let path = safe_relative(&page);
+                proptest::prop_assert!(path.is_ok());
+                let path = path.unwrap_or_default();
+                proptest::prop_assert!(path.components().all(|c| matches!(c, std::path::Component::Normal(_))));
+            }
+        }
+    }
+
     #[test]
     fn output_may_not_swallow_the_site() {
         let site = tempfile::tempdir().expect("tempdir");
