@@ -16,6 +16,7 @@ use tera::{Context, Tera};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::index::Index;
+use crate::index::archive::Period;
 use context::{Link, ListView, Pagination, SiteView};
 
 /// The default theme, compiled in; a site's `templates/` overrides any of them by name.
@@ -175,6 +176,42 @@ pub fn render(
         c.insert("t", &words);
         c
     };
+    let all: Vec<usize> = (0..index.entries.len()).collect();
+    let day_name = |p: &Period| filters::long_date(index.entries[p.entries[0]].day, &config.lang);
+    let month_name = |p: &Period| {
+        format!(
+            "{} {}",
+            filters::month_name(p.month.unwrap_or(1), &config.lang),
+            p.year
+        )
+    };
+    let period_link = |p: &Period, name: String| Link {
+        name,
+        url: format!("{}{}", site.root, p.url()),
+        count: p.entries.len(),
+    };
+    // Every list page (front page, edition, archive, tag) is one template with one view.
+    #[allow(clippy::too_many_arguments)]
+    let list = |ctx: &mut Context,
+                kind: &'static str,
+                title: String,
+                dir: &str,
+                entries: &[usize],
+                links: Vec<Link>,
+                pagination: Option<Pagination>,
+                feed_url: Option<String>| {
+        let view = ListView {
+            kind,
+            title,
+            url: format!("{}{dir}", site.root),
+            groups: context::group_by_day(index, &cards, entries, &config.lang, &site.root),
+            links,
+            pagination,
+            feed_url,
+        };
+        ctx.insert("page", &view);
+        (format!("{dir}index.html"), "list.html")
+    };
     let render_job = |job: &Job| -> Result<(), Diagnostic> {
         let mut ctx = base_ctx.clone();
         let (path, template) = match job {
@@ -198,136 +235,96 @@ pub fn render(
             Job::Day(i) => {
                 let p = &index.days[*i];
                 let day = index.entries[p.entries[0]].day;
-                let view = ListView {
-                    kind: "day",
-                    title: format!(
-                        "{} {}",
-                        words.edition,
-                        filters::long_date(day, &config.lang)
-                    ),
-                    url: format!("{}{}", site.root, p.url()),
-                    groups: context::group_by_day(
-                        index,
-                        &cards,
-                        &p.entries,
-                        &config.lang,
-                        &site.root,
-                    ),
-                    links: neighbours(&index.days, *i, &site.root, |q| {
-                        filters::long_date(index.entries[q.entries[0]].day, &config.lang)
-                    }),
-                    pagination: None,
-                    feed_url: None,
-                };
-                ctx.insert("page", &view);
-                (format!("{}index.html", p.url()), "list.html")
+                let title = format!(
+                    "{} {}",
+                    words.edition,
+                    filters::long_date(day, &config.lang)
+                );
+                let links = neighbours(&index.days, *i)
+                    .map(|q| period_link(q, day_name(q)))
+                    .collect();
+                list(
+                    &mut ctx,
+                    "day",
+                    title,
+                    &p.url(),
+                    &p.entries,
+                    links,
+                    None,
+                    None,
+                )
             }
             Job::Month(i) => {
                 let p = &index.months[*i];
-                let month = p.month.unwrap_or(1);
-                let days: Vec<Link> = index
+                let month = filters::month_name(p.month.unwrap_or(1), &config.lang);
+                let title = format!("{} {month} {}", words.archive, p.year);
+                let links = index
                     .days
                     .iter()
                     .filter(|d| d.year == p.year && d.month == p.month)
-                    .map(|d| Link {
-                        name: filters::long_date(index.entries[d.entries[0]].day, &config.lang),
-                        url: format!("{}{}", site.root, d.url()),
-                        count: d.entries.len(),
-                    })
+                    .map(|d| period_link(d, day_name(d)))
                     .collect();
-                let view = ListView {
-                    kind: "month",
-                    title: format!(
-                        "{} {} {}",
-                        words.archive,
-                        filters::month_name(month, &config.lang),
-                        p.year
-                    ),
-                    url: format!("{}{}", site.root, p.url()),
-                    groups: context::group_by_day(
-                        index,
-                        &cards,
-                        &p.entries,
-                        &config.lang,
-                        &site.root,
-                    ),
-                    links: days,
-                    pagination: None,
-                    feed_url: None,
-                };
-                ctx.insert("page", &view);
-                (format!("{}index.html", p.url()), "list.html")
+                list(
+                    &mut ctx,
+                    "month",
+                    title,
+                    &p.url(),
+                    &p.entries,
+                    links,
+                    None,
+                    None,
+                )
             }
             Job::Year(i) => {
                 let p = &index.years[*i];
-                let months: Vec<Link> = index
+                let title = format!("{} {}", words.archive, p.year);
+                let links = index
                     .months
                     .iter()
                     .filter(|m| m.year == p.year)
-                    .map(|m| Link {
-                        name: format!(
-                            "{} {}",
-                            filters::month_name(m.month.unwrap_or(1), &config.lang),
-                            m.year
-                        ),
-                        url: format!("{}{}", site.root, m.url()),
-                        count: m.entries.len(),
-                    })
+                    .map(|m| period_link(m, month_name(m)))
                     .collect();
-                let view = ListView {
-                    kind: "year",
-                    title: format!("{} {}", words.archive, p.year),
-                    url: format!("{}{}", site.root, p.url()),
-                    groups: Vec::new(),
-                    links: months,
-                    pagination: None,
-                    feed_url: None,
-                };
-                ctx.insert("page", &view);
-                (format!("{}index.html", p.url()), "list.html")
+                list(&mut ctx, "year", title, &p.url(), &[], links, None, None)
             }
             Job::Home(n) => {
-                let all: Vec<usize> = (0..index.entries.len()).collect();
                 let (slice, pagination) = paginate(&all, *n, per_page, &site.root, "");
-                let view = ListView {
-                    kind: "home",
-                    title: if *n == 0 {
-                        config.title.clone()
-                    } else {
-                        format!("{} — {} {}", config.title, words.page, n + 1)
-                    },
-                    url: page_url(&site.root, "", *n),
-                    groups: context::group_by_day(index, &cards, slice, &config.lang, &site.root),
-                    links: index
-                        .years
-                        .iter()
-                        .map(|y| Link {
-                            name: y.year.to_string(),
-                            url: format!("{}{}", site.root, y.url()),
-                            count: y.entries.len(),
-                        })
-                        .collect(),
-                    pagination: Some(pagination),
-                    feed_url: Some(site.feed_url.clone()),
+                let title = if *n == 0 {
+                    config.title.clone()
+                } else {
+                    format!("{} — {} {}", config.title, words.page, n + 1)
                 };
-                ctx.insert("page", &view);
-                (format!("{}index.html", page_path("", *n)), "list.html")
+                let links = index
+                    .years
+                    .iter()
+                    .map(|y| period_link(y, y.year.to_string()))
+                    .collect();
+                let feed = Some(site.feed_url.clone());
+                list(
+                    &mut ctx,
+                    "home",
+                    title,
+                    &page_path("", *n),
+                    slice,
+                    links,
+                    Some(pagination),
+                    feed,
+                )
             }
             Job::Tag(t, n) => {
                 let tag = &index.tags[*t];
                 let prefix = format!("tags/{}/", tag.slug);
                 let (slice, pagination) = paginate(&tag.entries, *n, per_page, &site.root, &prefix);
-                let view = ListView {
-                    kind: "tag",
-                    title: tag.name.clone(),
-                    url: page_url(&site.root, &prefix, *n),
-                    groups: context::group_by_day(index, &cards, slice, &config.lang, &site.root),
-                    links: Vec::new(),
-                    pagination: Some(pagination),
-                    feed_url: Some(format!("{}{prefix}atom.xml", site.root)),
-                };
-                ctx.insert("page", &view);
-                (format!("{}index.html", page_path(&prefix, *n)), "list.html")
+                let feed = Some(format!("{}{prefix}atom.xml", site.root));
+                list(
+                    &mut ctx,
+                    "tag",
+                    tag.name.clone(),
+                    &page_path(&prefix, *n),
+                    slice,
+                    Vec::new(),
+                    Some(pagination),
+                    feed,
+                )
             }
             Job::TagIndex => {
                 let tags: Vec<Link> = index
@@ -503,22 +500,11 @@ fn paginate<'a>(
 }
 
 /// Previous and next periods, for stepping through daily editions.
-fn neighbours(
-    periods: &[crate::index::archive::Period],
-    i: usize,
-    root: &str,
-    name: impl Fn(&crate::index::archive::Period) -> String,
-) -> Vec<Link> {
+fn neighbours(periods: &[Period], i: usize) -> impl Iterator<Item = &Period> {
     // Periods are newest first: i+1 is the previous day, i-1 the next.
     [i + 1, i.wrapping_sub(1)]
         .into_iter()
         .filter_map(|j| periods.get(j))
-        .map(|p| Link {
-            name: name(p),
-            url: format!("{root}{}", p.url()),
-            count: p.entries.len(),
-        })
-        .collect()
 }
 
 /// Every canonical page with its last modification, for the sitemap.
