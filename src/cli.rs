@@ -38,6 +38,9 @@ pub enum Command {
         /// Output folder (default: public/ in the site).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Rebuild even if nothing changed since the last build.
+        #[arg(long)]
+        force: bool,
     },
     /// Preview the site with drafts and review items, reloading on every change.
     Serve {

@@ -142,3 +142,31 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     }
     Ok(text)
 }
+
+/// A fingerprint of every input a build reads: `site.yaml` and the files under
+/// `content/`, `templates/` and `static/` (path, size, modification time), plus
+/// `salt` (the build options and kabar's version). Equal fingerprints mean an
+/// unchanged site, found without reading a single article.
+pub fn fingerprint(root: &Path, salt: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    salt.hash(&mut h);
+    let mut stamp = |path: &Path| {
+        let meta = std::fs::symlink_metadata(path).ok();
+        path.strip_prefix(root).unwrap_or(path).hash(&mut h);
+        meta.as_ref().map(std::fs::Metadata::len).hash(&mut h);
+        meta.and_then(|m| m.modified().ok()).hash(&mut h);
+    };
+    stamp(&root.join("site.yaml"));
+    for dir in ["content", "templates", "static"] {
+        let walker = WalkDir::new(root.join(dir))
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
+        for entry in walker.flatten() {
+            stamp(entry.path());
+        }
+    }
+    h.finish()
+}

@@ -50,6 +50,7 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
             future,
             base_url,
             output,
+            force,
         } => {
             let opts = BuildOptions {
                 output,
@@ -58,11 +59,19 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
                 base_url,
                 progress: interactive,
                 lean: true,
+                force,
                 ..BuildOptions::new(&root)
             };
             let done = site::build(&opts)?;
             report(&done.warnings);
-            if !cli.quiet {
+            if !cli.quiet && done.unchanged {
+                eprintln!(
+                    "unchanged since the last build: {} articles in {}, nothing written ({:.2}s; --force rebuilds)",
+                    done.articles,
+                    done.output.display(),
+                    done.elapsed.as_secs_f64()
+                );
+            } else if !cli.quiet {
                 eprintln!(
                     "built {} articles into {} ({} files) in {:.2}s",
                     done.articles,

@@ -29,6 +29,8 @@ pub struct BuildOptions {
     pub findings: BTreeMap<PathBuf, Vec<String>>,
     /// Nothing will lint this build: keep less of each article in memory.
     pub lean: bool,
+    /// Rebuild even when no input changed since the last build.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -44,6 +46,7 @@ impl BuildOptions {
             progress: false,
             findings: BTreeMap::new(),
             lean: false,
+            force: false,
         }
     }
 
@@ -84,6 +87,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// Nothing changed since the last build, so nothing was written.
+    pub unchanged: bool,
 }
 
 /// Everything up to rendering: the validated, indexed site.
@@ -157,7 +162,34 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
 
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
-    write::check_output(&opts.output_dir(), &opts.root).map_err(Error::Io)?;
+    let out = opts.output_dir();
+    write::check_output(&out, &opts.root).map_err(Error::Io)?;
+    // Taken before reading anything: an edit made during the build changes it,
+    // so the next build cannot mistake the site for unchanged.
+    let salt = format!(
+        "{} {:?} {} {} {} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        out,
+        opts.drafts,
+        opts.future,
+        opts.preview,
+        opts.base_url
+    );
+    let fingerprint = load::fingerprint(&opts.root, &salt);
+    let now = opts.now.unwrap_or_else(jiff::Timestamp::now).as_second();
+    if let Some(m) = write::Manifest::read(&out) {
+        let fresh = m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t);
+        if fresh && !opts.force && out.is_dir() {
+            return Ok(BuildReport {
+                articles: m.articles,
+                files: 0,
+                output: out,
+                warnings: Vec::new(),
+                elapsed: started.elapsed(),
+                unchanged: true,
+            });
+        }
+    }
     let progress = opts.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -172,10 +204,25 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = &progress {
         bar.set_message("rendering");
     }
+    let rebuild_after = site
+        .index
+        .unpublished
+        .iter()
+        .filter(|a| a.status == crate::parse::Status::Published)
+        .map(|a| a.date.timestamp().as_second())
+        .filter(|&t| t > now)
+        .min();
     let report = write_site(opts, site, progress.as_ref(), started)?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    let manifest = write::Manifest {
+        fingerprint,
+        articles: report.articles,
+        rebuild_after,
+    };
+    // Without a manifest the next build simply runs in full.
+    let _ = manifest.write(&out);
     Ok(report)
 }
 
@@ -233,6 +280,7 @@ pub fn write_site(
         output: out,
         warnings: site.warnings,
         elapsed: started.elapsed(),
+        unchanged: false,
     })
 }
 

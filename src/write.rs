@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::Diagnostic;
 
 const STAGING_MARK: &str = ".kabar-staging-";
+const MANIFEST_MARK: &str = ".kabar-manifest";
 const OLD_MARK: &str = ".kabar-old-";
 
 #[derive(Debug)]
@@ -186,6 +187,52 @@ impl Drop for Staging {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
+    }
+}
+
+/// What the last successful build into an output folder was made from. It lives
+/// beside the output, never in it, so the published folder holds no dotfiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Manifest {
+    pub fingerprint: u64,
+    pub articles: usize,
+    /// The first embargo that lifts (seconds since the epoch): the site changes then
+    /// even though no file does.
+    pub rebuild_after: Option<i64>,
+}
+
+fn manifest_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}{MANIFEST_MARK}"))
+}
+
+impl Manifest {
+    pub fn read(out: &Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(manifest_path(out)).ok()?;
+        let mut fields = text.split_whitespace();
+        let fingerprint = fields.next()?.parse().ok()?;
+        let articles = fields.next()?.parse().ok()?;
+        let rebuild_after = match fields.next()? {
+            "-" => None,
+            t => Some(t.parse().ok()?),
+        };
+        Some(Manifest {
+            fingerprint,
+            articles,
+            rebuild_after,
+        })
+    }
+
+    pub fn write(&self, out: &Path) -> io::Result<()> {
+        let after = self
+            .rebuild_after
+            .map_or_else(|| "-".to_string(), |t| t.to_string());
+        std::fs::write(
+            manifest_path(out),
+            format!("{} {} {after}\n", self.fingerprint, self.articles),
+        )
     }
 }
 

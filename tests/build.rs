@@ -283,7 +283,10 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     let leftovers: Vec<_> = std::fs::read_dir(site.path())
         .expect("read")
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().contains("kabar-"))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.contains("kabar-staging") || name.contains("kabar-old")
+        })
         .collect();
     assert!(leftovers.is_empty(), "staging folders left behind");
 }
@@ -457,4 +460,52 @@ fn near_identical_coverage_gets_a_timeline_without_a_story_id() {
     );
     let other = html(&site.read("public/2024/06/21/harga-cabai-turun/index.html"));
     assert!(select(&other, ".timeline").is_empty());
+}
+
+#[test]
+fn an_unchanged_site_is_not_rebuilt() {
+    let site = built();
+    let before = std::fs::metadata(site.path().join("public/index.html"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let run = site.run(&["build"]).ok();
+    assert!(
+        run.stderr
+            .contains("unchanged since the last build: 5 articles"),
+        "{}",
+        run.stderr
+    );
+    let after = std::fs::metadata(site.path().join("public/index.html"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(before, after, "an unchanged build rewrote the output");
+    // The manifest lives beside the output, never in it.
+    assert!(
+        site.tree("public")
+            .keys()
+            .all(|p| !p.to_string_lossy().contains("manifest"))
+    );
+    // An edit, a new option or --force each rebuild.
+    let site = site.file(
+        "content/2024/06/english.md",
+        &article("Rail fares change in July", "2024-05-30", &[], "x"),
+    );
+    assert!(
+        site.run(&["build"])
+            .ok()
+            .stderr
+            .starts_with("built 5 articles")
+    );
+    assert!(
+        site.run(&["build", "--force"])
+            .ok()
+            .stderr
+            .starts_with("built 5 articles")
+    );
+    assert!(
+        site.run(&["build", "--drafts"])
+            .ok()
+            .stderr
+            .starts_with("built 8 articles")
+    );
 }
