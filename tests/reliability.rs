@@ -279,3 +279,66 @@ fn e34_no_live_reload_script_in_build_output() {
         );
     }
 }
+
+fn thousand_articles() -> Site {
+    let mut site = Site::new();
+    for i in 0..1000 {
+        let body = format!("Artikel nomor {i} tentang banjir, pasar, dan kereta komuter di kota.");
+        site = site.file(
+            &format!("content/a{i:04}.md"),
+            &article(&format!("Berita {i}"), "2024-06-25", &["Kota"], &body),
+        );
+    }
+    site
+}
+
+#[test]
+fn e28_one_bad_article_among_a_thousand() {
+    let site = thousand_articles();
+    site.build().ok();
+    let before = site.tree("public");
+    let site = site.file(
+        "content/a0500.md",
+        "---\ntitle: \"Bad\"\ndate: 2024-06-25\ntags: [\n---\n",
+    );
+    let run = site.build().fails(1);
+    assert!(run.stderr.contains("content/a0500.md:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 problem(s) in 1 file(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(site.tree("public"), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn e29_a_killed_build_leaves_the_output_intact() {
+    let site = thousand_articles();
+    site.build().ok();
+    let before = site.tree("public");
+    for delay in [50, 150, 400] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kabar"))
+            .args(["build", "--quiet", "--force"])
+            .current_dir(site.path())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL on unix
+        let _ = child.wait();
+        assert_eq!(
+            site.tree("public"),
+            before,
+            "output changed after a kill at {delay} ms"
+        );
+    }
+    // The next build clears what the killed ones left beside the output.
+    site.run(&["build", "--quiet", "--force"]).ok();
+    let leftovers: Vec<String> = std::fs::read_dir(site.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("kabar-staging") || n.contains("kabar-old"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
