@@ -26,10 +26,10 @@ for t in "${targets[@]}"; do
     echo "== $t for ${secs}s"
     if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        "${extra[@]}" 2>&1 | tee "logs/$t.log" | grep -E '^(#[0-9]+ +DONE|Done|stat::|==[0-9]+==|SUMMARY|thread)' ; then
+        "${extra[@]}" 2>&1 | tee "logs/$t.log" | grep -E '^(#[0-9]+[[:space:]]+DONE|Done|stat::|==[0-9]+==|SUMMARY|thread)' ; then
         :
     fi
-    if ! grep -qE "^#[0-9]+ +DONE|^Done [0-9]+ runs" "logs/$t.log"; then
+    if ! grep -qE "^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs" "logs/$t.log"; then
         echo "!! $t stopped early (crash, timeout or error): see fuzz/logs/$t.log and fuzz/artifacts/$t/"
         status=1
     fi
