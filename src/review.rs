@@ -315,7 +315,11 @@ pub fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
+            // Two hex digits exactly: `u8::from_str_radix` alone would also take "+1".
             let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
@@ -601,6 +605,17 @@ mod tests {
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%c0%ae"), None);
         assert_eq!(percent_decode("%2"), None);
+    }
+
+    /// Found while writing the `serve_path` fuzz target (its well-formedness
+    /// check fails on it): a sign is not a hex digit, yet `%+1` decoded to
+    /// U+0001 and `%+0` to NUL.
+    #[test]
+    fn fuzz_percent_sign_escape_is_malformed() {
+        assert_eq!(percent_decode("/a%+1b"), None);
+        assert_eq!(percent_decode("%+0"), None);
+        assert_eq!(percent_decode("%-1"), None);
+        assert_eq!(percent_decode("%C3%a9").as_deref(), Some("é"));
     }
 
     #[test]

@@ -306,15 +306,14 @@ pub fn parse_iso(s: &str, tz: &TimeZone) -> Option<Zoned> {
         return Some(ts.to_zoned_datetime(tz.clone()));
     }
     // "+0700" style offsets.
-    if s.len() > 5 {
-        let (head, tail) = s.split_at(s.len().saturating_sub(5));
-        if tail.starts_with(['+', '-'])
-            && tail[1..].chars().all(|c| c.is_ascii_digit())
-            && let Ok(ts) =
-                format!("{head}{}:{}", &tail[..3], &tail[3..]).parse::<jiff::Timestamp>()
-        {
-            return Some(ts.to_zoned_datetime(tz.clone()));
-        }
+    // `split_at_checked`: the fifth byte from the end may be inside a character.
+    if s.len() > 5
+        && let Some((head, tail)) = s.split_at_checked(s.len() - 5)
+        && tail.starts_with(['+', '-'])
+        && tail[1..].chars().all(|c| c.is_ascii_digit())
+        && let Ok(ts) = format!("{head}{}:{}", &tail[..3], &tail[3..]).parse::<jiff::Timestamp>()
+    {
+        return Some(ts.to_zoned_datetime(tz.clone()));
     }
     let slashed =
         s.len() >= 10 && s.as_bytes().get(4) == Some(&b'/') && s.as_bytes().get(7) == Some(&b'/');
@@ -428,5 +427,14 @@ mod tests {
             z("2024-06-20").as_deref(),
             Some("2024-06-20T00:00:00+07:00")
         );
+    }
+
+    /// Found while triaging the fuzz targets (the same `&s[n..]` pattern as the
+    /// front matter date): a multi-byte character across the fifth byte from the
+    /// end of a `datetime`/`datePublished` value panicked in `split_at`.
+    #[test]
+    fn iso_with_multibyte_char_before_offset_is_none() {
+        assert_eq!(parse_iso("abcdeé1234", &jkt()), None);
+        assert_eq!(parse_iso("2024-06-20T10:15:00é+070", &jkt()), None);
     }
 }

@@ -367,11 +367,13 @@ fn parse_date_value(v: &serde_yaml::Value, tz: &TimeZone) -> Result<ZonedDateTim
 /// RFC 3339 with an offset, or a civil date/time read in the site time zone.
 pub fn parse_date(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
     let bad = |e: jiff::Error| format!("invalid date `{s}`: {e}");
+    // Bytes, not `&s[10..]`: byte 10 may fall inside a multi-byte character.
+    let after_date = s.as_bytes().get(10..).unwrap_or_default();
     let has_offset = s.len() > 10
         && (s.ends_with('Z')
             || s.ends_with('z')
-            || s[10..].contains('+')
-            || s[10..].rfind('-').is_some());
+            || after_date.contains(&b'+')
+            || after_date.contains(&b'-'));
     if has_offset {
         let ts: jiff::Timestamp = s.parse().map_err(bad)?;
         return Ok(ts.to_zoned_datetime(tz.clone()));
@@ -452,5 +454,17 @@ mod tests {
         assert_eq!(z.hour(), 17);
         assert!(parse_date("2026-02-30", &tz()).is_err());
         assert!(parse_date("tomorrow", &tz()).is_err());
+    }
+
+    /// Found by the `frontmatter` fuzz target: a multi-byte character across
+    /// byte 10 of a date panicked (`&s[10..]`) instead of being an error.
+    #[test]
+    fn fuzz_date_with_multibyte_char_at_byte_ten_is_an_error() {
+        assert!(parse_date("2026-11-1\u{46b}13", &tz()).is_err());
+        assert!(parse_date("2026-11-1é", &tz()).is_err());
+        let text = "---\ntitle: x\ndate: 2026-11-1\u{46b}13\n---\nbody\n";
+        let (yaml, offset, _) = split(text).expect("split");
+        let errs = parse(Path::new("a.md"), yaml, offset, &tz()).expect_err("bad date");
+        assert!(errs[0].message.contains("invalid date"), "{errs:?}");
     }
 }

@@ -557,6 +557,7 @@ mod tests {
             "/%c0%ae%c0%ae/",
             "/a\\b",
             "/./x",
+            "/a%+1b", // `%+1` is not an escape (see review::percent_decode)
         ] {
             assert_eq!(safe_path(bad), None, "{bad}");
         }
