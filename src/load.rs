@@ -37,6 +37,16 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with(".bak")
 }
 
+/// Every entry under `dir` in sorted order, without following symlinks and
+/// without ignored names (or anything inside an ignored folder).
+pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()))
+}
+
 pub fn load(root: &Path, content_dir: &str) -> Loaded {
     let mut out = Loaded::default();
     let content = root.join(content_dir);
@@ -51,12 +61,7 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
             return out;
         }
     };
-    let walker = WalkDir::new(&content)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
-    for entry in walker {
+    for entry in walk(&content) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -159,12 +164,7 @@ pub fn fingerprint(root: &Path, salt: &str) -> u64 {
     };
     stamp(&root.join("site.yaml"));
     for dir in ["content", "templates", "static"] {
-        let walker = WalkDir::new(root.join(dir))
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
-        for entry in walker.flatten() {
+        for entry in walk(&root.join(dir)).flatten() {
             stamp(entry.path());
         }
     }

@@ -338,12 +338,7 @@ fn static_files(root: &Path) -> Vec<String> {
     if !dir.is_dir() {
         return Vec::new();
     }
-    walkdir::WalkDir::new(&dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !load::is_ignored_name(&e.file_name().to_string_lossy())
-        })
+    load::walk(&dir)
         .flatten()
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {

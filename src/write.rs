@@ -128,14 +128,7 @@ impl Staging {
         if !dir.is_dir() {
             return diags;
         }
-        let walker = walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0 || !crate::load::is_ignored_name(&e.file_name().to_string_lossy())
-            });
-        for entry in walker.flatten() {
+        for entry in crate::load::walk(dir).flatten() {
             if !entry.file_type().is_file() {
                 continue;
             }

@@ -280,15 +280,11 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     );
     site.build().fails(1).stderr_has("content/bad.md:3:1");
     assert_eq!(site.tree("public"), before);
-    let leftovers: Vec<_> = std::fs::read_dir(site.path())
-        .expect("read")
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.contains("kabar-staging") || name.contains("kabar-old")
-        })
-        .collect();
-    assert!(leftovers.is_empty(), "staging folders left behind");
+    let leftovers = site.build_leftovers();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
 }
 
 #[test]

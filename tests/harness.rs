@@ -114,6 +114,16 @@ impl Site {
         self.path().join(rel).exists()
     }
 
+    /// Staging or old-output folders a build left beside the output.
+    pub fn build_leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.path())
+            .expect("read")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("kabar-staging") || n.contains("kabar-old"))
+            .collect()
+    }
+
     /// Every file under `rel` with its bytes, keyed by relative path.
     pub fn tree(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
         let root = self.path().join(rel);

@@ -334,11 +334,6 @@ fn e29_a_killed_build_leaves_the_output_intact() {
     }
     // The next build clears what the killed ones left beside the output.
     site.run(&["build", "--quiet", "--force"]).ok();
-    let leftovers: Vec<String> = std::fs::read_dir(site.path())
-        .expect("read")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("kabar-staging") || n.contains("kabar-old"))
-        .collect();
+    let leftovers = site.build_leftovers();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -61,13 +61,9 @@ pub fn templates(site_root: &Path) -> Result<Tera, Vec<Diagnostic>> {
     let dir = site_root.join("templates");
     let mut diags = Vec::new();
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
+        for entry in crate::load::walk(&dir) {
             let Ok(entry) = entry else { continue };
-            let name_ok = !crate::load::is_ignored_name(&entry.file_name().to_string_lossy());
-            if !entry.file_type().is_file() || !name_ok {
+            if !entry.file_type().is_file() {
                 continue;
             }
             let Ok(rel) = entry.path().strip_prefix(&dir) else {
