@@ -13,6 +13,7 @@ use std::time::Instant;
 use kabar::config::Config;
 use kabar::index::related::{Weights, related_with};
 use kabar::index::{IndexOptions, build, tags};
+use kabar::parse::Article;
 
 fn main() {
     let root = PathBuf::from(
@@ -34,8 +35,9 @@ fn main() {
         future: true,
         ..Default::default()
     };
-    let index = build(articles, &config, &opts);
-    let articles: Vec<_> = index.entries.iter().map(|e| e.article.clone()).collect();
+    let articles = articles.into_iter().map(std::sync::Arc::new).collect();
+    let index = build(articles, &config, &opts, None);
+    let articles: Vec<&Article> = index.entries.iter().map(|e| e.article.as_ref()).collect();
     let (tag_list, article_tags) = tags::collect(&articles, &config);
 
     println!(
@@ -77,10 +79,7 @@ fn main() {
     }
 }
 
-fn count_with_siblings(
-    articles: &[kabar::parse::Article],
-    truth: &BTreeMap<String, String>,
-) -> usize {
+fn count_with_siblings(articles: &[&Article], truth: &BTreeMap<String, String>) -> usize {
     let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
     for a in articles {
         if let Some(s) = truth.get(&a.slug) {
@@ -95,7 +94,7 @@ fn count_with_siblings(
 
 /// Share of each article's siblings found among its five links (at most five can be).
 fn recall_at_5(
-    articles: &[kabar::parse::Article],
+    articles: &[&Article],
     links: &[Vec<usize>],
     truth: &BTreeMap<String, String>,
 ) -> f64 {

@@ -48,18 +48,29 @@ pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntr
 }
 
 pub fn load(root: &Path, content_dir: &str) -> Loaded {
+    load_changed(root, content_dir, |_, _| false).0
+}
+
+/// Size and modification time: what tells an edited file from an unchanged one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// Like `load`, but reads only the files that `unchanged` does not claim; also
+/// returns every article file found, with its stamp (the preview server re-reads
+/// only what was edited).
+pub fn load_changed(
+    root: &Path,
+    content_dir: &str,
+    unchanged: impl Fn(&Path, Stamp) -> bool,
+) -> (Loaded, Vec<(PathBuf, Stamp)>) {
     let mut out = Loaded::default();
+    let mut seen = Vec::new();
     let content = root.join(content_dir);
-    if !content.is_dir() {
-        return out;
-    }
-    let canonical_content = match content.canonicalize() {
-        Ok(p) => p,
-        Err(e) => {
-            out.diagnostics
-                .push(Diagnostic::error(content_dir, format!("cannot open: {e}")));
-            return out;
-        }
+    let Some(canonical_content) = open_content(root, content_dir, &mut out) else {
+        return (out, seen);
     };
     for entry in walk(&content) {
         let entry = match entry {
@@ -73,46 +84,128 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
                 continue;
             }
         };
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if path.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let shown = rel(root, path);
-        if entry.path_is_symlink() {
-            // A link may point anywhere; only targets inside content/ are read.
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&canonical_content) && target.is_file() => {}
-                Ok(_) => {
-                    out.diagnostics.push(
-                        Diagnostic::warning(
-                            &shown,
-                            "skipped: symlink points outside the content folder",
-                        )
-                        .hint("copy the file into content/ instead of linking to it"),
-                    );
-                    continue;
-                }
-                Err(_) => {
-                    out.diagnostics.push(Diagnostic::warning(
-                        &shown,
-                        "skipped: broken or looping symlink",
-                    ));
-                    continue;
-                }
-            }
-        }
-        match read_text(path, &shown) {
-            Ok(text) => out.sources.push(Source {
-                path: shown,
-                text: text.into(),
-            }),
-            Err(diag) => out.diagnostics.push(diag),
+        if !entry.file_type().is_dir() {
+            let file = (entry.path(), entry.path_is_symlink());
+            load_file(
+                root,
+                &canonical_content,
+                file,
+                &unchanged,
+                &mut out,
+                &mut seen,
+            );
         }
     }
-    out
+    (out, seen)
+}
+
+/// Reads the article files among `paths` (inside the content folder, as a file
+/// watcher reports them) the way a walk would find them. Paths that are gone,
+/// ignored or not articles are left out of the returned stamps.
+pub fn load_files(
+    root: &Path,
+    content_dir: &str,
+    paths: &[PathBuf],
+) -> (Loaded, Vec<(PathBuf, Stamp)>) {
+    let mut out = Loaded::default();
+    let mut seen = Vec::new();
+    let content = root.join(content_dir);
+    let Some(canonical_content) = open_content(root, content_dir, &mut out) else {
+        return (out, seen);
+    };
+    for path in paths {
+        let Ok(inside) = path.strip_prefix(&content) else {
+            continue;
+        };
+        let ignored = inside
+            .components()
+            .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()));
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        if !ignored && !meta.is_dir() {
+            let file = (path.as_path(), meta.file_type().is_symlink());
+            load_file(
+                root,
+                &canonical_content,
+                file,
+                &|_, _| false,
+                &mut out,
+                &mut seen,
+            );
+        }
+    }
+    (out, seen)
+}
+
+fn open_content(root: &Path, content_dir: &str, out: &mut Loaded) -> Option<PathBuf> {
+    let content = root.join(content_dir);
+    if !content.is_dir() {
+        return None;
+    }
+    match content.canonicalize() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            out.diagnostics
+                .push(Diagnostic::error(content_dir, format!("cannot open: {e}")));
+            None
+        }
+    }
+}
+
+/// One file found under content/: `(path, is a symlink)`.
+fn load_file(
+    root: &Path,
+    canonical_content: &Path,
+    (path, is_symlink): (&Path, bool),
+    unchanged: &dyn Fn(&Path, Stamp) -> bool,
+    out: &mut Loaded,
+    seen: &mut Vec<(PathBuf, Stamp)>,
+) {
+    if path.extension().is_none_or(|e| e != "md") {
+        return;
+    }
+    let shown = rel(root, path);
+    if is_symlink {
+        // A link may point anywhere; only targets inside content/ are read.
+        match path.canonicalize() {
+            Ok(target) if target.starts_with(canonical_content) && target.is_file() => {}
+            Ok(_) => {
+                out.diagnostics.push(
+                    Diagnostic::warning(
+                        &shown,
+                        "skipped: symlink points outside the content folder",
+                    )
+                    .hint("copy the file into content/ instead of linking to it"),
+                );
+                return;
+            }
+            Err(_) => {
+                out.diagnostics.push(Diagnostic::warning(
+                    &shown,
+                    "skipped: broken or looping symlink",
+                ));
+                return;
+            }
+        }
+    }
+    if let Ok(meta) = std::fs::metadata(path) {
+        let stamp = Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        };
+        seen.push((shown.clone(), stamp));
+        if unchanged(&shown, stamp) {
+            return;
+        }
+    }
+    match read_text(path, &shown) {
+        Ok(text) => out.sources.push(Source {
+            path: shown,
+            text: text.into(),
+        }),
+        Err(diag) => out.diagnostics.push(diag),
+    }
 }
 
 fn rel(root: &Path, path: &Path) -> PathBuf {
@@ -153,6 +246,11 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
 /// `salt` (the build options and kabar's version). Equal fingerprints mean an
 /// unchanged site, found without reading a single article.
 pub fn fingerprint(root: &Path, salt: &str) -> u64 {
+    fingerprint_of(root, salt, &["content", "templates", "static"])
+}
+
+/// The same over `site.yaml` and the given folders only.
+pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     salt.hash(&mut h);
@@ -163,7 +261,7 @@ pub fn fingerprint(root: &Path, salt: &str) -> u64 {
         meta.and_then(|m| m.modified().ok()).hash(&mut h);
     };
     stamp(&root.join("site.yaml"));
-    for dir in ["content", "templates", "static"] {
+    for dir in dirs {
         for entry in walk(&root.join(dir)).flatten() {
             stamp(entry.path());
         }

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -31,6 +31,8 @@ pub struct BuildOptions {
     pub lean: bool,
     /// Rebuild even when no input changed since the last build.
     pub force: bool,
+    /// Keep a key per output file (see `render::Keys`) for incremental rebuilds.
+    pub track: bool,
 }
 
 impl BuildOptions {
@@ -47,6 +49,7 @@ impl BuildOptions {
             findings: BTreeMap::new(),
             lean: false,
             force: false,
+            track: false,
         }
     }
 
@@ -89,6 +92,8 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Nothing changed since the last build, so nothing was written.
     pub unchanged: bool,
+    /// What each output file was made from, when `BuildOptions::track` asked for it.
+    pub keys: render::Keys,
 }
 
 /// Everything up to rendering: the validated, indexed site.
@@ -109,6 +114,7 @@ impl Loaded {
             .iter()
             .map(|e| &e.article)
             .chain(&self.index.unpublished)
+            .map(|a| a.as_ref())
             .collect();
         all.sort_by(|a, b| a.path.cmp(&b.path));
         all
@@ -117,6 +123,15 @@ impl Loaded {
 
 /// load → parse → index, plus templates. Collects every problem before failing.
 pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
+    let config = config(opts)?;
+    let loaded = load::load(&opts.root, "content");
+    let parsed = parse::parse(loaded, &config, opts.lean);
+    let articles = parsed.articles.into_iter().map(Arc::new).collect();
+    assemble(opts, config, articles, parsed.diagnostics, None)
+}
+
+/// The site's configuration with the options' overrides; fails without a content folder.
+pub fn config(opts: &BuildOptions) -> Result<Config, Error> {
     let mut config = Config::load(&opts.root).map_err(|d| Error::Content(vec![d]))?;
     if let Some(url) = &opts.base_url {
         config.base_url = if url.ends_with('/') {
@@ -131,15 +146,23 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
             opts.root.display()
         )));
     }
-    let loaded = load::load(&opts.root, "content");
-    let parsed = parse::parse(loaded, &config, opts.lean);
-    let mut diags = parsed.diagnostics;
+    Ok(config)
+}
+
+/// index + templates over parsed articles; `diags` are the problems found so far.
+pub fn assemble(
+    opts: &BuildOptions,
+    config: Config,
+    articles: Vec<Arc<Article>>,
+    mut diags: Vec<Diagnostic>,
+    related: Option<&mut index::related::Cache>,
+) -> Result<Loaded, Error> {
     let index_opts = IndexOptions {
         drafts: opts.drafts,
         future: opts.future || opts.drafts,
         now: Some(opts.now.unwrap_or_else(jiff::Timestamp::now)),
     };
-    let index = index::build(parsed.articles, &config, &index_opts);
+    let index = index::build(articles, &config, &index_opts, related);
     diags.extend(index.diagnostics.iter().cloned());
     let tera = match render::templates(&opts.root) {
         Ok(t) => Some(t),
@@ -187,6 +210,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 warnings: Vec::new(),
                 elapsed: started.elapsed(),
                 unchanged: true,
+                keys: render::Keys::default(),
             });
         }
     }
@@ -212,7 +236,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         .map(|a| a.date.timestamp().as_second())
         .filter(|&t| t > now)
         .min();
-    let report = write_site(opts, site, progress.as_ref(), started)?;
+    let report = write_site(opts, &site, progress.as_ref(), started)?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -230,7 +254,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 /// first (the preview server lints it to fill the banners).
 pub fn write_site(
     opts: &BuildOptions,
-    site: Loaded,
+    site: &Loaded,
     progress: Option<&indicatif::ProgressBar>,
     started: Instant,
 ) -> Result<BuildReport, Error> {
@@ -258,9 +282,17 @@ pub fn write_site(
     let render_opts = render::RenderOptions {
         preview: opts.preview,
         findings: opts.findings.clone(),
+        track: opts.track,
     };
-    render::render(&site.index, &site.config, &site.tera, &render_opts, &emit)
-        .map_err(render_error)?;
+    let rendered = render::render(
+        &site.index,
+        &site.config,
+        &site.tera,
+        &render_opts,
+        &emit,
+        None,
+    )
+    .map_err(render_error)?;
     let copy_errors = staging.copy_static(&opts.root.join("static"));
     if !copy_errors.is_empty() {
         return Err(Error::Io(
@@ -278,9 +310,10 @@ pub fn write_site(
         articles: site.index.entries.len(),
         files: count.into_inner(),
         output: out,
-        warnings: site.warnings,
+        warnings: site.warnings.clone(),
         elapsed: started.elapsed(),
         unchanged: false,
+        keys: rendered.keys,
     })
 }
 
@@ -311,10 +344,17 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
     };
     let render_opts = render::RenderOptions {
         preview: opts.preview,
-        findings: BTreeMap::new(),
+        ..Default::default()
     };
-    render::render(&site.index, &site.config, &site.tera, &render_opts, &emit)
-        .map_err(render_error)?;
+    render::render(
+        &site.index,
+        &site.config,
+        &site.tera,
+        &render_opts,
+        &emit,
+        None,
+    )
+    .map_err(render_error)?;
     let mut paths = paths
         .into_inner()
         .map_err(|_| Error::Io("render panicked".into()))?;

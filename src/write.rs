@@ -246,6 +246,49 @@ fn remove_leftovers(parent: &Path, name: &str) {
 }
 
 /// Every output path is built from validated segments; this is the last guard.
+/// An output folder updated file by file, for the preview server's incremental
+/// rebuilds. Each file is written beside its destination and renamed over it, so
+/// a request never reads half a page.
+pub struct InPlace {
+    root: PathBuf,
+}
+
+impl InPlace {
+    pub fn new(root: &Path) -> InPlace {
+        InPlace {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn emit(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.root.join(safe_relative(rel)?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(STAGING_MARK);
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &path)
+    }
+
+    /// Deletes a file no longer produced, and the folders it leaves empty.
+    pub fn remove(&self, rel: &str) -> io::Result<()> {
+        let path = self.root.join(safe_relative(rel)?);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != self.root) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(())
+    }
+}
+
 fn safe_relative(rel: &str) -> io::Result<PathBuf> {
     let ok = !rel.is_empty()
         && !rel.contains(['\0', '\\', ':'])

@@ -1,12 +1,16 @@
 //! `kabar serve`: a real server process on a free port, spoken to over raw TCP so
 //! that nothing between the test and the server normalises the request.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
+
+use kabar::serve::preview::Preview;
+use kabar::site::BuildOptions;
 
 use crate::review::copy_fixture;
 
@@ -73,7 +77,11 @@ impl Server {
             .lock()
             .expect("log")
             .iter()
-            .filter(|l| l.starts_with("rebuilt ") || l.starts_with("build failed"))
+            .filter(|l| {
+                l.starts_with("built ")
+                    || l.starts_with("updated ")
+                    || l.starts_with("build failed")
+            })
             .count()
     }
 
@@ -431,7 +439,7 @@ fn a_burst_of_saves_gives_one_or_two_rebuilds() {
     server.wait_for(ARTICLE, "the last save", |r| {
         r.body.contains("Simpan ke-99.")
     });
-    // Anything still queued would have started by now (quiet period: 150 ms).
+    // Anything still queued would have started by now (quiet period: 40 ms).
     std::thread::sleep(Duration::from_millis(600));
     let rebuilds = server.rebuilds() - before;
     assert!((1..=2).contains(&rebuilds), "{rebuilds} rebuilds");
@@ -462,4 +470,242 @@ fn site_yaml_and_a_new_templates_folder_are_watched() {
         r.body.contains("Tidak ditemukan di sini")
     });
     assert_eq!(r.status, 404);
+}
+
+/// A writable copy of the bundled digest (the repository's own site).
+fn bundled() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for part in ["site.yaml", "content", "static"] {
+        for entry in walkdir::WalkDir::new(root.join(part)) {
+            let entry = entry.expect("walk");
+            let to = dir
+                .path()
+                .join(entry.path().strip_prefix(root).expect("inside"));
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &to).expect("copy");
+            }
+        }
+    }
+    dir
+}
+
+/// Every file of an output folder with its modification time and bytes.
+fn files_of(dir: &Path) -> BTreeMap<String, (SystemTime, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).expect("inside");
+            let modified = e.metadata().expect("stat").modified().expect("mtime");
+            let bytes = std::fs::read(e.path()).expect("read");
+            (rel.to_string_lossy().into_owned(), (modified, bytes))
+        })
+        .collect()
+}
+
+impl Server {
+    /// Waits until `n` builds or updates have finished, lints included.
+    fn wait_rebuilds(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.rebuilds() < n {
+            assert!(Instant::now() < deadline, "log: {:?}", self.log.lock());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn full_builds(&self) -> usize {
+        let log = self.log.lock().expect("log");
+        log.iter().filter(|l| l.starts_with("built ")).count()
+    }
+}
+
+const STORY_PAGE: &str = "/2026/11/18/rob-meluas-pengungsi-bertambah/";
+
+#[test]
+fn an_edit_rewrites_only_the_pages_that_show_it() {
+    let server = Server::start(bundled());
+    server.wait_rebuilds(1);
+    let out = server.site.path().join(".kabar-preview");
+    let before = files_of(&out);
+    let file = server
+        .site
+        .path()
+        .join("content/2026/11/18/rob-meluas-pengungsi-bertambah.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    // One word for another: the body changes, its length (and reading time) does not.
+    std::fs::write(&file, text.replace("2.300 orang", "2.400 orang")).expect("save");
+    server.wait_for(STORY_PAGE, "the edit", |r| r.body.contains("2.400 orang"));
+    server.wait_rebuilds(2);
+    let after = files_of(&out);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    let touched: Vec<&String> = after
+        .iter()
+        .filter(|(path, (modified, _))| before[*path].0 != *modified)
+        .map(|(path, _)| path)
+        .collect();
+    // The body shows on its own page and in feeds (full text); the article's card,
+    // and so every list page, is unchanged.
+    assert!(
+        touched.contains(&&"2026/11/18/rob-meluas-pengungsi-bertambah/index.html".to_string()),
+        "{touched:?}"
+    );
+    assert!(
+        touched
+            .iter()
+            .all(|p| p.ends_with("rob-meluas-pengungsi-bertambah/index.html")
+                || p.ends_with("atom.xml")
+                || p.ends_with("feed.json")),
+        "{touched:?}"
+    );
+    assert_eq!(server.full_builds(), 1, "{:?}", server.log.lock());
+}
+
+#[test]
+fn a_new_article_reaches_every_page_that_lists_it_and_leaves_with_it() {
+    let server = Server::start(bundled());
+    server.wait_rebuilds(1);
+    let title = "Tanggul darurat rampung, warga pesisir kembali ke rumah";
+    write(
+        server.site.path(),
+        "content/2026/11/25/tanggul-rampung.md",
+        &format!(
+            "---\ntitle: \"{title}\"\ndate: 2026-11-25T08:00:00+07:00\ntags: [Banjir, Pesisir]\n\
+             story: banjir-rob-2026\nsummary: \"Air surut dan pengungsi pulang.\"\n---\n\n\
+             Tanggul darurat di pesisir utara rampung. Rob surut dan pengungsi pulang ke rumah.\n"
+        ),
+    );
+    let url = "/2026/11/25/tanggul-darurat-rampung-warga-pesisir-kembali-ke-rumah/";
+    server.wait_for(url, "its page", |r| r.status == 200);
+    for page in [
+        "/",
+        "/2026/11/25/",
+        "/2026/11/",
+        "/tags/banjir/",
+        "/tags/pesisir/",
+    ] {
+        let r = server.get(page);
+        assert!(r.body.contains(title), "{page} does not list it");
+    }
+    // Its story's other articles now link to it.
+    assert!(server.get(STORY_PAGE).body.contains(url));
+
+    std::fs::remove_file(
+        server
+            .site
+            .path()
+            .join("content/2026/11/25/tanggul-rampung.md"),
+    )
+    .expect("delete");
+    server.wait_for(url, "its page to go", |r| r.status == 404);
+    for page in ["/", "/tags/banjir/", STORY_PAGE] {
+        server.wait_for(page, "the lists to drop it", |r| !r.body.contains(title));
+    }
+    assert_eq!(server.get("/2026/11/25/").status, 404);
+    assert_eq!(server.full_builds(), 1, "{:?}", server.log.lock());
+}
+
+#[test]
+fn incremental_updates_give_the_files_of_a_full_build() {
+    let site = bundled();
+    let root = site.path();
+    let out = tempfile::tempdir().expect("tempdir");
+    let opts = |dir: &str| BuildOptions {
+        output: Some(out.path().join(dir)),
+        drafts: true,
+        future: true,
+        preview: true,
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        now: Some("2026-11-26T00:00:00Z".parse().expect("time")),
+        ..BuildOptions::new(root)
+    };
+    let mut live = Preview::new(opts("live"));
+    assert!(live.update(None).expect("first build").full);
+    let edits: [(&str, Option<&str>); 4] = [
+        // A body edit, a title edit, a new article, a deletion.
+        (
+            "content/2026/11/18/rob-meluas-pengungsi-bertambah.md",
+            Some("\nPompa ditambah.\n"),
+        ),
+        (
+            "content/2026/11/12/tarif-kereta-komuter-baru-diumumkan.md",
+            None,
+        ),
+        ("content/2026/11/25/baru.md", Some("")),
+        (
+            "content/2026/11/19/rob-surut-warga-mulai-bersih-bersih.md",
+            None,
+        ),
+    ];
+    for (i, (rel, append)) in edits.iter().enumerate() {
+        let path = root.join(rel);
+        match (i, append) {
+            (2, _) => write(
+                root,
+                rel,
+                "---\ntitle: \"Komuter tambah gerbong pagi\"\ndate: 2026-11-25T06:00:00+07:00\n\
+                 tags: [Transportasi]\n---\n\nOperator komuter menambah gerbong pada jam sibuk pagi.\n",
+            ),
+            (_, Some(more)) => {
+                let text = std::fs::read_to_string(&path).expect("read");
+                std::fs::write(&path, format!("{text}{more}")).expect("write");
+            }
+            (1, None) => {
+                let text = std::fs::read_to_string(&path).expect("read");
+                let text = text.replacen("title: \"", "title: \"Resmi: ", 1);
+                std::fs::write(&path, text).expect("write");
+            }
+            _ => std::fs::remove_file(&path).expect("delete"),
+        }
+        let changed = BTreeSet::from([path]);
+        let update = live.update(Some(&changed)).expect("update");
+        assert!(!update.full, "edit {i} rebuilt everything");
+    }
+    let mut fresh = Preview::new(opts("fresh"));
+    fresh.update(None).expect("full build");
+    // Related lists of untouched articles may lag until the second pass.
+    let bytes = |dir: &str, strip: bool| -> BTreeMap<String, String> {
+        files_of(&out.path().join(dir))
+            .into_iter()
+            .map(|(p, (_, b))| {
+                let text = String::from_utf8_lossy(&b).into_owned();
+                (p, if strip { without_related(&text) } else { text })
+            })
+            .collect()
+    };
+    let same = |strip: bool| {
+        let (live, fresh) = (bytes("live", strip), bytes("fresh", strip));
+        assert_eq!(
+            live.keys().collect::<Vec<_>>(),
+            fresh.keys().collect::<Vec<_>>()
+        );
+        for (path, text) in &live {
+            assert!(*text == fresh[path], "{path} differs:\n{text}");
+        }
+    };
+    same(true);
+    live.settle(BTreeMap::new()).expect("second pass");
+    same(false);
+}
+
+/// A page without its related-stories section.
+fn without_related(html: &str) -> String {
+    match (
+        html.find("<section class=\"related\""),
+        html.find("</section>"),
+    ) {
+        (Some(start), Some(_)) => {
+            let end = html[start..]
+                .find("</section>")
+                .map_or(html.len(), |e| start + e + "</section>".len());
+            format!("{}{}", &html[..start], &html[end..])
+        }
+        _ => html.to_string(),
+    }
 }

@@ -7,6 +7,7 @@ pub mod related;
 pub mod tags;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -26,7 +27,7 @@ pub struct IndexOptions {
 
 #[derive(Debug)]
 pub struct Entry {
-    pub article: Article,
+    pub article: Arc<Article>,
     /// Output path of the page, relative to the site root, ending in `/`.
     pub url: String,
     /// Publication day in the site time zone.
@@ -50,7 +51,7 @@ pub struct Index {
     pub years: Vec<archive::Period>,
     pub tags: Vec<tags::Tag>,
     /// Articles left out of the output (drafts, review items, embargoed), kept for review and lints.
-    pub unpublished: Vec<Article>,
+    pub unpublished: Vec<Arc<Article>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -63,9 +64,16 @@ pub fn is_publishable(a: &Article, opts: &IndexOptions) -> bool {
     a.status == Status::Published && (opts.future || !future)
 }
 
-pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> Index {
+/// Builds the index. `cache` keeps the related-stories model between builds of
+/// the preview server, so an edit recomputes only the lists it can change.
+pub fn build(
+    articles: Vec<Arc<Article>>,
+    config: &Config,
+    opts: &IndexOptions,
+    cache: Option<&mut related::Cache>,
+) -> Index {
     let mut diagnostics = Vec::new();
-    let (mut articles, unpublished): (Vec<Article>, Vec<Article>) =
+    let (mut articles, unpublished): (Vec<Arc<Article>>, Vec<Arc<Article>>) =
         articles.into_iter().partition(|a| is_publishable(a, opts));
     articles.sort_by(|a, b| {
         b.date
@@ -105,16 +113,20 @@ pub fn build(articles: Vec<Article>, config: &Config, opts: &IndexOptions) -> In
             }
         }
     }
-    let articles: Vec<Article> = articles
+    let articles: Vec<Arc<Article>> = articles
         .into_iter()
         .zip(drop)
         .filter(|(_, d)| !d)
         .map(|(a, _)| a)
         .collect();
 
-    let (tags, article_tags) = tags::collect(&articles, config);
-    let related_links =
-        related::related(&articles, &article_tags, tags.len(), config.related.count);
+    let refs: Vec<&Article> = articles.iter().map(|a| a.as_ref()).collect();
+    let (tags, article_tags) = tags::collect(&refs, config);
+    let count = config.related.count;
+    let related_links = match cache {
+        Some(cache) => cache.related(&refs, &article_tags, tags.len(), count),
+        None => related::related(&refs, &article_tags, tags.len(), count),
+    };
     let stories = stories(&articles, &related_links.same_coverage);
     let related_links = related_links.related;
     let n = articles.len();
@@ -161,7 +173,7 @@ pub fn article_url(a: &Article) -> String {
 
 /// Story timelines: articles joined by an explicit `story:` id or by near-identical
 /// text, each group oldest first. Groups of one have no timeline.
-fn stories(articles: &[Article], same_coverage: &[Vec<usize>]) -> Vec<Vec<usize>> {
+fn stories(articles: &[Arc<Article>], same_coverage: &[Vec<usize>]) -> Vec<Vec<usize>> {
     // Union-find over both kinds of link; the smallest index is each group's root,
     // so the grouping does not depend on the order links are seen.
     let mut parent: Vec<usize> = (0..articles.len()).collect();

@@ -16,7 +16,7 @@ pub struct Tag {
 /// Spellings that slugify alike (`AI`, `ai`, `A.I.` after aliasing) become one tag; its
 /// display name is the most used spelling, ties broken alphabetically, so the result
 /// never depends on file order.
-pub fn collect(articles: &[Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usize>>) {
+pub fn collect(articles: &[&Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usize>>) {
     let aliases: BTreeMap<String, &str> = config
         .tag_aliases
         .iter()
@@ -30,11 +30,19 @@ pub fn collect(articles: &[Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usiz
 
     let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut per_article: Vec<Vec<String>> = Vec::with_capacity(articles.len());
+    // A site has a few hundred tag spellings used thousands of times: slugify each once.
+    let mut slugs_of: rustc_hash::FxHashMap<&str, (String, String)> = Default::default();
     for a in articles {
         let mut slugs = Vec::new();
         for t in &a.tags {
-            let name = canonical(t);
-            let slug = slugify(&name);
+            let (name, slug) = slugs_of
+                .entry(t.as_str())
+                .or_insert_with(|| {
+                    let name = canonical(t);
+                    let slug = slugify(&name);
+                    (name, slug)
+                })
+                .clone();
             if slug.is_empty() {
                 continue;
             }

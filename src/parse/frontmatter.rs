@@ -35,7 +35,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
     pub src: String,

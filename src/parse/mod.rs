@@ -22,6 +22,9 @@ use crate::load::{Loaded, Source};
 pub struct Article {
     pub path: PathBuf,
     pub source_text: Arc<str>,
+    /// Identity of the source (path and text): everything an article is derives from
+    /// it and the site's configuration, so equal hashes mean an unchanged article.
+    pub hash: u64,
     pub title: String,
     pub date: ZonedDateTime,
     pub updated: Option<ZonedDateTime>,
@@ -138,6 +141,7 @@ pub fn parse_one(
     Ok(Article {
         path: src.path.clone(),
         source_text: src.text.clone(),
+        hash: source_hash(src),
         title: fm.title,
         date: fm.date,
         updated: fm.updated,
@@ -160,6 +164,14 @@ pub fn parse_one(
         word_count: rendered.word_count,
         links,
     })
+}
+
+fn source_hash(src: &Source) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    src.path.hash(&mut h);
+    src.text.hash(&mut h);
+    h.finish()
 }
 
 /// Cuts at a word boundary and adds an ellipsis when anything was cut.

@@ -47,14 +47,14 @@ impl SiteView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct TagLink {
     pub name: String,
     pub url: String,
 }
 
 /// An article as lists, related links and feeds show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct Card {
     pub title: String,
     pub url: String,
@@ -72,9 +72,10 @@ pub struct Card {
 }
 
 pub fn cards(index: &Index, root: &str) -> Vec<Card> {
+    use rayon::prelude::*;
     index
         .entries
-        .iter()
+        .par_iter()
         .map(|e| {
             let a = &e.article;
             Card {
@@ -275,14 +276,14 @@ pub fn group_by_day<'a>(
     groups
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct Link {
     pub name: String,
     pub url: String,
     pub count: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 pub struct Pagination {
     pub current: usize,
     pub total: usize,

@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod filters;
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -45,6 +46,29 @@ pub struct RenderOptions {
     pub preview: bool,
     /// Findings shown in preview banners, by source path.
     pub findings: BTreeMap<std::path::PathBuf, Vec<String>>,
+    /// Compute a key per output file from what it shows, for `Rendered::keys`.
+    pub track: bool,
+}
+
+/// Per output path, a hash of everything the file was made from (pages) or of
+/// its bytes (feeds and machine files), with the same templates and site.yaml.
+pub type Keys = rustc_hash::FxHashMap<String, u64>;
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Files handed to `emit`.
+    pub emitted: usize,
+    /// Filled when `RenderOptions::track` is set: every output file, emitted or not.
+    pub keys: Keys,
+}
+
+fn key_of(track: bool, f: impl FnOnce(&mut rustc_hash::FxHasher)) -> u64 {
+    if !track {
+        return 0;
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    f(&mut h);
+    h.finish()
 }
 
 /// Built-in templates overlaid with the site's own.
@@ -142,18 +166,35 @@ enum Job {
 
 pub type Emit<'a> = dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync + 'a;
 
-/// Renders everything; returns how many files were emitted.
+/// Renders every output file, or with `previous` keys only those whose inputs
+/// changed since (the preview server's incremental rebuild).
 pub fn render(
     index: &Index,
     config: &Config,
     tera: &Tera,
     opts: &RenderOptions,
     emit: &Emit,
-) -> Result<usize, Vec<Diagnostic>> {
+    previous: Option<&Keys>,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let site = SiteView::new(config, opts.preview);
     let words = filters::words(&config.lang);
     let cards = context::cards(index, &site.root);
     let per_page = config.paginate;
+    let track = opts.track;
+    let card_keys: Vec<u64> = if track {
+        cards
+            .par_iter()
+            .map(|c| key_of(true, |h| c.hash(h)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let stale = |path: &str, key: u64| previous.is_none_or(|p| p.get(path) != Some(&key));
+    let emitted = std::sync::atomic::AtomicUsize::new(0);
+    let emit = |path: &str, bytes: &[u8]| {
+        emitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        emit(path, bytes)
+    };
 
     let mut jobs: Vec<Job> = (0..index.entries.len()).map(Job::Article).collect();
     jobs.extend((0..index.days.len()).map(Job::Day));
@@ -188,14 +229,23 @@ pub fn render(
     };
     // Every list page (front page, edition, archive, tag) is one template with one view.
     #[allow(clippy::too_many_arguments)]
-    let list = |ctx: &mut Context,
-                kind: &'static str,
+    let list = |kind: &'static str,
                 title: String,
                 dir: &str,
                 entries: &[usize],
                 links: Vec<Link>,
                 pagination: Option<Pagination>,
                 feed_url: Option<String>| {
+        let path = format!("{dir}index.html");
+        let key = key_of(track, |h| {
+            (kind, &title, dir, &links, &pagination, &feed_url).hash(h);
+            for &i in entries {
+                card_keys[i].hash(h);
+            }
+        });
+        if !stale(&path, key) {
+            return (path, "list.html", key, None);
+        }
         let view = ListView {
             kind,
             title,
@@ -205,28 +255,39 @@ pub fn render(
             pagination,
             feed_url,
         };
-        ctx.insert("page", &view);
-        (format!("{dir}index.html"), "list.html")
-    };
-    let render_job = |job: &Job| -> Result<(), Diagnostic> {
         let mut ctx = base_ctx.clone();
-        let (path, template) = match job {
+        ctx.insert("page", &view);
+        (path, "list.html", key, Some(ctx))
+    };
+    let render_job = |job: &Job| -> Result<(String, u64), Diagnostic> {
+        let (path, template, key, ctx) = match job {
             Job::Article(i) => {
                 let e = &index.entries[*i];
+                let path = format!("{}index.html", e.url);
+                let findings = opts.findings.get(&e.article.path);
+                let key = key_of(track, |h| {
+                    (e.article.hash, &e.url, card_keys[*i], findings).hash(h);
+                    for &j in e
+                        .related
+                        .iter()
+                        .chain(&e.story)
+                        .chain(&e.older)
+                        .chain(&e.newer)
+                    {
+                        (j == *i, card_keys[j]).hash(h);
+                    }
+                });
+                if !stale(&path, key) {
+                    return Ok((path, key));
+                }
+                let mut ctx = base_ctx.clone();
                 let view = context::article(index, &cards, *i, &site);
                 ctx.insert("page", &view);
                 let banner = (opts.preview && e.article.status != crate::parse::Status::Published)
                     .then(|| e.article.status.as_str());
                 ctx.insert("banner", &banner);
-                ctx.insert(
-                    "findings",
-                    &opts
-                        .findings
-                        .get(&e.article.path)
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                (format!("{}index.html", e.url), "article.html")
+                ctx.insert("findings", &findings.cloned().unwrap_or_default());
+                (path, "article.html", key, Some(ctx))
             }
             Job::Day(i) => {
                 let p = &index.days[*i];
@@ -239,16 +300,7 @@ pub fn render(
                 let links = neighbours(&index.days, *i)
                     .map(|q| period_link(q, day_name(q)))
                     .collect();
-                list(
-                    &mut ctx,
-                    "day",
-                    title,
-                    &p.url(),
-                    &p.entries,
-                    links,
-                    None,
-                    None,
-                )
+                list("day", title, &p.url(), &p.entries, links, None, None)
             }
             Job::Month(i) => {
                 let p = &index.months[*i];
@@ -260,16 +312,7 @@ pub fn render(
                     .filter(|d| d.year == p.year && d.month == p.month)
                     .map(|d| period_link(d, day_name(d)))
                     .collect();
-                list(
-                    &mut ctx,
-                    "month",
-                    title,
-                    &p.url(),
-                    &p.entries,
-                    links,
-                    None,
-                    None,
-                )
+                list("month", title, &p.url(), &p.entries, links, None, None)
             }
             Job::Year(i) => {
                 let p = &index.years[*i];
@@ -280,7 +323,7 @@ pub fn render(
                     .filter(|m| m.year == p.year)
                     .map(|m| period_link(m, month_name(m)))
                     .collect();
-                list(&mut ctx, "year", title, &p.url(), &[], links, None, None)
+                list("year", title, &p.url(), &[], links, None, None)
             }
             Job::Home(n) => {
                 let (slice, pagination) = paginate(&all, *n, per_page, &site.root, "");
@@ -296,7 +339,6 @@ pub fn render(
                     .collect();
                 let feed = Some(site.feed_url.clone());
                 list(
-                    &mut ctx,
                     "home",
                     title,
                     &page_path("", *n),
@@ -312,7 +354,6 @@ pub fn render(
                 let (slice, pagination) = paginate(&tag.entries, *n, per_page, &site.root, &prefix);
                 let feed = Some(format!("{}{prefix}atom.xml", site.root));
                 list(
-                    &mut ctx,
                     "tag",
                     tag.name.clone(),
                     &page_path(&prefix, *n),
@@ -332,16 +373,22 @@ pub fn render(
                         count: t.entries.len(),
                     })
                     .collect();
+                let key = key_of(track, |h| tags.hash(h));
+                let mut ctx = base_ctx.clone();
                 ctx.insert(
                     "page",
                     &serde_json::json!({"title": words.all_tags, "tags": tags}),
                 );
-                ("tags/index.html".to_string(), "tags.html")
+                ("tags/index.html".to_string(), "tags.html", key, Some(ctx))
             }
             Job::NotFound => {
+                let mut ctx = base_ctx.clone();
                 ctx.insert("page", &serde_json::json!({"title": words.not_found}));
-                ("404.html".to_string(), "404.html")
+                ("404.html".to_string(), "404.html", 0, Some(ctx))
             }
+        };
+        let Some(ctx) = ctx.filter(|_| stale(&path, key)) else {
+            return Ok((path, key));
         };
         let html = tera.render(template, &ctx).map_err(|e| {
             Diagnostic::error(
@@ -350,13 +397,22 @@ pub fn render(
             )
         })?;
         emit(&path, html.as_bytes())
-            .map_err(|e| Diagnostic::error(path.as_str(), format!("cannot write: {e}")))
+            .map_err(|e| Diagnostic::error(path.as_str(), format!("cannot write: {e}")))?;
+        Ok((path, key))
     };
 
-    let mut errors: Vec<Diagnostic> = jobs
-        .par_iter()
-        .filter_map(|j| render_job(j).err())
-        .collect();
+    let results: Vec<Result<(String, u64), Diagnostic>> = jobs.par_iter().map(render_job).collect();
+    let mut keys = Keys::default();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok((path, key)) if track => {
+                keys.insert(path, key);
+            }
+            Ok(_) => {}
+            Err(d) => errors.push(d),
+        }
+    }
     // One broken template fails every page that uses it: one report per message is enough.
     errors.sort_by(|a, b| a.message.cmp(&b.message));
     errors.dedup_by(|a, b| {
@@ -371,52 +427,109 @@ pub fn render(
         return Err(errors);
     }
 
-    let mut files: Vec<(String, String)> = Vec::new();
-    let all: Vec<usize> = (0..index.entries.len()).collect();
-    files.push((
-        "atom.xml".into(),
-        feeds::atom(index, &cards, &all, config, &config.title, "atom.xml", ""),
-    ));
+    // Feeds and machine files: each keyed by what it shows, made only when stale.
+    let feed_key = |name: &str, entries: &[usize]| {
+        key_of(track, |h| {
+            name.hash(h);
+            for &i in entries.iter().take(feeds::FEED_ITEMS) {
+                (index.entries[i].article.hash, card_keys[i]).hash(h);
+            }
+        })
+    };
+    let cards = &cards;
+    let urls = sitemap_urls(index, per_page);
+    let urls = &urls;
+    let mut files: Vec<File> = Vec::new();
+    files.push(File::one("atom.xml", feed_key("atom.xml", &all), || {
+        feeds::atom(index, cards, &all, config, &config.title, "atom.xml", "")
+    }));
     for tag in &index.tags {
         let prefix = format!("tags/{}/", tag.slug);
-        let title = format!("{} — {}", config.title, tag.name);
-        files.push((
-            format!("{prefix}atom.xml"),
-            feeds::atom(
-                index,
-                &cards,
-                &tag.entries,
-                config,
-                &title,
-                &format!("{prefix}atom.xml"),
-                &prefix,
-            ),
-        ));
+        let path = format!("{prefix}atom.xml");
+        let key = feed_key(&format!("{}\n{path}", tag.name), &tag.entries);
+        files.push(File::one(path.clone(), key, move || {
+            let title = format!("{} — {}", config.title, tag.name);
+            feeds::atom(index, cards, &tag.entries, config, &title, &path, &prefix)
+        }));
     }
-    files.push(("feed.json".into(), feeds::json_feed(index, &cards, config)));
-    files.extend(feeds::sitemaps(
-        &sitemap_urls(index, per_page),
-        &config.base_url,
+    files.push(File::one("feed.json", feed_key("feed.json", &all), || {
+        feeds::json_feed(index, cards, config)
+    }));
+    files.push(File {
+        paths: feeds::sitemap_names(urls.len()),
+        key: key_of(track, |h| urls.hash(h)),
+        make: Box::new(|| {
+            feeds::sitemaps(urls, &config.base_url)
+                .into_iter()
+                .map(|(_, body)| body)
+                .collect()
+        }),
+    });
+    files.push(File::one("robots.txt", 0, || {
+        feeds::robots(&config.base_url)
+    }));
+    files.push(File::one(
+        "search-index.json",
+        key_of(track, |h| card_keys.hash(h)),
+        || feeds::search_index(cards),
     ));
-    files.push(("robots.txt".into(), feeds::robots(&config.base_url)));
-    files.push(("search-index.json".into(), feeds::search_index(&cards)));
-    files.push(("syntax.css".into(), crate::parse::highlight::theme_css()));
+    files.push(File::one(
+        "syntax.css",
+        0,
+        crate::parse::highlight::theme_css,
+    ));
     for (name, body) in BUILTIN_ASSETS {
-        files.push((name.to_string(), body.to_string()));
+        files.push(File::one(*name, 0, || body.to_string()));
     }
-    let written = files.len() + jobs.len();
     let io_errors: Vec<Diagnostic> = files
         .par_iter()
-        .filter_map(|(p, body)| {
-            emit(p, body.as_bytes())
-                .err()
-                .map(|e| Diagnostic::error(p.as_str(), format!("cannot write: {e}")))
+        .filter(|f| f.paths.iter().any(|p| stale(p, f.key)))
+        .flat_map_iter(|f| {
+            let bodies = (f.make)();
+            f.paths
+                .iter()
+                .zip(bodies)
+                .filter_map(|(p, body)| {
+                    emit(p, body.as_bytes())
+                        .err()
+                        .map(|e| Diagnostic::error(p.as_str(), format!("cannot write: {e}")))
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
-    if io_errors.is_empty() {
-        Ok(written)
-    } else {
-        Err(io_errors)
+    if !io_errors.is_empty() {
+        return Err(io_errors);
+    }
+    if track {
+        for f in files {
+            keys.extend(f.paths.into_iter().map(|p| (p, f.key)));
+        }
+    }
+    Ok(Rendered {
+        emitted: emitted.load(std::sync::atomic::Ordering::Relaxed),
+        keys,
+    })
+}
+
+/// Output files that are not templates (feeds, sitemaps, assets): their paths,
+/// the key of what they show, and how to make their bodies (one per path).
+struct File<'a> {
+    paths: Vec<String>,
+    key: u64,
+    make: Box<dyn Fn() -> Vec<String> + Send + Sync + 'a>,
+}
+
+impl<'a> File<'a> {
+    fn one(
+        path: impl Into<String>,
+        key: u64,
+        make: impl Fn() -> String + Send + Sync + 'a,
+    ) -> Self {
+        File {
+            paths: vec![path.into()],
+            key,
+            make: Box::new(move || vec![make()]),
+        }
     }
 }
 

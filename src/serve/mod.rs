@@ -4,8 +4,10 @@
 //! The server only reads files below the preview output folder, whose canonical path
 //! is fixed at start; every request path is decoded strictly and resolved against it.
 
+pub mod preview;
 pub mod watch;
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::parse::escape_html;
 use crate::review::{self, LintOptions};
 use crate::site::{self, BuildOptions, Error};
+use preview::Preview;
 
 /// Longer request paths are refused before touching the file system.
 const MAX_PATH_BYTES: usize = 4096;
@@ -140,15 +143,15 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
         hosts,
         snapshot: RwLock::new(Arc::new(Snapshot::default())),
     });
-    shared.publish(rebuild(&build));
+    let mut preview = Preview::new(build);
+    refresh(&mut preview, &shared, None, None);
 
     let livereload = LiveReloadLayer::new();
     let reloader: Reloader = livereload.reloader();
     {
         let shared = shared.clone();
-        watch::spawn(&root, move || {
-            shared.publish(rebuild(&build));
-            reloader.reload();
+        watch::spawn(&root, move |changes| {
+            refresh(&mut preview, &shared, changes.as_ref(), Some(&reloader));
         })
         .map_err(Error::Io)?;
     }
@@ -193,44 +196,74 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
     })
 }
 
-/// One full preview build: prepare, lint (findings go into the banners), write.
-fn rebuild(opts: &BuildOptions) -> Snapshot {
-    let started = Instant::now();
-    let site = match site::prepare(opts) {
-        Ok(site) => site,
-        Err(e) => return failed(e, started),
+/// One rebuild: the changed pages first, so the browser reloads at once; then the
+/// lints, whose findings reach the banners and the dashboard a moment later, with
+/// the related lists settled over the whole site.
+fn refresh(
+    preview: &mut Preview,
+    shared: &Shared,
+    changes: Option<&BTreeSet<PathBuf>>,
+    reloader: Option<&Reloader>,
+) {
+    let reload = || {
+        if let Some(r) = reloader {
+            r.reload();
+        }
     };
+    let started = Instant::now();
+    let update = match preview.update(changes) {
+        Ok(u) => u,
+        Err(e) => {
+            shared.publish(failed(e, started));
+            reload();
+            return;
+        }
+    };
+    let pages_ms = started.elapsed().as_millis();
+    shared.publish(Snapshot {
+        error: None,
+        review: shared.snapshot().review.clone(),
+    });
+    reload();
     let lint_started = Instant::now();
-    let outputs = site::output_paths(opts, &site);
+    let Some(site) = preview.site() else {
+        return;
+    };
+    let outputs = site::output_paths(preview.options(), site);
     let lints = review::lint(
-        &site,
+        site,
         &outputs,
         &LintOptions {
             now: jiff::Timestamp::now(),
             broken_link: Severity::Warning,
         },
     );
-    let review = dashboard(&site, &lints);
-    let lint_ms = lint_started.elapsed().as_millis();
-    let opts = BuildOptions {
-        findings: review::findings(&lints),
-        ..opts.clone()
-    };
-    match site::write_site(&opts, site, None, started) {
-        Ok(report) => {
-            eprintln!(
-                "rebuilt {} articles in {} ms (lints {lint_ms} ms: {} warning(s), see {REVIEW_PATH})",
-                report.articles,
-                started.elapsed().as_millis(),
-                lints.len()
-            );
-            Snapshot {
+    let review = dashboard(site, &lints);
+    let warnings = lints.len();
+    match preview.settle(review::findings(&lints)) {
+        Ok(rewritten) => {
+            shared.publish(Snapshot {
                 error: None,
                 review,
+            });
+            if rewritten > 0 {
+                reload();
             }
         }
-        Err(e) => failed(e, started),
+        Err(e) => {
+            shared.publish(failed(e, started));
+            reload();
+            return;
+        }
     }
+    eprintln!(
+        "{} {} articles in {pages_ms} ms ({} files written, {} removed); lints and related lists {} ms: {warnings} warning(s), see {REVIEW_PATH}",
+        if update.full { "built" } else { "updated" },
+        update.articles,
+        update.written,
+        update.removed,
+        lint_started.elapsed().as_millis(),
+    );
 }
 
 fn failed(e: Error, started: Instant) -> Snapshot {

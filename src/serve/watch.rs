@@ -1,6 +1,8 @@
-//! Watch: a site folder → calls to `on_change` when content/, templates/, static/ or
-//! site.yaml change, coalesced so a burst of saves gives one rebuild (two at most).
+//! Watch: a site folder → calls to `on_change` with the changed paths when content/,
+//! templates/, static/ or site.yaml change, coalesced so a burst of saves gives one
+//! rebuild (two at most).
 
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -10,34 +12,48 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 /// The watched folders; any of them may appear after the server started.
 const DIRS: &[&str] = &["content", "templates", "static"];
-/// How long the tree must stay still before a rebuild starts: editors and
-/// `git checkout` write many files in quick succession.
-const QUIET: Duration = Duration::from_millis(150);
+/// How long the tree must stay still before a rebuild starts: editors write a
+/// file in several steps (temporary file, rename) within a few milliseconds, and
+/// `git checkout` many files in quick succession. Every millisecond here is one
+/// the editor waits for the page.
+const QUIET: Duration = Duration::from_millis(40);
+/// How long one file must stay still before its events are reported.
+const SETTLE: Duration = Duration::from_millis(25);
 /// Someone saving continuously still gets a rebuild this often.
 const MAX_WAIT: Duration = Duration::from_secs(2);
 
+/// The source paths changed in one burst, or `None` when events were lost and
+/// anything may have changed.
+pub type Changes = Option<BTreeSet<PathBuf>>;
+
 /// Starts watching `root` on a background thread that runs `on_change` (the rebuild)
 /// after each settled burst of changes. Runs until the process ends.
-pub fn spawn(root: &Path, mut on_change: impl FnMut() + Send + 'static) -> Result<(), String> {
+pub fn spawn(
+    root: &Path,
+    mut on_change: impl FnMut(Changes) + Send + 'static,
+) -> Result<(), String> {
     let root = root.to_path_buf();
-    let (tx, rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel::<Changes>();
     let filter_root = root.clone();
-    let mut debouncer = new_debouncer(
-        Duration::from_millis(50),
-        None,
-        move |res: DebounceEventResult| {
-            let relevant = match res {
-                Ok(events) => events.iter().any(|e| {
-                    !e.kind.is_access() && e.paths.iter().any(|p| is_source(&filter_root, p))
-                }),
-                // A lost event might have been a save: rebuilding is the safe answer.
-                Err(_) => true,
-            };
-            if relevant {
-                let _ = tx.send(());
-            }
-        },
-    )
+    let mut debouncer = new_debouncer(SETTLE, None, move |res: DebounceEventResult| {
+        let changes = match res {
+            Ok(events) if events.iter().any(|e| e.need_rescan()) => None,
+            Ok(events) => Some(
+                events
+                    .iter()
+                    .filter(|e| !e.kind.is_access())
+                    .flat_map(|e| &e.paths)
+                    .filter(|p| is_source(&filter_root, p))
+                    .cloned()
+                    .collect::<BTreeSet<PathBuf>>(),
+            ),
+            // A lost event might have been a save: rebuilding is the safe answer.
+            Err(_) => None,
+        };
+        if changes.as_ref().is_none_or(|c| !c.is_empty()) {
+            let _ = tx.send(changes);
+        }
+    })
     .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
     // site.yaml is watched through its folder: editors replace the file on save,
     // which would silently end a watch on the file itself.
@@ -60,17 +76,26 @@ pub fn spawn(root: &Path, mut on_change: impl FnMut() + Send + 'static) -> Resul
     std::thread::Builder::new()
         .name("kabar-watch".into())
         .spawn(move || {
-            while rx.recv().is_ok() {
+            let merge = |all: &mut Changes, more: Changes| match (all.as_mut(), more) {
+                (Some(all), Some(more)) => all.extend(more),
+                _ => *all = None,
+            };
+            while let Ok(mut changes) = rx.recv() {
                 let first = Instant::now();
                 loop {
                     match rx.recv_timeout(QUIET) {
-                        Ok(()) if first.elapsed() < MAX_WAIT => {}
-                        Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => break,
+                        Ok(more) => {
+                            merge(&mut changes, more);
+                            if first.elapsed() >= MAX_WAIT {
+                                break;
+                            }
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => break,
                         Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }
                 }
                 watch_new(&mut debouncer);
-                on_change();
+                on_change(changes);
             }
         })
         .map_err(|e| format!("cannot start the watcher: {e}"))?;

@@ -10,7 +10,9 @@
 pub mod stem;
 pub mod tokenize;
 
-use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 
@@ -91,7 +93,7 @@ pub struct Links {
 
 /// Indices into `articles` for each article.
 pub fn related(
-    articles: &[Article],
+    articles: &[&Article],
     article_tags: &[Vec<usize>],
     n_tags: usize,
     count: usize,
@@ -100,151 +102,527 @@ pub fn related(
 }
 
 pub fn related_with(
-    articles: &[Article],
+    articles: &[&Article],
     article_tags: &[Vec<usize>],
     n_tags: usize,
     count: usize,
     weights: &Weights,
 ) -> Links {
-    let n = articles.len();
-    if n == 0 {
+    if articles.is_empty() {
         return Links::default();
     }
-    let signatures = signatures(articles, weights.plain_terms);
-    let postings = postings(&signatures);
-    let tag_idf = tag_idf(article_tags, n_tags, n);
-    let max_idf = ((1.0 + n as f64).ln() as f32 + 0.1).max(f32::EPSILON);
-    let tag_postings = {
-        let mut p = vec![Vec::new(); n_tags];
-        for (i, tags) in article_tags.iter().enumerate() {
-            for &t in tags {
-                p[t].push(i as u32);
-            }
-        }
-        p
-    };
-    let by_slug: HashMap<&str, usize> = articles
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.slug.as_str(), i))
+    let tfs: Vec<Vec<(u64, f32)>> = articles
+        .par_iter()
+        .map(|a| term_frequencies(a, weights.plain_terms))
         .collect();
-    let mut by_story: HashMap<&str, Vec<u32>> = HashMap::default();
-    for (i, a) in articles.iter().enumerate() {
-        if let Some(s) = &a.story {
-            by_story.entry(s.as_str()).or_default().push(i as u32);
-        }
-    }
-    let days: Vec<f64> = articles
-        .iter()
-        .map(|a| a.date.timestamp().as_second() as f64 / 86_400.0)
+    let terms = Terms::new(&tfs);
+    let n = articles.len();
+    let signatures: Vec<Signature> = tfs
+        .into_par_iter()
+        .map(|tf| terms.signature(&tf, n))
         .collect();
-
+    drop(terms);
+    let model = Model::new(articles, article_tags, n_tags, &signatures, count, weights).for_all();
     (0..n)
         .into_par_iter()
-        .map_init(
-            || (vec![0f32; n], Vec::<u32>::new()),
-            |(acc, touched), i| {
-                // Text: dot products through the inverted index.
-                for &(term, w) in &signatures[i] {
-                    for &(j, wj) in window(&postings[term as usize], i as u32, WINDOW, |p| p.0) {
-                        if j as usize != i {
-                            if acc[j as usize] == 0.0 {
-                                touched.push(j);
-                            }
-                            acc[j as usize] += w * wj;
-                        }
-                    }
-                }
-                // Only the strongest text matches are scored in full: scoring every
-                // article that shares a word costs more than finding it.
-                let mut pool: Vec<(u32, f32)> =
-                    touched.iter().map(|&j| (j, acc[j as usize])).collect();
-                for &j in touched.iter() {
-                    acc[j as usize] = 0.0;
-                }
-                touched.clear();
-                let by_text =
-                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-                if pool.len() > TEXT_POOL {
-                    pool.select_nth_unstable_by(TEXT_POOL, by_text);
-                    pool.truncate(TEXT_POOL);
-                }
-                // Tags and stories add candidates that share no signature term.
-                for &t in &article_tags[i] {
-                    pool.extend(
-                        window(&tag_postings[t], i as u32, TAG_WINDOW, |p| *p)
-                            .iter()
-                            .map(|&j| (j, 0.0)),
-                    );
-                }
-                if let Some(s) = &articles[i].story {
-                    pool.extend(
-                        by_story
-                            .get(s.as_str())
-                            .into_iter()
-                            .flatten()
-                            .map(|&j| (j, 0.0)),
-                    );
-                }
-                // One entry per article, the one carrying its text score.
-                pool.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-                pool.dedup_by_key(|p| p.0);
-                let same: Vec<usize> = pool
-                    .iter()
-                    .filter(|&&(j, text)| j as usize != i && text >= NEAR_IDENTICAL)
-                    .map(|&(j, _)| j as usize)
-                    .collect();
-                let mut candidates: Vec<(f32, u32)> = pool
-                    .into_iter()
-                    .filter(|&(j, _)| j as usize != i)
-                    .map(|(j, text)| {
-                        let ju = j as usize;
-                        let tags =
-                            tag_similarity(&article_tags[i], &article_tags[ju], &tag_idf, max_idf);
-                        let decay = weights
-                            .decay_days
-                            .map_or(1.0, |d| (-(days[i] - days[ju]).abs() / d).exp() as f32);
-                        let time = weights.decay_floor + (1.0 - weights.decay_floor) * decay;
-                        let mut score = (weights.text * text + weights.tags * tags) * time;
-                        if articles[i].story.is_some() && articles[i].story == articles[ju].story {
-                            score += weights.same_story;
-                        }
-                        (score, j)
-                    })
-                    .filter(|(s, _)| *s >= MIN_SCORE)
-                    .collect();
-
-                let mut out: Vec<usize> = Vec::with_capacity(count);
-                for slug in &articles[i].related {
-                    if let Some(&j) = by_slug.get(slug.as_str()) {
-                        if j != i && !out.contains(&j) && out.len() < count {
-                            out.push(j);
-                        }
-                    }
-                }
-                // Highest score first; equal scores by position (newest first), so builds repeat.
-                let order =
-                    |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-                // Pins may reappear among candidates, so keep `count`, not `count - pins`.
-                let want = count;
-                if candidates.len() > want {
-                    candidates.select_nth_unstable_by(want, order);
-                    candidates.truncate(want);
-                }
-                candidates.sort_unstable_by(order);
-                for (_, j) in candidates {
-                    if out.len() == count {
-                        break;
-                    }
-                    if !out.contains(&(j as usize)) {
-                        out.push(j as usize);
-                    }
-                }
-                (out, same)
-            },
-        )
+        .map_init(Buffers::default, |buf, i| {
+            let scored = model.links(i, buf);
+            (scored.related, scored.same)
+        })
         .unzip::<_, _, Vec<_>, Vec<_>>()
         .into()
+}
+
+/// Document frequencies and term ids of a corpus.
+#[derive(Debug, Default)]
+struct Terms {
+    df: HashMap<u64, u32>,
+    ids: HashMap<u64, u32>,
+}
+
+impl Terms {
+    fn new(tfs: &[Vec<(u64, f32)>]) -> Self {
+        let mut df: HashMap<u64, u32> = HashMap::default();
+        for tf in tfs {
+            for (h, _) in tf {
+                *df.entry(*h).or_default() += 1;
+            }
+        }
+        // A term in one article links nothing; it only dilutes the norm.
+        let mut kept: Vec<u64> = df
+            .iter()
+            .filter(|(_, d)| **d >= 2)
+            .map(|(h, _)| *h)
+            .collect();
+        // Term ids follow the sorted hashes, so ids never depend on thread timing.
+        kept.par_sort_unstable();
+        let ids = kept
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (*h, i as u32))
+            .collect();
+        Terms { df, ids }
+    }
+
+    fn add(&mut self, tf: &[(u64, f32)]) {
+        for (h, _) in tf {
+            let d = self.df.entry(*h).or_default();
+            *d += 1;
+            if *d >= 2 && !self.ids.contains_key(h) {
+                let id = self.ids.len() as u32;
+                self.ids.insert(*h, id);
+            }
+        }
+    }
+
+    fn remove(&mut self, tf: &[(u64, f32)]) {
+        for (h, _) in tf {
+            if let Some(d) = self.df.get_mut(h) {
+                *d = d.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Top-`SIGNATURE` TF-IDF terms of one article among `n`, L2-normalised, sorted by term id.
+    fn signature(&self, tf: &[(u64, f32)], n: usize) -> Signature {
+        let n = n as f32;
+        let mut sig: Signature = tf
+            .iter()
+            .filter_map(|&(h, f)| {
+                let id = *self.ids.get(&h)?;
+                let d = self.df.get(&h).copied().unwrap_or(1).max(1) as f32;
+                let w = (1.0 + f.ln()) * (n / d).ln();
+                (w > 0.0).then_some((id, w))
+            })
+            .collect();
+        sig.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        sig.truncate(SIGNATURE);
+        let norm = sig.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        for (_, w) in &mut sig {
+            *w /= norm;
+        }
+        sig.sort_unstable_by_key(|(t, _)| *t);
+        sig
+    }
+}
+
+/// Per-thread scratch space for scoring: a dense accumulator and the slots it touched.
+#[derive(Default)]
+struct Buffers {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+/// What scoring one article gives.
+struct Scored {
+    related: Vec<usize>,
+    same: Vec<usize>,
+    /// Every candidate looked at: the articles whose own lists this one may enter.
+    pool: Vec<u32>,
+}
+
+/// Everything scoring needs, shared by all articles of one build.
+struct Model<'a> {
+    articles: &'a [&'a Article],
+    article_tags: &'a [Vec<usize>],
+    signatures: &'a [Signature],
+    postings: Vec<Vec<(u32, f32)>>,
+    tag_idf: Vec<f32>,
+    tag_postings: Vec<Vec<u32>>,
+    max_idf: f32,
+    by_slug: HashMap<&'a str, usize>,
+    by_story: HashMap<&'a str, Vec<u32>>,
+    days: Vec<f64>,
+    count: usize,
+    weights: &'a Weights,
+}
+
+impl<'a> Model<'a> {
+    fn new(
+        articles: &'a [&'a Article],
+        article_tags: &'a [Vec<usize>],
+        n_tags: usize,
+        signatures: &'a [Signature],
+        count: usize,
+        weights: &'a Weights,
+    ) -> Self {
+        let n = articles.len();
+        let mut tag_postings = vec![Vec::new(); n_tags];
+        for (i, tags) in article_tags.iter().enumerate() {
+            for &t in tags {
+                tag_postings[t].push(i as u32);
+            }
+        }
+        let mut by_story: HashMap<&str, Vec<u32>> = HashMap::default();
+        for (i, a) in articles.iter().enumerate() {
+            if let Some(s) = &a.story {
+                by_story.entry(s.as_str()).or_default().push(i as u32);
+            }
+        }
+        Model {
+            articles,
+            article_tags,
+            signatures,
+            postings: Vec::new(),
+            tag_idf: tag_idf(article_tags, n_tags, n),
+            tag_postings,
+            max_idf: ((1.0 + n as f64).ln() as f32 + 0.1).max(f32::EPSILON),
+            by_slug: articles
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.slug.as_str(), i))
+                .collect(),
+            by_story,
+            days: articles
+                .iter()
+                .map(|a| a.date.timestamp().as_second() as f64 / 86_400.0)
+                .collect(),
+            count,
+            weights,
+        }
+    }
+
+    /// Indexes every article's terms, for scoring all of them.
+    fn for_all(mut self) -> Self {
+        self.postings = postings(self.signatures, None);
+        self
+    }
+
+    /// Indexes only the terms that scoring `ids` reads.
+    fn for_articles(mut self, ids: &[usize]) -> Self {
+        let terms: HashSet<u32> = ids
+            .iter()
+            .flat_map(|&i| self.signatures[i].iter().map(|&(t, _)| t))
+            .collect();
+        self.postings = postings(self.signatures, Some(&terms));
+        self
+    }
+
+    fn links(&self, i: usize, buf: &mut Buffers) -> Scored {
+        let (articles, article_tags, weights) = (self.articles, self.article_tags, self.weights);
+        let Buffers { acc, touched } = buf;
+        if acc.len() != articles.len() {
+            *acc = vec![0f32; articles.len()];
+        }
+        // Text: dot products through the inverted index.
+        for &(term, w) in &self.signatures[i] {
+            let Some(list) = self.postings.get(term as usize) else {
+                continue;
+            };
+            for &(j, wj) in window(list, i as u32, WINDOW, |p| p.0) {
+                if j as usize != i {
+                    if acc[j as usize] == 0.0 {
+                        touched.push(j);
+                    }
+                    acc[j as usize] += w * wj;
+                }
+            }
+        }
+        // Only the strongest text matches are scored in full: scoring every
+        // article that shares a word costs more than finding it.
+        let mut pool: Vec<(u32, f32)> = touched.iter().map(|&j| (j, acc[j as usize])).collect();
+        for &j in touched.iter() {
+            acc[j as usize] = 0.0;
+        }
+        touched.clear();
+        let by_text = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if pool.len() > TEXT_POOL {
+            pool.select_nth_unstable_by(TEXT_POOL, by_text);
+            pool.truncate(TEXT_POOL);
+        }
+        // Tags and stories add candidates that share no signature term.
+        for &t in &article_tags[i] {
+            pool.extend(
+                window(&self.tag_postings[t], i as u32, TAG_WINDOW, |p| *p)
+                    .iter()
+                    .map(|&j| (j, 0.0)),
+            );
+        }
+        if let Some(s) = &articles[i].story {
+            pool.extend(
+                self.by_story
+                    .get(s.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(|&j| (j, 0.0)),
+            );
+        }
+        // One entry per article, the one carrying its text score.
+        pool.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        pool.dedup_by_key(|p| p.0);
+        pool.retain(|&(j, _)| j as usize != i);
+        let same: Vec<usize> = pool
+            .iter()
+            .filter(|&&(_, text)| text >= NEAR_IDENTICAL)
+            .map(|&(j, _)| j as usize)
+            .collect();
+        let mut candidates: Vec<(f32, u32)> = pool
+            .iter()
+            .map(|&(j, text)| {
+                let ju = j as usize;
+                let tags = tag_similarity(
+                    &article_tags[i],
+                    &article_tags[ju],
+                    &self.tag_idf,
+                    self.max_idf,
+                );
+                let decay = weights.decay_days.map_or(1.0, |d| {
+                    (-(self.days[i] - self.days[ju]).abs() / d).exp() as f32
+                });
+                let time = weights.decay_floor + (1.0 - weights.decay_floor) * decay;
+                let mut score = (weights.text * text + weights.tags * tags) * time;
+                if articles[i].story.is_some() && articles[i].story == articles[ju].story {
+                    score += weights.same_story;
+                }
+                (score, j)
+            })
+            .filter(|(s, _)| *s >= MIN_SCORE)
+            .collect();
+
+        let count = self.count;
+        let mut out: Vec<usize> = Vec::with_capacity(count);
+        for slug in &articles[i].related {
+            if let Some(&j) = self.by_slug.get(slug.as_str()) {
+                if j != i && !out.contains(&j) && out.len() < count {
+                    out.push(j);
+                }
+            }
+        }
+        // Highest score first; equal scores by position (newest first), so builds repeat.
+        let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        // Pins may reappear among candidates, so keep `count`, not `count - pins`.
+        if candidates.len() > count {
+            candidates.select_nth_unstable_by(count, order);
+            candidates.truncate(count);
+        }
+        candidates.sort_unstable_by(order);
+        for (_, j) in candidates {
+            if out.len() == count {
+                break;
+            }
+            if !out.contains(&(j as usize)) {
+                out.push(j as usize);
+            }
+        }
+        Scored {
+            related: out,
+            same,
+            pool: pool.into_iter().map(|(j, _)| j).collect(),
+        }
+    }
+}
+
+/// The related-stories model kept between builds of the preview server. After an
+/// edit, only the edited articles are tokenised again, and only the lists that can
+/// change are scored again: those of the edited articles, of the articles whose
+/// lists named one of them, and of the candidates an edited article now reaches.
+/// The other articles keep signatures weighted by the corpus as it was when they
+/// were last computed; a full build recomputes everything.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// By `path_id`: hashing a path's bytes is several times cheaper than `Path`'s
+    /// component-wise hash, and this map is read for every article on every edit.
+    articles: HashMap<u64, Cached>,
+    terms: Terms,
+    /// Every list was computed in one pass over the site as it is now.
+    exact: bool,
+}
+
+#[derive(Debug)]
+struct Cached {
+    hash: u64,
+    tf: Vec<(u64, f32)>,
+    signature: Signature,
+    related: Vec<u64>,
+    same: Vec<u64>,
+}
+
+fn path_id(a: &Article) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    a.path.as_os_str().as_encoded_bytes().hash(&mut h);
+    h.finish()
+}
+
+impl Cache {
+    pub fn related(
+        &mut self,
+        articles: &[&Article],
+        article_tags: &[Vec<usize>],
+        n_tags: usize,
+        count: usize,
+    ) -> Links {
+        let weights = Weights::default();
+        let n = articles.len();
+        let ids: Vec<u64> = articles.iter().map(|a| path_id(a)).collect();
+        let changed: Vec<usize> = (0..n)
+            .filter(|&i| {
+                self.articles
+                    .get(&ids[i])
+                    .is_none_or(|c| c.hash != articles[i].hash)
+            })
+            .collect();
+        let live: HashSet<u64> = ids.iter().copied().collect();
+        let removed: Vec<u64> = self
+            .articles
+            .keys()
+            .filter(|id| !live.contains(id))
+            .copied()
+            .collect();
+        // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
+        if self.articles.is_empty() || changed.len() + removed.len() > (n / 20).max(64) {
+            return self.rebuild(articles, &ids, article_tags, n_tags, count, &weights);
+        }
+        if changed.is_empty() && removed.is_empty() {
+            return self.links(&ids);
+        }
+        self.exact = false;
+        let mut gone: HashSet<u64> = removed.iter().copied().collect();
+        for id in &removed {
+            if let Some(c) = self.articles.remove(id) {
+                self.terms.remove(&c.tf);
+            }
+        }
+        let tfs: Vec<Vec<(u64, f32)>> = changed
+            .par_iter()
+            .map(|&i| term_frequencies(articles[i], false))
+            .collect();
+        for (&i, tf) in changed.iter().zip(&tfs) {
+            if let Some(old) = self.articles.remove(&ids[i]) {
+                self.terms.remove(&old.tf);
+            }
+            self.terms.add(tf);
+            gone.insert(ids[i]);
+        }
+        for (&i, tf) in changed.iter().zip(tfs) {
+            let signature = self.terms.signature(&tf, n);
+            self.articles.insert(
+                ids[i],
+                Cached {
+                    hash: articles[i].hash,
+                    tf,
+                    signature,
+                    related: Vec::new(),
+                    same: Vec::new(),
+                },
+            );
+        }
+        let signatures: Vec<Signature> = ids
+            .iter()
+            .map(|id| {
+                self.articles
+                    .get(id)
+                    .map(|c| c.signature.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let model = || Model::new(articles, article_tags, n_tags, &signatures, count, &weights);
+        let score = |which: &[usize]| -> Vec<(usize, Scored)> {
+            let model = model().for_articles(which);
+            which
+                .par_iter()
+                .map_init(Buffers::default, |buf, &i| (i, model.links(i, buf)))
+                .collect()
+        };
+        let mut results = score(&changed);
+        let mut again: BTreeSet<usize> = results
+            .iter()
+            .flat_map(|(_, s)| s.pool.iter().map(|&j| j as usize))
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            let named_gone = self
+                .articles
+                .get(id)
+                .is_some_and(|c| c.related.iter().chain(&c.same).any(|p| gone.contains(p)));
+            if named_gone {
+                again.insert(i);
+            }
+        }
+        for i in &changed {
+            again.remove(i);
+        }
+        let again: Vec<usize> = again.into_iter().collect();
+        results.extend(score(&again));
+        let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
+        for (i, s) in results {
+            if let Some(c) = self.articles.get_mut(&ids[i]) {
+                c.related = to_ids(&s.related);
+                c.same = to_ids(&s.same);
+            }
+        }
+        self.links(&ids)
+    }
+
+    fn rebuild(
+        &mut self,
+        articles: &[&Article],
+        ids: &[u64],
+        article_tags: &[Vec<usize>],
+        n_tags: usize,
+        count: usize,
+        weights: &Weights,
+    ) -> Links {
+        let n = articles.len();
+        let tfs: Vec<Vec<(u64, f32)>> = articles
+            .par_iter()
+            .map(|a| term_frequencies(a, false))
+            .collect();
+        self.terms = Terms::new(&tfs);
+        self.exact = true;
+        let signatures: Vec<Signature> = tfs
+            .par_iter()
+            .map(|tf| self.terms.signature(tf, n))
+            .collect();
+        let model =
+            Model::new(articles, article_tags, n_tags, &signatures, count, weights).for_all();
+        let scored: Vec<Scored> = (0..n)
+            .into_par_iter()
+            .map_init(Buffers::default, |buf, i| model.links(i, buf))
+            .collect();
+        let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
+        self.articles = articles
+            .iter()
+            .zip(ids)
+            .zip(tfs)
+            .zip(signatures.iter().cloned())
+            .zip(scored)
+            .map(|((((a, &id), tf), signature), s)| {
+                let cached = Cached {
+                    hash: a.hash,
+                    tf,
+                    signature,
+                    related: to_ids(&s.related),
+                    same: to_ids(&s.same),
+                };
+                (id, cached)
+            })
+            .collect();
+        self.links(ids)
+    }
+
+    /// Whether the lists are those a full computation gives, not updated in place.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// The cached lists as indices into the current articles (`ids`, in order).
+    fn links(&self, ids: &[u64]) -> Links {
+        let at: HashMap<u64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let indices = |which: &[u64]| -> Vec<usize> {
+            which.iter().filter_map(|id| at.get(id).copied()).collect()
+        };
+        let (related, same_coverage) = ids
+            .iter()
+            .map(|id| match self.articles.get(id) {
+                Some(c) => (indices(&c.related), indices(&c.same)),
+                None => (Vec::new(), Vec::new()),
+            })
+            .unzip();
+        Links {
+            related,
+            same_coverage,
+        }
+    }
 }
 
 impl From<(Vec<Vec<usize>>, Vec<Vec<usize>>)> for Links {
@@ -335,57 +713,9 @@ fn term_hash(stem: &str) -> u64 {
     h.finish()
 }
 
-/// Top-`SIGNATURE` TF-IDF terms per article, L2-normalised, sorted by term id.
-/// Term ids follow the sorted hashes, so ids never depend on thread timing.
-fn signatures(articles: &[Article], plain: bool) -> Vec<Signature> {
-    let tfs: Vec<Vec<(u64, f32)>> = articles
-        .par_iter()
-        .map(|a| term_frequencies(a, plain))
-        .collect();
-    let mut df: HashMap<u64, u32> = HashMap::default();
-    for tf in &tfs {
-        for (h, _) in tf {
-            *df.entry(*h).or_default() += 1;
-        }
-    }
-    // A term in one article links nothing; it only dilutes the norm.
-    let mut kept: Vec<u64> = df
-        .iter()
-        .filter(|(_, d)| **d >= 2)
-        .map(|(h, _)| *h)
-        .collect();
-    kept.par_sort_unstable();
-    let ids: HashMap<u64, u32> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (*h, i as u32))
-        .collect();
-    let n = articles.len() as f32;
-    tfs.into_par_iter()
-        .map(|tf| {
-            let mut sig: Vec<(u32, f32)> = tf
-                .into_iter()
-                .filter_map(|(h, f)| {
-                    let id = *ids.get(&h)?;
-                    let d = df[&h] as f32;
-                    let w = (1.0 + f.ln()) * (n / d).ln();
-                    (w > 0.0).then_some((id, w))
-                })
-                .collect();
-            sig.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            sig.truncate(SIGNATURE);
-            let norm = sig.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-            for (_, w) in &mut sig {
-                *w /= norm;
-            }
-            sig.sort_unstable_by_key(|(t, _)| *t);
-            sig
-        })
-        .collect()
-}
-
-/// term → (article, weight), each list in article order.
-fn postings(signatures: &[Signature]) -> Vec<Vec<(u32, f32)>> {
+/// term → (article, weight), each list in article order; with `only`, just the
+/// lists of those terms (all an incremental update reads).
+fn postings(signatures: &[Signature], only: Option<&HashSet<u32>>) -> Vec<Vec<(u32, f32)>> {
     let n_terms = signatures
         .iter()
         .flat_map(|s| s.iter().map(|(t, _)| *t + 1))
@@ -394,7 +724,9 @@ fn postings(signatures: &[Signature]) -> Vec<Vec<(u32, f32)>> {
     let mut postings = vec![Vec::new(); n_terms];
     for (i, sig) in signatures.iter().enumerate() {
         for &(t, w) in sig {
-            postings[t as usize].push((i as u32, w));
+            if only.is_none_or(|o| o.contains(&t)) {
+                postings[t as usize].push((i as u32, w));
+            }
         }
     }
     postings
@@ -456,6 +788,10 @@ mod tests {
         ]
     }
 
+    fn refs(a: &[Article]) -> Vec<&Article> {
+        a.iter().collect()
+    }
+
     fn names(articles: &[Article], links: &[usize]) -> Vec<String> {
         links.iter().map(|&j| articles[j].slug.clone()).collect()
     }
@@ -463,7 +799,7 @@ mod tests {
     #[test]
     fn similar_text_is_related_and_unrelated_text_is_not() {
         let a = corpus();
-        let links = related(&a, &vec![Vec::new(); a.len()], 0, 5).related;
+        let links = related(&refs(&a), &vec![Vec::new(); a.len()], 0, 5).related;
         let first = names(&a, &links[0]);
         assert!(
             first.contains(&"flood-b".to_string()) && first.contains(&"flood-c".to_string()),
@@ -475,7 +811,7 @@ mod tests {
     #[test]
     fn pins_come_first_and_same_story_is_preferred() {
         let a = corpus();
-        let links = related(&a, &vec![Vec::new(); a.len()], 0, 2).related;
+        let links = related(&refs(&a), &vec![Vec::new(); a.len()], 0, 2).related;
         // flood-c pins the budget story even though nothing else links them.
         assert_eq!(names(&a, &links[3])[0], "budget");
         // flood-b shares a story id with the (textually unrelated) budget story.
@@ -490,12 +826,56 @@ mod tests {
             .num_threads(1)
             .build()
             .expect("pool")
-            .install(|| related(&a, &tags, 0, 5).related);
+            .install(|| related(&refs(&a), &tags, 0, 5).related);
         let many = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
             .expect("pool")
-            .install(|| related(&a, &tags, 0, 5).related);
+            .install(|| related(&refs(&a), &tags, 0, 5).related);
         assert_eq!(one, many);
+    }
+
+    #[test]
+    fn the_cache_follows_edits_additions_and_deletions() {
+        let mut a = corpus();
+        let tags = |a: &[Article]| vec![Vec::new(); a.len()];
+        let mut cache = Cache::default();
+        let first = cache.related(&refs(&a), &tags(&a), 0, 5);
+        assert_eq!(first.related, related(&refs(&a), &tags(&a), 0, 5).related);
+        assert!(!names(&a, &first.related[0]).contains(&"football".to_string()));
+
+        // The football story is rewritten as flood coverage: it joins the flood lists.
+        a[4] = article(
+            "football",
+            "2024-06-17",
+            "Harbour flood waters reach the sea wall",
+            "",
+            "Flood waters in the harbour district rose past the sea wall as pumps failed.",
+        );
+        let edited = cache.related(&refs(&a), &tags(&a), 0, 5);
+        assert!(names(&a, &edited.related[0]).contains(&"football".to_string()));
+
+        // A new article is found; a deleted one leaves every list.
+        a.remove(4);
+        a.insert(
+            0,
+            article(
+                "flood-d",
+                "2024-06-21",
+                "Harbour flood clean-up begins at the sea wall",
+                "",
+                "Crews began the harbour flood clean-up after pumps at the sea wall failed.",
+            ),
+        );
+        let later = cache.related(&refs(&a), &tags(&a), 0, 5);
+        assert!(names(&a, &later.related[1]).contains(&"flood-d".to_string()));
+        assert!(later.related.iter().flatten().all(|&j| j < a.len()));
+        assert!(
+            !later
+                .related
+                .iter()
+                .flatten()
+                .any(|&j| a[j].slug == "football")
+        );
     }
 }

@@ -1,0 +1,248 @@
+//! Preview: a site folder → its preview output, kept current by rebuilding only what
+//! an edit changes.
+//!
+//! Parsed articles, the related-stories model and a key per output file stay in
+//! memory between builds. An edit to content/ re-reads and re-parses only the files
+//! whose size or modification time changed, re-indexes (cheap without re-parsing),
+//! renders only the pages whose inputs changed and rewrites them in place. A change
+//! to site.yaml, templates/ or static/ starts over with a full build.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::index::related;
+use crate::load::{self, Stamp};
+use crate::parse::{self, Article};
+use crate::render::{self, Keys};
+use crate::site::{self, BuildOptions, Error, Loaded};
+use crate::write::InPlace;
+
+/// A parse result, cached until its file changes.
+type Parsed = Result<Arc<Article>, Vec<Diagnostic>>;
+
+pub struct Preview {
+    opts: BuildOptions,
+    /// Fingerprint of site.yaml, templates/ and static/ at the last build.
+    frame: Option<u64>,
+    /// By path, as bytes: `Path` hashes and compares component by component, which
+    /// shows at ten thousand lookups per edit.
+    sources: FxHashMap<OsString, (Stamp, Parsed)>,
+    related: related::Cache,
+    /// Keys of the files in the output folder; `None` until a full build wrote it.
+    keys: Option<Keys>,
+    /// The last site that built.
+    site: Option<Loaded>,
+    /// Problems of the last scan that belong to no cached article (unreadable
+    /// files, skipped symlinks).
+    loose: Vec<Diagnostic>,
+}
+
+/// What one update did.
+#[derive(Debug, Default)]
+pub struct Update {
+    pub articles: usize,
+    /// Files written (or rewritten) and files deleted.
+    pub written: usize,
+    pub removed: usize,
+    /// Whether everything was rebuilt from scratch.
+    pub full: bool,
+}
+
+impl Preview {
+    pub fn new(opts: BuildOptions) -> Preview {
+        Preview {
+            opts: BuildOptions {
+                track: true,
+                ..opts
+            },
+            frame: None,
+            sources: FxHashMap::default(),
+            related: related::Cache::default(),
+            keys: None,
+            site: None,
+            loose: Vec::new(),
+        }
+    }
+
+    /// The last site that built, for lints and the review dashboard.
+    pub fn site(&self) -> Option<&Loaded> {
+        self.site.as_ref()
+    }
+
+    pub fn options(&self) -> &BuildOptions {
+        &self.opts
+    }
+
+    /// Brings the output folder up to date with the site folder. `changes` are the
+    /// paths a file watcher saw change; without them, every file is looked at.
+    pub fn update(&mut self, changes: Option<&BTreeSet<PathBuf>>) -> Result<Update, Error> {
+        let frame = load::fingerprint_of(&self.opts.root, "", &["templates", "static"]);
+        if self.frame != Some(frame) {
+            // Configuration can change how every article parses; templates and
+            // static files, what every page looks like: start over.
+            self.sources.clear();
+            self.related = related::Cache::default();
+            self.keys = None;
+            self.frame = Some(frame);
+        }
+        let config = site::config(&self.opts)?;
+        let content = self.opts.root.join("content");
+        // Edits to articles alone are read from the watcher's list; anything else
+        // (a folder, a lost event) from a walk of content/.
+        let edited: Option<Vec<PathBuf>> = changes.filter(|_| self.keys.is_some()).and_then(|c| {
+            c.iter()
+                .all(|p| p.starts_with(&content) && p.extension().is_some_and(|e| e == "md"))
+                .then(|| c.iter().cloned().collect())
+        });
+        let (loaded, seen) = match &edited {
+            Some(paths) => load::load_files(&self.opts.root, "content", paths),
+            None => {
+                let cached = &self.sources;
+                load::load_changed(&self.opts.root, "content", |path, stamp| {
+                    cached
+                        .get(path.as_os_str())
+                        .is_some_and(|(s, _)| *s == stamp)
+                })
+            }
+        };
+        let read: Vec<PathBuf> = loaded.sources.iter().map(|s| s.path.clone()).collect();
+        let parsed = parse::parse(loaded, &config, false);
+        let mut fresh: FxHashMap<PathBuf, Parsed> = parsed
+            .articles
+            .into_iter()
+            .map(|a| (a.path.clone(), Ok(Arc::new(a))))
+            .collect();
+        // Parse errors are cached with their file like articles; the rest (files
+        // that could not be read, skipped symlinks) are found again on every scan.
+        let mut other = Vec::new();
+        for d in parsed.diagnostics {
+            if read.contains(&d.file) && !matches!(fresh.get(&d.file), Some(Ok(_))) {
+                match fresh
+                    .entry(d.file.clone())
+                    .or_insert_with(|| Err(Vec::new()))
+                {
+                    Err(ds) => ds.push(d),
+                    Ok(_) => other.push(d),
+                }
+            } else {
+                other.push(d);
+            }
+        }
+        let mut entry = |path: PathBuf, stamp: Stamp, old: Option<(Stamp, Parsed)>| {
+            let parsed = fresh.remove(&path).or(old.map(|(_, p)| p))?;
+            Some((path.into_os_string(), (stamp, parsed)))
+        };
+        match &edited {
+            Some(paths) => {
+                for p in paths {
+                    self.sources
+                        .remove(crate::diagnostics::display_path(&self.opts.root, p).as_os_str());
+                }
+                for (path, stamp) in seen {
+                    self.sources.extend(entry(path, stamp, None));
+                }
+            }
+            None => {
+                let mut old = std::mem::take(&mut self.sources);
+                // Files found but not read (an error reported above) drop out.
+                self.sources = seen
+                    .into_iter()
+                    .filter_map(|(path, stamp)| {
+                        let before = old.remove(path.as_os_str());
+                        entry(path, stamp, before)
+                    })
+                    .collect();
+            }
+        }
+        self.loose = other;
+        self.assemble(config)
+    }
+
+    /// The second pass after an update, once the page is on screen: new lint
+    /// findings for the banners, and every related list recomputed over the whole
+    /// site. An update rescores only the lists an edit can change, with term
+    /// weights as they were; after this pass the preview holds exactly the files a
+    /// full build gives. Returns how many files were rewritten.
+    pub fn settle(&mut self, findings: BTreeMap<PathBuf, Vec<String>>) -> Result<usize, Error> {
+        if findings == self.opts.findings && self.related.is_exact() {
+            return Ok(0);
+        }
+        self.opts.findings = findings;
+        let Some(config) = self.site.as_ref().map(|s| s.config.clone()) else {
+            return Ok(0);
+        };
+        if !self.related.is_exact() {
+            self.related = related::Cache::default();
+        }
+        self.assemble(config).map(|u| u.written)
+    }
+
+    /// index → render → write over the cached articles.
+    fn assemble(&mut self, config: crate::config::Config) -> Result<Update, Error> {
+        let mut articles = Vec::with_capacity(self.sources.len());
+        let mut diags = self.loose.clone();
+        for (_, parsed) in self.sources.values() {
+            match parsed {
+                Ok(a) => articles.push(a.clone()),
+                Err(d) => diags.extend(d.iter().cloned()),
+            }
+        }
+        let site = site::assemble(&self.opts, config, articles, diags, Some(&mut self.related))?;
+        let update = self.write(&site)?;
+        self.site = Some(site);
+        Ok(update)
+    }
+
+    fn write(&mut self, site: &Loaded) -> Result<Update, Error> {
+        let articles = site.index.entries.len();
+        let Some(previous) = self.keys.take() else {
+            let report = site::write_site(&self.opts, site, None, std::time::Instant::now())?;
+            self.keys = Some(report.keys);
+            return Ok(Update {
+                articles,
+                written: report.files,
+                removed: 0,
+                full: true,
+            });
+        };
+        let out = InPlace::new(&self.opts.output_dir());
+        let render_opts = render::RenderOptions {
+            preview: self.opts.preview,
+            findings: self.opts.findings.clone(),
+            track: true,
+        };
+        let emit = |path: &str, bytes: &[u8]| out.emit(path, bytes);
+        let rendered = render::render(
+            &site.index,
+            &site.config,
+            &site.tera,
+            &render_opts,
+            &emit,
+            Some(&previous),
+        )
+        .map_err(Error::Content)?;
+        // Static files have no keys: they stay until static/ changes.
+        let mut gone: Vec<&String> = previous
+            .keys()
+            .filter(|p| !rendered.keys.contains_key(*p))
+            .collect();
+        gone.sort();
+        for path in &gone {
+            out.remove(path)
+                .map_err(|e| Error::Io(format!("cannot remove {path}: {e}")))?;
+        }
+        let removed = gone.len();
+        self.keys = Some(rendered.keys);
+        Ok(Update {
+            articles,
+            written: rendered.emitted,
+            removed,
+            full: false,
+        })
+    }
+}
