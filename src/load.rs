@@ -48,17 +48,33 @@ pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntr
 }
 
 pub fn load(root: &Path, content_dir: &str) -> Loaded {
+    let (listed, mut out) = list(root, content_dir);
+    read_listed(listed, &mut out);
+    out
+}
+
+/// A file the walk found and will read.
+#[derive(Debug)]
+struct Listed {
+    path: PathBuf,
+    shown: PathBuf,
+}
+
+/// The walk: every article file under `content_dir`, not read yet, plus the
+/// findings of the walk itself (unreadable folders, symlinks skipped).
+fn list(root: &Path, content_dir: &str) -> (Vec<Listed>, Loaded) {
     let mut out = Loaded::default();
+    let mut listed = Vec::new();
     let content = root.join(content_dir);
     if !content.is_dir() {
-        return out;
+        return (listed, out);
     }
     let canonical_content = match content.canonicalize() {
         Ok(p) => p,
         Err(e) => {
             out.diagnostics
                 .push(Diagnostic::error(content_dir, format!("cannot open: {e}")));
-            return out;
+            return (listed, out);
         }
     };
     for entry in walk(&content) {
@@ -66,10 +82,12 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().map_or_else(|| content.clone(), Path::to_path_buf);
-                out.diagnostics.push(Diagnostic::error(
-                    rel(root, &path),
-                    format!("cannot read: {e}"),
-                ));
+                // walkdir's own text repeats the path; the diagnostic names it already.
+                let why = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                out.diagnostics
+                    .push(read_error(rel(root, &path), &why, e.io_error()));
                 continue;
             }
         };
@@ -104,7 +122,18 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
                 }
             }
         }
-        match read_text(path, &shown) {
+        listed.push(Listed {
+            path: path.to_path_buf(),
+            shown,
+        });
+    }
+    (listed, out)
+}
+
+/// Reads what the walk listed, in order; each file that cannot be read is an error naming it.
+fn read_listed(listed: Vec<Listed>, out: &mut Loaded) {
+    for Listed { path, shown } in listed {
+        match read_text(&path, &shown) {
             Ok(text) => out.sources.push(Source {
                 path: shown,
                 text: text.into(),
@@ -112,7 +141,27 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
             Err(diag) => out.diagnostics.push(diag),
         }
     }
-    out
+}
+
+/// An article (or folder) the walk listed but could not read.
+///
+/// A file that is gone by the time it is read was deleted or renamed while the
+/// build ran. That is an error, not a silent skip: the build cannot tell a
+/// deletion from a rename (`git checkout`, `mv a.md b.md`), so skipping could
+/// publish a site missing an article that still exists under another name, or
+/// holding it twice. Failing keeps the previous output, and running the build
+/// again (the fingerprint has changed, so it runs in full) sees a settled folder.
+/// In `kabar serve` the watcher starts that next build by itself.
+fn read_error(shown: PathBuf, why: &str, io: Option<&std::io::Error>) -> Diagnostic {
+    if io.is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        Diagnostic::error(
+            shown,
+            "disappeared during the build (deleted or renamed while kabar was reading the site)",
+        )
+        .hint("run the build again once the files have settled")
+    } else {
+        Diagnostic::error(shown, format!("cannot read: {why}"))
+    }
 }
 
 fn rel(root: &Path, path: &Path) -> PathBuf {
@@ -121,7 +170,8 @@ fn rel(root: &Path, path: &Path) -> PathBuf {
 
 fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     let fail = |msg: String| Diagnostic::error(shown, msg);
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let io_fail = |e: std::io::Error| read_error(shown.to_path_buf(), &e.to_string(), Some(&e));
+    let meta = std::fs::metadata(path).map_err(io_fail)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(format!(
             "file is {} bytes, over the {} byte limit for one article",
@@ -129,7 +179,7 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
             MAX_FILE_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(io_fail)?;
     if bytes.is_empty() {
         return Err(fail(
             "empty file: an article needs front matter with at least `title` and `date`".into(),
@@ -169,4 +219,57 @@ pub fn fingerprint(root: &Path, salt: &str) -> u64 {
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARTICLE: &str = "---\ntitle: \"A\"\ndate: 2024-06-25\n---\nbody\n";
+
+    /// RELIABILITY row 27, deterministically: the walk has listed `b.md`, then it
+    /// is deleted before it is read (a `git checkout` or `rm` during the build).
+    #[test]
+    fn d27_a_file_deleted_between_walk_and_read_is_an_error_naming_it() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("sub")).expect("mkdir");
+        for name in ["a.md", "b.md", "sub/c.md"] {
+            std::fs::write(content.join(name), ARTICLE).expect("write");
+        }
+        let (listed, mut out) = list(site.path(), "content");
+        assert_eq!(listed.len(), 3, "{listed:?}");
+        std::fs::remove_file(content.join("b.md")).expect("rm");
+        read_listed(listed, &mut out);
+
+        let read: Vec<_> = out.sources.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(
+            read,
+            [
+                PathBuf::from("content/a.md"),
+                PathBuf::from("content/sub/c.md")
+            ]
+        );
+        let [d] = out.diagnostics.as_slice() else {
+            panic!("one diagnostic expected: {:?}", out.diagnostics);
+        };
+        assert!(d.is_error(), "{d:?}");
+        assert_eq!(d.file, PathBuf::from("content/b.md"));
+        assert!(d.message.contains("disappeared during the build"), "{d}");
+        assert!(
+            d.hint.as_deref().is_some_and(|h| h.contains("again")),
+            "{d:?}"
+        );
+    }
+
+    /// A file that fails to read for another reason keeps the OS's own words.
+    #[test]
+    fn d27_other_read_errors_name_the_file_and_the_cause() {
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let d = read_error(PathBuf::from("content/x.md"), &e.to_string(), Some(&e));
+        assert!(d.is_error());
+        assert_eq!(d.file, PathBuf::from("content/x.md"));
+        assert!(d.message.starts_with("cannot read: "), "{d}");
+        assert!(d.message.contains("permission denied"), "{d}");
+    }
 }
