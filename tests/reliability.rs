@@ -306,6 +306,14 @@ fn d27_an_unreadable_file_or_folder_is_a_clear_error() {
     // then kabar runs as `nobody`.
     let privileged = std::fs::read(site.path().join("content/b.md")).is_ok();
     let args = ["build", "--quiet", "--force"];
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+    // Keeps a copy of the binary alive while it runs, if one is needed.
+    let mut _bin_dir = None;
     let run = if privileged {
         assert!(
             std::process::Command::new("setpriv")
@@ -314,15 +322,33 @@ fn d27_an_unreadable_file_or_folder_is_a_clear_error() {
                 .is_ok_and(|o| o.status.success()),
             "running with privileges and without setpriv (util-linux): cannot test unreadable files"
         );
-        site.run_via(
-            &[
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-            ],
-            &args,
-        )
+        let mut bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_kabar"));
+        let nobody_can_run = |bin: &std::path::Path| {
+            std::process::Command::new("setpriv")
+                .args(&nobody[1..])
+                .arg(bin)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !nobody_can_run(&bin) {
+            // The build folder is out of nobody's reach (a checkout under /root): use a copy.
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::set_permissions(
+                dir.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )
+            .expect("chmod");
+            std::fs::copy(&bin, dir.path().join("kabar")).expect("copy kabar");
+            bin = dir.path().join("kabar");
+            _bin_dir = Some(dir);
+            assert!(
+                nobody_can_run(&bin),
+                "user 65534 cannot run {}",
+                bin.display()
+            );
+        }
+        site.run_bin_via(&bin, &nobody, &args)
     } else {
         site.run(&args)
     };
