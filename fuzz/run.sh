@@ -12,7 +12,7 @@ export RUSTC_BOOTSTRAP=1
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(frontmatter markdown import_text serve_path)
+[ ${#targets[@]} -eq 0 ] && targets=(frontmatter markdown import_text serve_path serve_resolve)
 status=0
 mkdir -p logs
 for t in "${targets[@]}"; do
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
     case $t in
         frontmatter) extra=(-max_len=20000 -dict=dicts/frontmatter.dict) ;;
         markdown) extra=(-dict=dicts/markdown.dict) ;;
+        serve_resolve) extra=(-dict=dicts/serve_resolve.dict) ;;
     esac
     echo "== $t for ${secs}s"
     if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \

@@ -48,7 +48,9 @@ pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntr
 }
 
 pub fn load(root: &Path, content_dir: &str) -> Loaded {
-    load_changed(root, content_dir, |_, _| false).0
+    let (listed, mut out) = list(root, content_dir, None);
+    read_listed(listed, &mut out);
+    out
 }
 
 /// Size and modification time: what tells an edited file from an unchanged one.
@@ -66,145 +68,183 @@ pub fn load_changed(
     content_dir: &str,
     unchanged: impl Fn(&Path, Stamp) -> bool,
 ) -> (Loaded, Vec<(PathBuf, Stamp)>) {
-    let mut out = Loaded::default();
-    let mut seen = Vec::new();
-    let content = root.join(content_dir);
-    let Some(canonical_content) = open_content(root, content_dir, &mut out) else {
-        return (out, seen);
-    };
-    for entry in walk(&content) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().map_or_else(|| content.clone(), Path::to_path_buf);
-                out.diagnostics.push(Diagnostic::error(
-                    rel(root, &path),
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        if !entry.file_type().is_dir() {
-            let file = (entry.path(), entry.path_is_symlink());
-            load_file(
-                root,
-                &canonical_content,
-                file,
-                &unchanged,
-                &mut out,
-                &mut seen,
-            );
-        }
-    }
-    (out, seen)
+    let (listed, out) = list(root, content_dir, None);
+    read_stamped(listed, out, unchanged)
 }
 
 /// Reads the article files among `paths` (inside the content folder, as a file
-/// watcher reports them) the way a walk would find them. Paths that are gone,
+/// watcher reports them) the way the walk would find them. Paths that are gone,
 /// ignored or not articles are left out of the returned stamps.
 pub fn load_files(
     root: &Path,
     content_dir: &str,
     paths: &[PathBuf],
 ) -> (Loaded, Vec<(PathBuf, Stamp)>) {
-    let mut out = Loaded::default();
-    let mut seen = Vec::new();
-    let content = root.join(content_dir);
-    let Some(canonical_content) = open_content(root, content_dir, &mut out) else {
-        return (out, seen);
-    };
-    for path in paths {
-        let Ok(inside) = path.strip_prefix(&content) else {
-            continue;
-        };
-        let ignored = inside
-            .components()
-            .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()));
-        let Ok(meta) = std::fs::symlink_metadata(path) else {
-            continue;
-        };
-        if !ignored && !meta.is_dir() {
-            let file = (path.as_path(), meta.file_type().is_symlink());
-            load_file(
-                root,
-                &canonical_content,
-                file,
-                &|_, _| false,
-                &mut out,
-                &mut seen,
-            );
+    let (listed, out) = list(root, content_dir, Some(paths));
+    read_stamped(listed, out, |_, _| false)
+}
+
+fn read_stamped(
+    listed: Vec<Listed>,
+    mut out: Loaded,
+    unchanged: impl Fn(&Path, Stamp) -> bool,
+) -> (Loaded, Vec<(PathBuf, Stamp)>) {
+    let mut seen = Vec::with_capacity(listed.len());
+    let mut read = Vec::new();
+    for file in listed {
+        if let Ok(meta) = std::fs::metadata(&file.path) {
+            let stamp = Stamp {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            };
+            seen.push((file.shown.clone(), stamp));
+            if unchanged(&file.shown, stamp) {
+                continue;
+            }
         }
+        read.push(file);
     }
+    read_listed(read, &mut out);
     (out, seen)
 }
 
-fn open_content(root: &Path, content_dir: &str, out: &mut Loaded) -> Option<PathBuf> {
+/// A file the walk found and will read.
+#[derive(Debug)]
+struct Listed {
+    path: PathBuf,
+    shown: PathBuf,
+}
+
+/// The walk: every article file under `content_dir` (or among `only`, paths
+/// inside it), not read yet, plus the findings of the walk itself (unreadable
+/// folders, symlinks skipped).
+fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed>, Loaded) {
+    let mut out = Loaded::default();
+    let mut listed = Vec::new();
     let content = root.join(content_dir);
     if !content.is_dir() {
-        return None;
+        return (listed, out);
     }
-    match content.canonicalize() {
-        Ok(p) => Some(p),
+    let canonical_content = match content.canonicalize() {
+        Ok(p) => p,
         Err(e) => {
             out.diagnostics
                 .push(Diagnostic::error(content_dir, format!("cannot open: {e}")));
-            None
+            return (listed, out);
+        }
+    };
+    // (path, is a symlink) of every file to consider.
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    match only {
+        Some(paths) => {
+            for path in paths {
+                let Ok(inside) = path.strip_prefix(&content) else {
+                    continue;
+                };
+                let ignored = inside
+                    .components()
+                    .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()));
+                match std::fs::symlink_metadata(path) {
+                    Ok(meta) if !ignored && !meta.is_dir() => {
+                        files.push((path.clone(), meta.file_type().is_symlink()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None => {
+            for entry in walk(&content) {
+                match entry {
+                    Ok(e) if e.file_type().is_dir() => {}
+                    Ok(e) => {
+                        let is_symlink = e.path_is_symlink();
+                        files.push((e.into_path(), is_symlink));
+                    }
+                    Err(e) => {
+                        let path = e.path().map_or_else(|| content.clone(), Path::to_path_buf);
+                        // walkdir's own text repeats the path; the diagnostic names it already.
+                        let why = e
+                            .io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string);
+                        out.diagnostics
+                            .push(read_error(rel(root, &path), &why, e.io_error()));
+                    }
+                }
+            }
+        }
+    }
+    for (path, is_symlink) in files {
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let shown = rel(root, &path);
+        if is_symlink {
+            // A link may point anywhere; only targets inside content/ are read.
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&canonical_content) && target.is_file() => {}
+                Ok(_) => {
+                    out.diagnostics.push(
+                        Diagnostic::warning(
+                            &shown,
+                            "skipped: symlink points outside the content folder",
+                        )
+                        .hint("copy the file into content/ instead of linking to it"),
+                    );
+                    continue;
+                }
+                Err(_) => {
+                    out.diagnostics.push(Diagnostic::warning(
+                        &shown,
+                        "skipped: broken or looping symlink",
+                    ));
+                    continue;
+                }
+            }
+        }
+        listed.push(Listed { path, shown });
+    }
+    (listed, out)
+}
+
+/// Reads what the walk listed, in parallel, keeping its order; each file that
+/// cannot be read is an error naming it.
+fn read_listed(listed: Vec<Listed>, out: &mut Loaded) {
+    use rayon::prelude::*;
+    let read: Vec<Result<Source, Diagnostic>> = listed
+        .into_par_iter()
+        .map(|Listed { path, shown }| {
+            read_text(&path, &shown).map(|text| Source {
+                path: shown,
+                text: text.into(),
+            })
+        })
+        .collect();
+    for r in read {
+        match r {
+            Ok(source) => out.sources.push(source),
+            Err(diag) => out.diagnostics.push(diag),
         }
     }
 }
 
-/// One file found under content/: `(path, is a symlink)`.
-fn load_file(
-    root: &Path,
-    canonical_content: &Path,
-    (path, is_symlink): (&Path, bool),
-    unchanged: &dyn Fn(&Path, Stamp) -> bool,
-    out: &mut Loaded,
-    seen: &mut Vec<(PathBuf, Stamp)>,
-) {
-    if path.extension().is_none_or(|e| e != "md") {
-        return;
-    }
-    let shown = rel(root, path);
-    if is_symlink {
-        // A link may point anywhere; only targets inside content/ are read.
-        match path.canonicalize() {
-            Ok(target) if target.starts_with(canonical_content) && target.is_file() => {}
-            Ok(_) => {
-                out.diagnostics.push(
-                    Diagnostic::warning(
-                        &shown,
-                        "skipped: symlink points outside the content folder",
-                    )
-                    .hint("copy the file into content/ instead of linking to it"),
-                );
-                return;
-            }
-            Err(_) => {
-                out.diagnostics.push(Diagnostic::warning(
-                    &shown,
-                    "skipped: broken or looping symlink",
-                ));
-                return;
-            }
-        }
-    }
-    if let Ok(meta) = std::fs::metadata(path) {
-        let stamp = Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        };
-        seen.push((shown.clone(), stamp));
-        if unchanged(&shown, stamp) {
-            return;
-        }
-    }
-    match read_text(path, &shown) {
-        Ok(text) => out.sources.push(Source {
-            path: shown,
-            text: text.into(),
-        }),
-        Err(diag) => out.diagnostics.push(diag),
+/// An article (or folder) the walk listed but could not read.
+///
+/// A file that is gone by the time it is read was deleted or renamed while the
+/// build ran. That is an error, not a silent skip: the build cannot tell a
+/// deletion from a rename (`git checkout`, `mv a.md b.md`), so skipping could
+/// publish a site missing an article that still exists under another name, or
+/// holding it twice. Failing keeps the previous output, and running the build
+/// again (the fingerprint has changed, so it runs in full) sees a settled folder.
+/// In `kabar serve` the watcher starts that next build by itself.
+fn read_error(shown: PathBuf, why: &str, io: Option<&std::io::Error>) -> Diagnostic {
+    if io.is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        Diagnostic::error(
+            shown,
+            "disappeared during the build (deleted or renamed while kabar was reading the site)",
+        )
+        .hint("run the build again once the files have settled")
+    } else {
+        Diagnostic::error(shown, format!("cannot read: {why}"))
     }
 }
 
@@ -214,7 +254,8 @@ fn rel(root: &Path, path: &Path) -> PathBuf {
 
 fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     let fail = |msg: String| Diagnostic::error(shown, msg);
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let io_fail = |e: std::io::Error| read_error(shown.to_path_buf(), &e.to_string(), Some(&e));
+    let meta = std::fs::metadata(path).map_err(io_fail)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(format!(
             "file is {} bytes, over the {} byte limit for one article",
@@ -222,7 +263,7 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
             MAX_FILE_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(io_fail)?;
     if bytes.is_empty() {
         return Err(fail(
             "empty file: an article needs front matter with at least `title` and `date`".into(),
@@ -267,4 +308,57 @@ pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARTICLE: &str = "---\ntitle: \"A\"\ndate: 2024-06-25\n---\nbody\n";
+
+    /// RELIABILITY row 27, deterministically: the walk has listed `b.md`, then it
+    /// is deleted before it is read (a `git checkout` or `rm` during the build).
+    #[test]
+    fn d27_a_file_deleted_between_walk_and_read_is_an_error_naming_it() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("sub")).expect("mkdir");
+        for name in ["a.md", "b.md", "sub/c.md"] {
+            std::fs::write(content.join(name), ARTICLE).expect("write");
+        }
+        let (listed, mut out) = list(site.path(), "content", None);
+        assert_eq!(listed.len(), 3, "{listed:?}");
+        std::fs::remove_file(content.join("b.md")).expect("rm");
+        read_listed(listed, &mut out);
+
+        let read: Vec<_> = out.sources.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(
+            read,
+            [
+                PathBuf::from("content/a.md"),
+                PathBuf::from("content/sub/c.md")
+            ]
+        );
+        let [d] = out.diagnostics.as_slice() else {
+            panic!("one diagnostic expected: {:?}", out.diagnostics);
+        };
+        assert!(d.is_error(), "{d:?}");
+        assert_eq!(d.file, PathBuf::from("content/b.md"));
+        assert!(d.message.contains("disappeared during the build"), "{d}");
+        assert!(
+            d.hint.as_deref().is_some_and(|h| h.contains("again")),
+            "{d:?}"
+        );
+    }
+
+    /// A file that fails to read for another reason keeps the OS's own words.
+    #[test]
+    fn d27_other_read_errors_name_the_file_and_the_cause() {
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let d = read_error(PathBuf::from("content/x.md"), &e.to_string(), Some(&e));
+        assert!(d.is_error());
+        assert_eq!(d.file, PathBuf::from("content/x.md"));
+        assert!(d.message.starts_with("cannot read: "), "{d}");
+        assert!(d.message.contains("permission denied"), "{d}");
+    }
 }

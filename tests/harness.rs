@@ -102,6 +102,30 @@ impl Site {
         }
     }
 
+    /// Runs kabar through a wrapper command: `wrapper`, then kabar's path, then
+    /// `args` (`setpriv --reuid=… kabar build`, `sh -c '…; exec "$0" "$@"' kabar build`).
+    pub fn run_via(&self, wrapper: &[&str], args: &[&str]) -> Run {
+        self.run_bin_via(Path::new(env!("CARGO_BIN_EXE_kabar")), wrapper, args)
+    }
+
+    /// [`Site::run_via`] with another copy of the kabar binary.
+    pub fn run_bin_via(&self, kabar: &Path, wrapper: &[&str], args: &[&str]) -> Run {
+        let (program, rest) = wrapper.split_first().expect("a wrapper command");
+        let out = Command::new(program)
+            .args(rest)
+            .arg(kabar)
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     pub fn build(&self) -> Run {
         self.run(&["build", "--quiet"])
     }

@@ -239,6 +239,131 @@ fn symlinks_out_of_the_output_are_not_followed() {
     }
 }
 
+/// The file-system half of row 36 without a server, exhaustively: every request path
+/// of up to three segments over the names of a tree with symlinks out, loops and links
+/// inside (the same tree as the `serve_resolve` fuzz target) resolves to a canonical
+/// plain file below the root, or to nothing; never to the outside folder.
+#[cfg(unix)]
+#[test]
+fn resolve_in_stays_below_the_root_for_every_short_path() {
+    use kabar::serve::{Resolved, resolve_in, safe_path};
+    use std::os::unix::fs::symlink;
+
+    let base = tempfile::tempdir().expect("tempdir");
+    let (root, outside) = (base.path().join("root"), base.path().join("outside"));
+    for dir in [
+        "root/2024/06/25/a",
+        "root/tags/t",
+        "root/empty",
+        "outside/sub",
+    ] {
+        std::fs::create_dir_all(base.path().join(dir)).expect("mkdir");
+    }
+    for file in [
+        "root/index.html",
+        "root/style.css",
+        "root/2024/06/25/a/index.html",
+        "root/tags/t/index.html",
+        "outside/secret.html",
+        "outside/sub/x.html",
+    ] {
+        std::fs::write(base.path().join(file), "x").expect("write");
+    }
+    for (target, link) in [
+        (Path::new("../outside/secret.html"), "out-file"),
+        (&outside.join("secret.html"), "out-abs"),
+        (Path::new("../outside"), "out-dir"),
+        (Path::new("../../outside/sub"), "2024/up"),
+        (Path::new("loop-b"), "loop-a"),
+        (Path::new("loop-a"), "loop-b"),
+        (Path::new("nowhere"), "dangling"),
+        (Path::new("."), "self"),
+        (Path::new("2024/06"), "in-dir"),
+        (Path::new("style.css"), "in-file"),
+        (Path::new("../2024/06/25/a/index.html"), "tags/back"),
+    ] {
+        symlink(target, root.join(link)).expect("symlink");
+    }
+    let root = root.canonicalize().expect("canonical");
+    let outside = outside.canonicalize().expect("canonical");
+    let names = [
+        "index.html",
+        "style.css",
+        "2024",
+        "06",
+        "25",
+        "a",
+        "tags",
+        "t",
+        "empty",
+        "out-file",
+        "out-abs",
+        "out-dir",
+        "up",
+        "loop-a",
+        "dangling",
+        "self",
+        "in-dir",
+        "in-file",
+        "back",
+        "secret.html",
+        "sub",
+        "x.html",
+        "..",
+        "%2e%2e",
+        "",
+    ];
+    let mut paths = vec![String::new()];
+    for depth in 1..=3 {
+        let shorter: Vec<String> = paths
+            .iter()
+            .filter(|p| p.matches('/').count() == depth - 1)
+            .cloned()
+            .collect();
+        for p in shorter {
+            for n in names {
+                paths.push(format!("{p}/{n}"));
+            }
+        }
+    }
+    let mut files = std::collections::BTreeSet::new();
+    for raw in &paths {
+        let Some(rel) = safe_path(raw) else { continue };
+        if let Resolved::File(p) = resolve_in(&root, &rel) {
+            assert!(
+                p.starts_with(&root) && !p.starts_with(&outside),
+                "{raw} → {p:?}"
+            );
+            assert_eq!(p.canonicalize().ok().as_ref(), Some(&p), "{raw} → {p:?}");
+            assert!(
+                std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()),
+                "{raw}"
+            );
+            files.insert(p.strip_prefix(&root).expect("below").to_path_buf());
+        }
+    }
+    // Not vacuous: links inside the root are followed, to the real files.
+    let want: std::collections::BTreeSet<_> = [
+        "index.html",
+        "style.css",
+        "tags/t/index.html",
+        "2024/06/25/a/index.html",
+    ]
+    .map(std::path::PathBuf::from)
+    .into_iter()
+    .collect();
+    assert_eq!(files, want);
+    assert_eq!(
+        resolve_in(&root, Path::new("self/in-file")),
+        Resolved::File(root.join("style.css"))
+    );
+    assert_eq!(
+        resolve_in(&root, Path::new("tags/back")),
+        Resolved::File(root.join("2024/06/25/a/index.html"))
+    );
+    assert_eq!(resolve_in(&root, Path::new("out-dir")), Resolved::Missing);
+}
+
 #[test]
 fn foreign_host_is_forbidden_and_no_cors() {
     let server = Server::start(copy_fixture("clean"));

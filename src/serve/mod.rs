@@ -311,26 +311,35 @@ async fn review_page(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-enum Resolved {
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
     File(PathBuf),
     Dir,
     Missing,
 }
 
-/// Resolves `rel` below the canonical root; anything that leaves it (a symlink
-/// pointing out) counts as missing.
-async fn resolve(root: &Path, rel: &Path) -> Resolved {
-    let Ok(real) = tokio::fs::canonicalize(root.join(rel)).await else {
+/// Resolves `rel` (from [`safe_path`]) below the canonical `root`; anything that
+/// leaves it (a symlink pointing out) counts as missing. Blocking; public for the
+/// `serve_resolve` fuzz target.
+pub fn resolve_in(root: &Path, rel: &Path) -> Resolved {
+    let Ok(real) = std::fs::canonicalize(root.join(rel)) else {
         return Resolved::Missing;
     };
     if !real.starts_with(root) {
         return Resolved::Missing;
     }
-    match tokio::fs::metadata(&real).await {
+    match std::fs::metadata(&real) {
         Ok(m) if m.is_dir() => Resolved::Dir,
         Ok(m) if m.is_file() => Resolved::File(real),
         _ => Resolved::Missing,
     }
+}
+
+async fn resolve(root: &Path, rel: &Path) -> Resolved {
+    let (root, rel) = (root.to_path_buf(), rel.to_path_buf());
+    tokio::task::spawn_blocking(move || resolve_in(&root, &rel))
+        .await
+        .unwrap_or(Resolved::Missing)
 }
 
 async fn serve_path(State(shared): State<Arc<Shared>>, req: Request) -> Response {
