@@ -292,7 +292,16 @@ pub fn write_site(
         &emit,
         None,
     )
-    .map_err(render_error)?;
+    .map_err(|mut diags| {
+        // Files that could not be written are named where they were going.
+        for d in diags
+            .iter_mut()
+            .filter(|d| d.message.starts_with("cannot write"))
+        {
+            d.file = diagnostics::display_path(&opts.root, &out.join(&d.file));
+        }
+        render_error(diags)
+    })?;
     let copy_errors = staging.copy_static(&opts.root.join("static"));
     if !copy_errors.is_empty() {
         return Err(Error::Io(
