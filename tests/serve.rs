@@ -834,3 +834,44 @@ fn without_related(html: &str) -> String {
         _ => html.to_string(),
     }
 }
+
+#[test]
+fn an_update_keeps_reporting_a_bad_file_it_did_not_reread() {
+    let site = bundled();
+    let root = site.path();
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut preview = Preview::new(BuildOptions {
+        output: Some(out.path().join("preview")),
+        drafts: true,
+        future: true,
+        preview: true,
+        ..BuildOptions::new(root)
+    });
+    let bad = root.join("content/2026/11/bad.md");
+    let fails = |result: Result<_, kabar::site::Error>| match result {
+        Err(kabar::site::Error::Content(d)) => {
+            assert!(
+                d.iter().any(|d| d.file.ends_with("content/2026/11/bad.md")),
+                "{d:?}"
+            );
+        }
+        other => panic!("expected the bad file to fail the build: {other:?}"),
+    };
+    preview.update(None).expect("the first build");
+    std::fs::write(
+        &bad,
+        b"---\ntitle: \"Rusak\"\ndate: 2026-11-20\n---\n\xff\xfe\n",
+    )
+    .expect("write");
+    let bad_event = BTreeSet::from([bad.clone()]);
+    fails(preview.update(Some(&bad_event)));
+    // An edit elsewhere, read from the watcher's list, does not forget it.
+    let other = root.join("content/2026/11/18/rob-meluas-pengungsi-bertambah.md");
+    let text = std::fs::read_to_string(&other).expect("read");
+    std::fs::write(&other, text.replace("2.300 orang", "2.400 orang")).expect("write");
+    fails(preview.update(Some(&BTreeSet::from([other]))));
+    std::fs::remove_file(&bad).expect("delete");
+    preview
+        .update(Some(&bad_event))
+        .expect("builds once the bad file is gone");
+}

@@ -3,9 +3,10 @@
 //!
 //! Parsed articles, the related-stories model and a key per output file stay in
 //! memory between builds. An edit to content/ re-reads and re-parses only the files
-//! whose size or modification time changed, re-indexes (cheap without re-parsing),
-//! renders only the pages whose inputs changed and rewrites them in place. A change
-//! to site.yaml, templates/ or static/ starts over with a full build.
+//! the watcher reported (or, without a report, those whose size or modification time
+//! changed), re-indexes (cheap without re-parsing), renders only the pages whose
+//! inputs changed and rewrites them in place. A change to site.yaml, templates/ or
+//! static/ starts over with a full build.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -139,13 +140,19 @@ impl Preview {
         };
         match &edited {
             Some(paths) => {
-                for p in paths {
-                    self.sources
-                        .remove(crate::diagnostics::display_path(&self.opts.root, p).as_os_str());
+                let shown: Vec<PathBuf> = paths
+                    .iter()
+                    .map(|p| crate::diagnostics::display_path(&self.opts.root, p))
+                    .collect();
+                for p in &shown {
+                    self.sources.remove(p.as_os_str());
                 }
                 for (path, stamp) in seen {
                     self.sources.extend(entry(path, stamp, None));
                 }
+                // Other files' problems (an unreadable file elsewhere) still stand.
+                self.loose.retain(|d| !shown.contains(&d.file));
+                self.loose.extend(other);
             }
             None => {
                 let mut old = std::mem::take(&mut self.sources);
@@ -157,9 +164,9 @@ impl Preview {
                         entry(path, stamp, before)
                     })
                     .collect();
+                self.loose = other;
             }
         }
-        self.loose = other;
         self.assemble(config)
     }
 
