@@ -46,6 +46,9 @@ for n in "${sizes[@]}"; do
     # shellcheck disable=SC2086
     printf "%-8s %-6s %10s %10s %10s\n" "$n" "$tool" "$(med ${walls[$tool]})" "$(med ${cpus[$tool]})" "$(( $(med ${rss[$tool]}) / 1024 ))"
   done
+  # shellcheck disable=SC2086
+  awk -v k="$(med ${walls[kabar]})" -v h="$(med ${walls[hugo]})" -v n="$n" \
+    'BEGIN { printf "%-8s %-6s %10.2f   (kabar wall / Hugo wall)\n", n, "ratio", k / h }'
   unset walls cpus rss
   rm -rf "$out"
 done
