@@ -16,12 +16,14 @@ measure() { # prints "wall cpu maxkb" of one run of "$@"
   /usr/bin/time -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1, $2+$3, $4}'
 }
 # Each run writes into a new empty folder under $OUT (default target/bench/out) and
-# nothing is deleted until a size is done: on ext4, deleting thousands of files
+# nothing is deleted before the script ends: on ext4, deleting thousands of files
 # makes the next thousands of file creations slower for a minute or more (the
 # allocator skips recently freed inodes), which would bias whichever tool runs
-# next. Runs alternate between the tools for the same reason. OUT=/dev/shm/kabar-bench
-# measures on tmpfs: the tools without the disk.
-out=${OUT:-$PWD/target/bench/out}
+# next. Leave a few minutes between two invocations for the same reason. Runs
+# alternate between the tools. OUT=/dev/shm/kabar-bench measures on tmpfs: the tools
+# without the disk.
+out=${OUT:-$PWD/target/bench/out}/compare-$$
+trap 'rm -rf "$out"' EXIT
 printf "%-8s %-6s %10s %10s %10s\n" articles tool "wall (s)" "CPU (s)" "RSS (MiB)"
 for n in "${sizes[@]}"; do
   k=target/bench/compare-$n/kabar h=target/bench/compare-$n/hugo
@@ -30,12 +32,12 @@ for n in "${sizes[@]}"; do
     python3 bench/gen_corpus.py "$n" "$h" --flavor hugo >/dev/null
     cp -r bench/hugo/. "$h/"
   fi
-  rm -rf "$out"; mkdir -p "$out"
+  mkdir -p "$out"
   declare -A walls=() cpus=() rss=()
   for run in $(seq "$runs"); do
     order="kabar hugo"; [ $((run % 2)) -eq 0 ] && order="hugo kabar"
     for tool in $order; do
-      dest=$out/$tool-$run
+      dest=$out/$n-$tool-$run
       if [ $tool = kabar ]; then o=$(measure "$bin" -C "$k" build --quiet -o "$dest")
       else o=$(measure hugo --quiet -s "$h" -d "$dest"); fi
       read -r w c m <<<"$o"
@@ -50,5 +52,4 @@ for n in "${sizes[@]}"; do
   awk -v k="$(med ${walls[kabar]})" -v h="$(med ${walls[hugo]})" -v n="$n" \
     'BEGIN { printf "%-8s %-6s %10.2f   (kabar wall / Hugo wall)\n", n, "ratio", k / h }'
   unset walls cpus rss
-  rm -rf "$out"
 done

@@ -5,9 +5,10 @@
 #   bench/run.sh [SIZES…]        RUNS=5 bench/run.sh 1000      GEN=shared bench/run.sh 100000
 # Corpora are cached in target/bench/<N> (GEN=shared: target/bench/shared-<N>, made by
 # the project's reference generator ../shared/bench/gen_corpus.py). Every full build
-# writes into a new empty folder; they are deleted only at the end of a size, since
-# deleting thousands of files slows the next file creations on ext4. OUT=/dev/shm/…
-# measures on tmpfs. The release binary is built first.
+# writes into a new empty folder, all deleted when the script ends: deleting thousands
+# of files slows the next file creations on ext4 for a minute or more (leave a few
+# minutes between invocations too). OUT=/dev/shm/… measures on tmpfs. The release
+# binary is built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -15,7 +16,8 @@ sizes=("$@")
 runs=${RUNS:-3}
 cargo build --release --quiet
 bin=$PWD/target/release/kabar
-out=${OUT:-$PWD/target/bench/out}
+out=${OUT:-$PWD/target/bench/out}/run-$$
+trap 'rm -rf "$out"' EXIT
 med() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf "%-8s %-5s %11s %11s %9s %17s\n" articles runs "median wall" "median CPU" "peak RSS" "no-change rebuild"
 for n in "${sizes[@]}"; do
@@ -26,18 +28,17 @@ for n in "${sizes[@]}"; do
     dir=target/bench/$n
     [ -d "$dir/content" ] || python3 bench/gen_corpus.py "$n" "$dir" >/dev/null
   fi
-  rm -rf "$out"; mkdir -p "$out"
+  mkdir -p "$out"
   walls=(); cpus=(); rss=()
   for run in $(seq "$runs"); do
-    o=$( { /usr/bin/time -f "%e %U %S %M" "$bin" -C "$dir" build --quiet -o "$out/$run" >/dev/null; } 2>&1 | tail -1)
+    o=$( { /usr/bin/time -f "%e %U %S %M" "$bin" -C "$dir" build --quiet -o "$out/$n-$run" >/dev/null; } 2>&1 | tail -1)
     read -r wall user sys maxkb <<<"$o"
     walls+=("$wall"); cpus+=("$(awk "BEGIN{print $user+$sys}")"); rss+=("$maxkb")
   done
   # Nothing changed since the last build: kabar must notice and write nothing.
-  before=$(stat -c '%i %Y' "$out/$runs/index.html")
-  again=$( { /usr/bin/time -f "%e" "$bin" -C "$dir" build --quiet -o "$out/$runs" >/dev/null; } 2>&1 | tail -1)
-  after=$(stat -c '%i %Y' "$out/$runs/index.html")
+  before=$(stat -c '%i %Y' "$out/$n-$runs/index.html")
+  again=$( { /usr/bin/time -f "%e" "$bin" -C "$dir" build --quiet -o "$out/$n-$runs" >/dev/null; } 2>&1 | tail -1)
+  after=$(stat -c '%i %Y' "$out/$n-$runs/index.html")
   [ "$before" = "$after" ] || echo "warning: the no-change rebuild wrote the site again" >&2
   printf "%-8s %-5s %10ss %10ss %5s MiB %16ss\n" "$n" "$runs" "$(med "${walls[@]}")" "$(med "${cpus[@]}")" "$(( $(med "${rss[@]}") / 1024 ))" "$again"
-  rm -rf "$out"
 done
