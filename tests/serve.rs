@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use kabar::serve::preview::Preview;
 use kabar::site::BuildOptions;
+use kabar::site::preview::Preview;
 
 use crate::review::copy_fixture;
 

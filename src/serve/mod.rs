@@ -4,7 +4,6 @@
 //! The server only reads files below the preview output folder, whose canonical path
 //! is fixed at start; every request path is decoded strictly and resolved against it.
 
-pub mod preview;
 pub mod watch;
 
 use std::collections::BTreeSet;
@@ -28,8 +27,8 @@ use tower_livereload::{LiveReloadLayer, Reloader};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::parse::escape_html;
 use crate::review::{self, LintOptions};
+use crate::site::preview::Preview;
 use crate::site::{self, BuildOptions, Error};
-use preview::Preview;
 
 /// Longer request paths are refused before touching the file system.
 const MAX_PATH_BYTES: usize = 4096;

@@ -1,5 +1,7 @@
 //! Site: a site folder + options → a published output folder, running load → parse → index → render → write.
 
+pub mod preview;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
