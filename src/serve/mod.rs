@@ -143,14 +143,20 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
         snapshot: RwLock::new(Arc::new(Snapshot::default())),
     });
     let mut preview = Preview::new(build);
-    refresh(&mut preview, &shared, None, None);
+    refresh(&mut preview, &shared, None, None, &|| false);
 
     let livereload = LiveReloadLayer::new();
     let reloader: Reloader = livereload.reloader();
     {
         let shared = shared.clone();
-        watch::spawn(&root, move |changes| {
-            refresh(&mut preview, &shared, changes.as_ref(), Some(&reloader));
+        watch::spawn(&root, move |changes, pending| {
+            refresh(
+                &mut preview,
+                &shared,
+                changes.as_ref(),
+                Some(&reloader),
+                pending,
+            );
         })
         .map_err(Error::Io)?;
     }
@@ -197,12 +203,14 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
 
 /// One rebuild: the changed pages first, so the browser reloads at once; then the
 /// lints, whose findings reach the banners and the dashboard a moment later, with
-/// the related lists settled over the whole site.
+/// the related lists settled over the whole site. That second pass waits while
+/// saves keep `pending`: the next rebuild does it, and the editor's page comes first.
 fn refresh(
     preview: &mut Preview,
     shared: &Shared,
     changes: Option<&BTreeSet<PathBuf>>,
     reloader: Option<&Reloader>,
+    pending: &dyn Fn() -> bool,
 ) {
     let reload = || {
         if let Some(r) = reloader {
@@ -224,8 +232,16 @@ fn refresh(
         review: shared.snapshot().review.clone(),
     });
     reload();
+    let summary = format!(
+        "{} {} articles in {pages_ms} ms ({} files written, {} removed)",
+        if update.full { "built" } else { "updated" },
+        update.articles,
+        update.written,
+        update.removed,
+    );
     let lint_started = Instant::now();
-    let Some(site) = preview.site() else {
+    let Some(site) = preview.site().filter(|_| !pending()) else {
+        eprintln!("{summary}; lints and related lists wait for the next save to settle");
         return;
     };
     let outputs = site::output_paths(preview.options(), site);
@@ -239,6 +255,10 @@ fn refresh(
     );
     let review = dashboard(site, &lints);
     let warnings = lints.len();
+    if pending() {
+        eprintln!("{summary}; lints and related lists wait for the next save to settle");
+        return;
+    }
     match preview.settle(review::findings(&lints)) {
         Ok(rewritten) => {
             shared.publish(Snapshot {
@@ -256,11 +276,7 @@ fn refresh(
         }
     }
     eprintln!(
-        "{} {} articles in {pages_ms} ms ({} files written, {} removed); lints and related lists {} ms: {warnings} warning(s), see {REVIEW_PATH}",
-        if update.full { "built" } else { "updated" },
-        update.articles,
-        update.written,
-        update.removed,
+        "{summary}; lints and related lists {} ms: {warnings} warning(s), see {REVIEW_PATH}",
         lint_started.elapsed().as_millis(),
     );
 }
@@ -586,6 +602,51 @@ fn open_browser(url: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn while_saves_keep_coming_the_page_comes_first_and_the_lints_later() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, text: &str| {
+            let path = site.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "site.yaml",
+            "title: \"T\"\nbase_url: \"https://x.example/\"\n",
+        );
+        write(
+            "content/a.md",
+            "---\ntitle: \"A\"\ndate: 2024-06-25\ntags: [X]\nsummary: \"S.\"\n---\nBody.\n",
+        );
+        let mut preview = Preview::new(BuildOptions {
+            drafts: true,
+            future: true,
+            preview: true,
+            output: Some(site.path().join(".kabar-preview")),
+            ..BuildOptions::new(site.path())
+        });
+        let shared = Shared {
+            root: site.path().join(".kabar-preview"),
+            hosts: Vec::new(),
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+        };
+        refresh(&mut preview, &shared, None, None, &|| false);
+        let draft = "---\ntitle: \"B\"\ndate: 2024-06-26\nstatus: draft\n---\nBody.\n";
+        write("content/b.md", draft);
+        let page = site.path().join(".kabar-preview/2024/06/26/b/index.html");
+        let read = || std::fs::read_to_string(&page).expect("the draft's page");
+
+        // Another save is already waiting: the page is written, its lints are not.
+        refresh(&mut preview, &shared, None, None, &|| true);
+        assert!(read().contains("banner-draft") && !read().contains("no summary"));
+        assert!(!shared.snapshot().review.contains("/2024/06/26/b/"));
+
+        // Once the saves stop, the next rebuild catches up.
+        refresh(&mut preview, &shared, None, None, &|| false);
+        assert!(read().contains("no summary"), "{}", read());
+        assert!(shared.snapshot().review.contains("/2024/06/26/b/"));
+    }
 
     #[test]
     fn climbing_and_malformed_paths_are_refused() {

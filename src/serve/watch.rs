@@ -27,10 +27,12 @@ const MAX_WAIT: Duration = Duration::from_secs(2);
 pub type Changes = Option<BTreeSet<PathBuf>>;
 
 /// Starts watching `root` on a background thread that runs `on_change` (the rebuild)
-/// after each settled burst of changes. Runs until the process ends.
+/// after each settled burst of changes. Runs until the process ends. The rebuild is
+/// given a `pending` check: true once more changes have arrived, so it can leave
+/// optional work to the next rebuild.
 pub fn spawn(
     root: &Path,
-    mut on_change: impl FnMut(Changes) + Send + 'static,
+    mut on_change: impl FnMut(Changes, &dyn Fn() -> bool) + Send + 'static,
 ) -> Result<(), String> {
     let root = root.to_path_buf();
     let (tx, rx) = mpsc::channel::<Changes>();
@@ -80,7 +82,19 @@ pub fn spawn(
                 (Some(all), Some(more)) => all.extend(more),
                 _ => *all = None,
             };
-            while let Ok(mut changes) = rx.recv() {
+            // A burst that arrived while `on_change` ran, taken by `pending`.
+            let early: std::cell::RefCell<Option<Changes>> = Default::default();
+            let pending = || {
+                if early.borrow().is_none() {
+                    *early.borrow_mut() = rx.try_recv().ok();
+                }
+                early.borrow().is_some()
+            };
+            loop {
+                let next = early.borrow_mut().take().map_or_else(|| rx.recv(), Ok);
+                let Ok(mut changes) = next else {
+                    return;
+                };
                 let first = Instant::now();
                 loop {
                     match rx.recv_timeout(QUIET) {
@@ -95,7 +109,7 @@ pub fn spawn(
                     }
                 }
                 watch_new(&mut debouncer);
-                on_change(changes);
+                on_change(changes, &pending);
             }
         })
         .map_err(|e| format!("cannot start the watcher: {e}"))?;
