@@ -633,10 +633,15 @@ fn files_of(dir: &Path) -> BTreeMap<String, (SystemTime, Vec<u8>)> {
 }
 
 impl Server {
-    /// Waits until `n` builds or updates have finished, lints included.
-    fn wait_rebuilds(&self, n: usize) {
+    /// Waits until the second pass (lints, related lists) has run `n` times: at start,
+    /// and once the saves of each edit have paused.
+    fn wait_settled(&self, n: usize) {
+        let settled = || {
+            let log = self.log.lock().expect("log");
+            log.iter().filter(|l| l.starts_with("settled ")).count()
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.rebuilds() < n {
+        while settled() < n {
             assert!(Instant::now() < deadline, "log: {:?}", self.log.lock());
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -653,7 +658,7 @@ const STORY_PAGE: &str = "/2026/11/18/rob-meluas-pengungsi-bertambah/";
 #[test]
 fn an_edit_rewrites_only_the_pages_that_show_it() {
     let server = Server::start(bundled());
-    server.wait_rebuilds(1);
+    server.wait_settled(1);
     let out = server.site.path().join(".kabar-preview");
     let before = files_of(&out);
     let file = server
@@ -664,7 +669,7 @@ fn an_edit_rewrites_only_the_pages_that_show_it() {
     // One word for another: the body changes, its length (and reading time) does not.
     std::fs::write(&file, text.replace("2.300 orang", "2.400 orang")).expect("save");
     server.wait_for(STORY_PAGE, "the edit", |r| r.body.contains("2.400 orang"));
-    server.wait_rebuilds(2);
+    server.wait_settled(2);
     let after = files_of(&out);
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
@@ -695,7 +700,7 @@ fn an_edit_rewrites_only_the_pages_that_show_it() {
 #[test]
 fn a_new_article_reaches_every_page_that_lists_it_and_leaves_with_it() {
     let server = Server::start(bundled());
-    server.wait_rebuilds(1);
+    server.wait_settled(1);
     let title = "Tanggul darurat rampung, warga pesisir kembali ke rumah";
     write(
         server.site.path(),

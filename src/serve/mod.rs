@@ -143,20 +143,24 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
         snapshot: RwLock::new(Arc::new(Snapshot::default())),
     });
     let mut preview = Preview::new(build);
-    refresh(&mut preview, &shared, None, None, &|| false);
+    if refresh(&mut preview, &shared, None, None) {
+        settle(&mut preview, &shared, None);
+    }
 
     let livereload = LiveReloadLayer::new();
     let reloader: Reloader = livereload.reloader();
     {
         let shared = shared.clone();
-        watch::spawn(&root, move |changes, pending| {
-            refresh(
-                &mut preview,
-                &shared,
-                changes.as_ref(),
-                Some(&reloader),
-                pending,
-            );
+        let mut due = false;
+        watch::spawn(&root, move |event| match event {
+            watch::Event::Changed(changes) => {
+                due = refresh(&mut preview, &shared, changes.as_ref(), Some(&reloader));
+            }
+            watch::Event::Idle if due => {
+                due = false;
+                settle(&mut preview, &shared, Some(&reloader));
+            }
+            watch::Event::Idle => {}
         })
         .map_err(Error::Io)?;
     }
@@ -201,47 +205,45 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
     })
 }
 
-/// One rebuild: the changed pages first, so the browser reloads at once; then the
-/// lints, whose findings reach the banners and the dashboard a moment later, with
-/// the related lists settled over the whole site. That second pass waits while
-/// saves keep `pending`: the next rebuild does it, and the editor's page comes first.
+/// The first pass of a rebuild: the changed pages, written and reloaded at once.
+/// Returns whether the site built, so that a second pass is due.
 fn refresh(
     preview: &mut Preview,
     shared: &Shared,
     changes: Option<&BTreeSet<PathBuf>>,
     reloader: Option<&Reloader>,
-    pending: &dyn Fn() -> bool,
-) {
-    let reload = || {
-        if let Some(r) = reloader {
-            r.reload();
-        }
-    };
+) -> bool {
     let started = Instant::now();
-    let update = match preview.update(changes) {
-        Ok(u) => u,
+    match preview.update(changes) {
+        Ok(update) => {
+            shared.publish(Snapshot {
+                error: None,
+                review: shared.snapshot().review.clone(),
+            });
+            reload(reloader);
+            eprintln!(
+                "{} {} articles in {} ms ({} files written, {} removed)",
+                if update.full { "built" } else { "updated" },
+                update.articles,
+                started.elapsed().as_millis(),
+                update.written,
+                update.removed,
+            );
+            true
+        }
         Err(e) => {
             shared.publish(failed(e, started));
-            reload();
-            return;
+            reload(reloader);
+            false
         }
-    };
-    let pages_ms = started.elapsed().as_millis();
-    shared.publish(Snapshot {
-        error: None,
-        review: shared.snapshot().review.clone(),
-    });
-    reload();
-    let summary = format!(
-        "{} {} articles in {pages_ms} ms ({} files written, {} removed)",
-        if update.full { "built" } else { "updated" },
-        update.articles,
-        update.written,
-        update.removed,
-    );
-    let lint_started = Instant::now();
-    let Some(site) = preview.site().filter(|_| !pending()) else {
-        eprintln!("{summary}; lints and related lists wait for the next save to settle");
+    }
+}
+
+/// The second pass, once the saves pause: the lints (banners and dashboard) and the
+/// related lists recomputed over the whole site.
+fn settle(preview: &mut Preview, shared: &Shared, reloader: Option<&Reloader>) {
+    let started = Instant::now();
+    let Some(site) = preview.site() else {
         return;
     };
     let outputs = site::output_paths(preview.options(), site);
@@ -254,11 +256,6 @@ fn refresh(
         },
     );
     let review = dashboard(site, &lints);
-    let warnings = lints.len();
-    if pending() {
-        eprintln!("{summary}; lints and related lists wait for the next save to settle");
-        return;
-    }
     match preview.settle(review::findings(&lints)) {
         Ok(rewritten) => {
             shared.publish(Snapshot {
@@ -266,19 +263,25 @@ fn refresh(
                 review,
             });
             if rewritten > 0 {
-                reload();
+                reload(reloader);
             }
+            eprintln!(
+                "settled in {} ms: {} lint warning(s) (see {REVIEW_PATH}), {rewritten} files rewritten",
+                started.elapsed().as_millis(),
+                lints.len(),
+            );
         }
         Err(e) => {
             shared.publish(failed(e, started));
-            reload();
-            return;
+            reload(reloader);
         }
     }
-    eprintln!(
-        "{summary}; lints and related lists {} ms: {warnings} warning(s), see {REVIEW_PATH}",
-        lint_started.elapsed().as_millis(),
-    );
+}
+
+fn reload(reloader: Option<&Reloader>) {
+    if let Some(r) = reloader {
+        r.reload();
+    }
 }
 
 fn failed(e: Error, started: Instant) -> Snapshot {
@@ -604,7 +607,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn while_saves_keep_coming_the_page_comes_first_and_the_lints_later() {
+    fn the_page_comes_first_and_its_lints_once_the_saves_pause() {
         let site = tempfile::tempdir().expect("tempdir");
         let write = |rel: &str, text: &str| {
             let path = site.path().join(rel);
@@ -631,19 +634,20 @@ mod tests {
             hosts: Vec::new(),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
         };
-        refresh(&mut preview, &shared, None, None, &|| false);
+        assert!(refresh(&mut preview, &shared, None, None));
+        settle(&mut preview, &shared, None);
         let draft = "---\ntitle: \"B\"\ndate: 2024-06-26\nstatus: draft\n---\nBody.\n";
         write("content/b.md", draft);
         let page = site.path().join(".kabar-preview/2024/06/26/b/index.html");
         let read = || std::fs::read_to_string(&page).expect("the draft's page");
 
-        // Another save is already waiting: the page is written, its lints are not.
-        refresh(&mut preview, &shared, None, None, &|| true);
+        // The first pass writes the page, not its lints.
+        assert!(refresh(&mut preview, &shared, None, None));
         assert!(read().contains("banner-draft") && !read().contains("no summary"));
         assert!(!shared.snapshot().review.contains("/2024/06/26/b/"));
 
-        // Once the saves stop, the next rebuild catches up.
-        refresh(&mut preview, &shared, None, None, &|| false);
+        // The second pass, once the saves pause, adds them.
+        settle(&mut preview, &shared, None);
         assert!(read().contains("no summary"), "{}", read());
         assert!(shared.snapshot().review.contains("/2024/06/26/b/"));
     }

@@ -26,14 +26,22 @@ const MAX_WAIT: Duration = Duration::from_secs(2);
 /// anything may have changed.
 pub type Changes = Option<BTreeSet<PathBuf>>;
 
-/// Starts watching `root` on a background thread that runs `on_change` (the rebuild)
-/// after each settled burst of changes. Runs until the process ends. The rebuild is
-/// given a `pending` check: true once more changes have arrived, so it can leave
-/// optional work to the next rebuild.
-pub fn spawn(
-    root: &Path,
-    mut on_change: impl FnMut(Changes, &dyn Fn() -> bool) + Send + 'static,
-) -> Result<(), String> {
+/// What the watcher reports.
+pub enum Event {
+    /// A settled burst of changes.
+    Changed(Changes),
+    /// No change for `IDLE` since the last `Changed`: time for work that can wait.
+    Idle,
+}
+
+/// Quiet time after a rebuild before `Event::Idle`: an editor who saves every few
+/// hundred milliseconds never waits for the work left to it.
+const IDLE: Duration = Duration::from_millis(500);
+
+/// Starts watching `root` on a background thread that calls `on_event` (the rebuild)
+/// after each settled burst of changes, and once more when the changes pause.
+/// Runs until the process ends.
+pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> Result<(), String> {
     let root = root.to_path_buf();
     let (tx, rx) = mpsc::channel::<Changes>();
     let filter_root = root.clone();
@@ -82,18 +90,21 @@ pub fn spawn(
                 (Some(all), Some(more)) => all.extend(more),
                 _ => *all = None,
             };
-            // A burst that arrived while `on_change` ran, taken by `pending`.
-            let early: std::cell::RefCell<Option<Changes>> = Default::default();
-            let pending = || {
-                if early.borrow().is_none() {
-                    *early.borrow_mut() = rx.try_recv().ok();
-                }
-                early.borrow().is_some()
-            };
+            let mut idle_due = false;
             loop {
-                let next = early.borrow_mut().take().map_or_else(|| rx.recv(), Ok);
-                let Ok(mut changes) = next else {
-                    return;
+                let next = if idle_due {
+                    rx.recv_timeout(IDLE)
+                } else {
+                    rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+                };
+                let mut changes = match next {
+                    Ok(changes) => changes,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        idle_due = false;
+                        on_event(Event::Idle);
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 };
                 let first = Instant::now();
                 loop {
@@ -109,7 +120,8 @@ pub fn spawn(
                     }
                 }
                 watch_new(&mut debouncer);
-                on_change(changes, &pending);
+                on_event(Event::Changed(changes));
+                idle_due = true;
             }
         })
         .map_err(|e| format!("cannot start the watcher: {e}"))?;
