@@ -50,8 +50,8 @@ pub struct RenderOptions {
     pub track: bool,
 }
 
-/// Per output path, a hash of everything the file was made from (pages) or of
-/// its bytes (feeds and machine files), with the same templates and site.yaml.
+/// Per output path, a hash of everything the file shows (the same templates and
+/// site.yaml assumed): equal keys, equal bytes.
 pub type Keys = rustc_hash::FxHashMap<String, u64>;
 
 #[derive(Debug, Default)]
@@ -266,16 +266,12 @@ pub fn render(
                 let path = format!("{}index.html", e.url);
                 let findings = opts.findings.get(&e.article.path);
                 let key = key_of(track, |h| {
+                    let cards_of =
+                        |js: &[usize]| -> Vec<u64> { js.iter().map(|&j| card_keys[j]).collect() };
                     (e.article.hash, &e.url, card_keys[*i], findings).hash(h);
-                    for &j in e
-                        .related
-                        .iter()
-                        .chain(&e.story)
-                        .chain(&e.older)
-                        .chain(&e.newer)
-                    {
-                        (j == *i, card_keys[j]).hash(h);
-                    }
+                    (cards_of(&e.related), cards_of(&e.story)).hash(h);
+                    (e.older.map(|j| card_keys[j]), e.newer.map(|j| card_keys[j])).hash(h);
+                    e.story.iter().position(|&j| j == *i).hash(h);
                 });
                 if !stale(&path, key) {
                     return Ok((path, key));
