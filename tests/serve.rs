@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -879,4 +879,141 @@ fn an_update_keeps_reporting_a_bad_file_it_did_not_reread() {
     preview
         .update(Some(&bad_event))
         .expect("builds once the bad file is gone");
+}
+
+/// Replaces the front matter line that starts with `key:` (or adds one after the
+/// opening fence).
+fn set_field(text: &str, key: &str, value: &str) -> String {
+    let prefix = format!("{key}:");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let end = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == "---")
+        .map_or(1, |p| p + 1);
+    match lines[..end].iter().position(|l| l.starts_with(&prefix)) {
+        Some(i) => lines[i] = format!("{key}: {value}"),
+        None => lines.insert(1, format!("{key}: {value}")),
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn any_sequence_of_edits_settles_on_the_files_of_a_full_build() {
+    let site = bundled();
+    let root = site.path();
+    let out = tempfile::tempdir().expect("tempdir");
+    let opts = |dir: &str| BuildOptions {
+        output: Some(out.path().join(dir)),
+        drafts: true,
+        future: true,
+        preview: true,
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        ..BuildOptions::new(root)
+    };
+    let tree = |dir: &str| -> BTreeMap<String, Vec<u8>> {
+        files_of(&out.path().join(dir))
+            .into_iter()
+            .map(|(p, (_, b))| (p, b))
+            .collect()
+    };
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.expect("walk").into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    let tags = ["Banjir", "Ekonomi", "Teknologi", "Pesisir", "Transportasi"];
+    let stories = ["banjir-rob-2026", "tarif-komuter", "cerita-baru"];
+    let mut live = Preview::new(opts("live"));
+    live.update(None).expect("first build");
+    // A fixed pseudo-random walk (64-bit LCG): the same edits on every run.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % n
+    };
+    for step in 0..24 {
+        let pick = next(files.len());
+        let path = files[pick].clone();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let (what, changed) = match next(7) {
+            0 => (
+                "retitled (new URL)",
+                set_field(&text, "title", &format!("\"Judul baru nomor {step}\"")),
+            ),
+            1 => (
+                "body edited",
+                format!("{text}\nWarga pesisir dan petugas pompa bekerja sampai malam {step}.\n"),
+            ),
+            2 => (
+                "retagged",
+                set_field(
+                    &text,
+                    "tags",
+                    &format!("[{}, {}]", tags[next(tags.len())], tags[next(tags.len())]),
+                ),
+            ),
+            3 => (
+                "redated",
+                set_field(
+                    &text,
+                    "date",
+                    &format!(
+                        "2026-11-{:02}T{:02}:00:00+07:00",
+                        1 + next(28),
+                        6 + next(12)
+                    ),
+                ),
+            ),
+            4 => (
+                "status changed",
+                set_field(&text, "status", ["draft", "review", "published"][next(3)]),
+            ),
+            5 => {
+                let new = root.join(format!("content/2026/11/baru-{step}.md"));
+                let story = stories[next(stories.len())];
+                let body = "---\ntitle: \"x\"\ndate: 2026-11-20T10:00:00+07:00\n---\n\
+                    Rob di pesisir utara surut; komuter kembali normal.\n";
+                let body = set_field(body, "title", &format!("\"Kabar baru {step}\""));
+                let body = set_field(&body, "story", story);
+                let body = set_field(&body, "tags", &format!("[{}]", tags[next(tags.len())]));
+                std::fs::write(&new, body).expect("add");
+                files.push(new.clone());
+                live.update(Some(&BTreeSet::from([new]))).expect("added");
+                live.settle(BTreeMap::new()).expect("settled");
+                continue;
+            }
+            _ if files.len() > 12 => {
+                std::fs::remove_file(&path).expect("delete");
+                files.remove(pick);
+                live.update(Some(&BTreeSet::from([path]))).expect("deleted");
+                live.settle(BTreeMap::new()).expect("settled");
+                continue;
+            }
+            _ => (
+                "body edited",
+                format!("{text}\nSatu kalimat lagi {step}.\n"),
+            ),
+        };
+        std::fs::write(&path, changed).expect("write");
+        live.update(Some(&BTreeSet::from([path.clone()])))
+            .unwrap_or_else(|e| panic!("step {step}: {what} {}: {e:?}", path.display()));
+        live.settle(BTreeMap::new()).expect("settled");
+        if step % 4 == 3 {
+            let dir = format!("fresh-{step}");
+            Preview::new(opts(&dir)).update(None).expect("full build");
+            let (a, b) = (tree("live"), tree(&dir));
+            assert_eq!(
+                a.keys().collect::<Vec<_>>(),
+                b.keys().collect::<Vec<_>>(),
+                "step {step}: the same files"
+            );
+            for (p, bytes) in &a {
+                assert!(*bytes == b[p], "step {step}: {p} differs after {what}");
+            }
+        }
+    }
 }
