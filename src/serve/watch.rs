@@ -1,6 +1,6 @@
-//! Watch: a site folder → calls to `on_change` with the changed paths when content/,
-//! templates/, static/ or site.yaml change, coalesced so a burst of saves gives one
-//! rebuild (two at most).
+//! Watch: a site folder → events with the changed paths when content/, templates/,
+//! static/ or site.yaml change, coalesced so a burst of saves gives one rebuild (two at
+//! most), and an idle event once the changes pause.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
