@@ -107,6 +107,40 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The render stage with the build's options: every output file, or with
+    /// `previous` keys only those whose inputs changed. A file that cannot be
+    /// written is an I/O error, named where it was going under the output folder.
+    pub fn render(
+        &self,
+        opts: &BuildOptions,
+        emit: &render::Emit,
+        previous: Option<&render::Keys>,
+    ) -> Result<render::Rendered, Error> {
+        let render_opts = render::RenderOptions {
+            preview: opts.preview,
+            findings: opts.findings.clone(),
+            track: opts.track,
+        };
+        render::render(
+            &self.index,
+            &self.config,
+            &self.tera,
+            &render_opts,
+            emit,
+            previous,
+        )
+        .map_err(|mut diags| {
+            let out = opts.output_dir();
+            for d in diags
+                .iter_mut()
+                .filter(|d| d.message.starts_with("cannot write"))
+            {
+                d.file = diagnostics::display_path(&opts.root, &out.join(&d.file));
+            }
+            render_error(diags)
+        })
+    }
+
     /// Every parsed article, publishable or not (review and check look at all of them),
     /// in file order.
     pub fn all(&self) -> Vec<&Article> {
@@ -281,29 +315,7 @@ pub fn write_site(
         }
         Ok(())
     };
-    let render_opts = render::RenderOptions {
-        preview: opts.preview,
-        findings: opts.findings.clone(),
-        track: opts.track,
-    };
-    let rendered = render::render(
-        &site.index,
-        &site.config,
-        &site.tera,
-        &render_opts,
-        &emit,
-        None,
-    )
-    .map_err(|mut diags| {
-        // Files that could not be written are named where they were going.
-        for d in diags
-            .iter_mut()
-            .filter(|d| d.message.starts_with("cannot write"))
-        {
-            d.file = diagnostics::display_path(&opts.root, &out.join(&d.file));
-        }
-        render_error(diags)
-    })?;
+    let rendered = site.render(opts, &emit, None)?;
     let copy_errors = staging.copy_static(&opts.root.join("static"));
     if !copy_errors.is_empty() {
         return Err(Error::Io(
@@ -353,19 +365,7 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
             .insert(path.to_string());
         Ok(())
     };
-    let render_opts = render::RenderOptions {
-        preview: opts.preview,
-        ..Default::default()
-    };
-    render::render(
-        &site.index,
-        &site.config,
-        &site.tera,
-        &render_opts,
-        &emit,
-        None,
-    )
-    .map_err(render_error)?;
+    site.render(opts, &emit, None)?;
     let mut paths = paths
         .into_inner()
         .map_err(|_| Error::Io("render panicked".into()))?;

@@ -19,7 +19,7 @@ use crate::diagnostics::Diagnostic;
 use crate::index::related;
 use crate::load::{self, Stamp};
 use crate::parse::{self, Article};
-use crate::render::{self, Keys};
+use crate::render::Keys;
 use crate::site::{self, BuildOptions, Error, Loaded};
 use crate::write::InPlace;
 
@@ -218,21 +218,8 @@ impl Preview {
             });
         };
         let out = InPlace::new(&self.opts.output_dir());
-        let render_opts = render::RenderOptions {
-            preview: self.opts.preview,
-            findings: self.opts.findings.clone(),
-            track: true,
-        };
         let emit = |path: &str, bytes: &[u8]| out.emit(path, bytes);
-        let rendered = render::render(
-            &site.index,
-            &site.config,
-            &site.tera,
-            &render_opts,
-            &emit,
-            Some(&previous),
-        )
-        .map_err(Error::Content)?;
+        let rendered = site.render(&self.opts, &emit, Some(&previous))?;
         // Static files have no keys: they stay until static/ changes.
         let mut gone: Vec<&String> = previous
             .keys()
