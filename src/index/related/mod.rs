@@ -122,7 +122,8 @@ pub fn related_with(
         .map(|tf| terms.signature(&tf, n))
         .collect();
     drop(terms);
-    let model = Model::new(articles, article_tags, n_tags, &signatures, count, weights).for_all();
+    let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, weights);
+    model.index_terms(None);
     (0..n)
         .into_par_iter()
         .map_init(Buffers::default, |buf, i| {
@@ -282,20 +283,14 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// Indexes every article's terms, for scoring all of them.
-    fn for_all(mut self) -> Self {
-        self.postings = postings(self.signatures, None);
-        self
-    }
-
-    /// Indexes only the terms that scoring `ids` reads.
-    fn for_articles(mut self, ids: &[usize]) -> Self {
-        let terms: HashSet<u32> = ids
-            .iter()
-            .flat_map(|&i| self.signatures[i].iter().map(|&(t, _)| t))
-            .collect();
-        self.postings = postings(self.signatures, Some(&terms));
-        self
+    /// Indexes the terms of every article, or only those that scoring `ids` reads.
+    fn index_terms(&mut self, ids: Option<&[usize]>) {
+        let terms: Option<HashSet<u32>> = ids.map(|ids| {
+            ids.iter()
+                .flat_map(|&i| self.signatures[i].iter().map(|&(t, _)| t))
+                .collect()
+        });
+        self.postings = postings(self.signatures, terms.as_ref());
     }
 
     fn links(&self, i: usize, buf: &mut Buffers) -> Scored {
@@ -516,9 +511,10 @@ impl Cache {
                     .unwrap_or_default()
             })
             .collect();
-        let model = || Model::new(articles, article_tags, n_tags, &signatures, count, &weights);
-        let score = |which: &[usize]| -> Vec<(usize, Scored)> {
-            let model = model().for_articles(which);
+        let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, &weights);
+        let mut score = |which: &[usize]| -> Vec<(usize, Scored)> {
+            model.index_terms(Some(which));
+            let model = &model;
             which
                 .par_iter()
                 .map_init(Buffers::default, |buf, &i| (i, model.links(i, buf)))
@@ -573,8 +569,8 @@ impl Cache {
             .par_iter()
             .map(|tf| self.terms.signature(tf, n))
             .collect();
-        let model =
-            Model::new(articles, article_tags, n_tags, &signatures, count, weights).for_all();
+        let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, weights);
+        model.index_terms(None);
         let scored: Vec<Scored> = (0..n)
             .into_par_iter()
             .map_init(Buffers::default, |buf, i| model.links(i, buf))
