@@ -164,13 +164,17 @@ impl Site {
     }
 }
 
-fn copy_tree(src: &Path, dst: &Path) {
-    for entry in walkdir::WalkDir::new(src)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
+/// Copies a file, or a folder with everything in it.
+pub fn copy_tree(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.expect("walk");
         let rel = entry.path().strip_prefix(src).expect("prefix");
-        let target = dst.join(rel);
+        // `join("")` would add a trailing slash, which a file path cannot take.
+        let target = if rel.as_os_str().is_empty() {
+            dst.to_path_buf()
+        } else {
+            dst.join(rel)
+        };
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&target).expect("mkdir");
         } else {

@@ -16,17 +16,7 @@ fn fixture(name: &str) -> PathBuf {
 /// A writable copy of a fixture site.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let from = fixture(name);
-    for entry in walkdir::WalkDir::new(&from) {
-        let entry = entry.expect("walk fixture");
-        let rel = entry.path().strip_prefix(&from).expect("below fixture");
-        let to = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &to).expect("copy");
-        }
-    }
+    crate::harness::copy_tree(&fixture(name), dir.path());
     dir
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use kabar::site::BuildOptions;
 use kabar::site::preview::Preview;
 
+use crate::harness::copy_tree;
 use crate::review::copy_fixture;
 
 /// A running `kabar serve`, killed when dropped. Its stderr is collected line by line.
@@ -602,19 +603,46 @@ fn bundled() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for part in ["site.yaml", "content", "static"] {
-        for entry in walkdir::WalkDir::new(root.join(part)) {
-            let entry = entry.expect("walk");
-            let to = dir
-                .path()
-                .join(entry.path().strip_prefix(root).expect("inside"));
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).expect("mkdir");
-            } else {
-                std::fs::copy(entry.path(), &to).expect("copy");
-            }
-        }
+        copy_tree(&root.join(part), &dir.path().join(part));
     }
     dir
+}
+
+/// What `kabar serve` builds with, writing into `out`.
+fn preview_options(root: &Path, out: PathBuf) -> BuildOptions {
+    BuildOptions {
+        output: Some(out),
+        drafts: true,
+        future: true,
+        preview: true,
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        ..BuildOptions::new(root)
+    }
+}
+
+/// Asserts that two output folders hold the same files with the same bytes, each
+/// file seen through `view`.
+#[track_caller]
+fn assert_same_files(a: &Path, b: &Path, view: impl Fn(Vec<u8>) -> Vec<u8>, context: &str) {
+    let read = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        files_of(dir)
+            .into_iter()
+            .map(|(p, (_, bytes))| (p, view(bytes)))
+            .collect()
+    };
+    let (a, b) = (read(a), read(b));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{context}: the same files"
+    );
+    for (path, bytes) in &a {
+        assert!(
+            *bytes == b[path],
+            "{context}: {path} differs:\n{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
 }
 
 /// Every file of an output folder with its modification time and bytes.
@@ -746,16 +774,8 @@ fn incremental_updates_give_the_files_of_a_full_build() {
     let site = bundled();
     let root = site.path();
     let out = tempfile::tempdir().expect("tempdir");
-    let opts = |dir: &str| BuildOptions {
-        output: Some(out.path().join(dir)),
-        drafts: true,
-        future: true,
-        preview: true,
-        base_url: Some("http://127.0.0.1:1111/".into()),
-        now: Some("2026-11-26T00:00:00Z".parse().expect("time")),
-        ..BuildOptions::new(root)
-    };
-    let mut live = Preview::new(opts("live"));
+    let (live_dir, fresh_dir) = (out.path().join("live"), out.path().join("fresh"));
+    let mut live = Preview::new(preview_options(root, live_dir.clone()));
     assert!(live.update(None).expect("first build").full);
     let edits: [(&str, Option<&str>); 4] = [
         // A body edit, a title edit, a new article, a deletion.
@@ -797,31 +817,13 @@ fn incremental_updates_give_the_files_of_a_full_build() {
         let update = live.update(Some(&changed)).expect("update");
         assert!(!update.full, "edit {i} rebuilt everything");
     }
-    let mut fresh = Preview::new(opts("fresh"));
+    let mut fresh = Preview::new(preview_options(root, fresh_dir.clone()));
     fresh.update(None).expect("full build");
     // Related lists of untouched articles may lag until the second pass.
-    let bytes = |dir: &str, strip: bool| -> BTreeMap<String, String> {
-        files_of(&out.path().join(dir))
-            .into_iter()
-            .map(|(p, (_, b))| {
-                let text = String::from_utf8_lossy(&b).into_owned();
-                (p, if strip { without_related(&text) } else { text })
-            })
-            .collect()
-    };
-    let same = |strip: bool| {
-        let (live, fresh) = (bytes("live", strip), bytes("fresh", strip));
-        assert_eq!(
-            live.keys().collect::<Vec<_>>(),
-            fresh.keys().collect::<Vec<_>>()
-        );
-        for (path, text) in &live {
-            assert!(*text == fresh[path], "{path} differs:\n{text}");
-        }
-    };
-    same(true);
+    let strip = |b: Vec<u8>| without_related(&String::from_utf8_lossy(&b)).into_bytes();
+    assert_same_files(&live_dir, &fresh_dir, strip, "first pass");
     live.settle(BTreeMap::new()).expect("second pass");
-    same(false);
+    assert_same_files(&live_dir, &fresh_dir, |b| b, "second pass");
 }
 
 /// A page without its related-stories section.
@@ -845,13 +847,7 @@ fn an_update_keeps_reporting_a_bad_file_it_did_not_reread() {
     let site = bundled();
     let root = site.path();
     let out = tempfile::tempdir().expect("tempdir");
-    let mut preview = Preview::new(BuildOptions {
-        output: Some(out.path().join("preview")),
-        drafts: true,
-        future: true,
-        preview: true,
-        ..BuildOptions::new(root)
-    });
+    let mut preview = Preview::new(preview_options(root, out.path().join("preview")));
     let bad = root.join("content/2026/11/bad.md");
     let fails = |result: Result<_, kabar::site::Error>| match result {
         Err(kabar::site::Error::Content(d)) => {
@@ -903,20 +899,7 @@ fn any_sequence_of_edits_settles_on_the_files_of_a_full_build() {
     let site = bundled();
     let root = site.path();
     let out = tempfile::tempdir().expect("tempdir");
-    let opts = |dir: &str| BuildOptions {
-        output: Some(out.path().join(dir)),
-        drafts: true,
-        future: true,
-        preview: true,
-        base_url: Some("http://127.0.0.1:1111/".into()),
-        ..BuildOptions::new(root)
-    };
-    let tree = |dir: &str| -> BTreeMap<String, Vec<u8>> {
-        files_of(&out.path().join(dir))
-            .into_iter()
-            .map(|(p, (_, b))| (p, b))
-            .collect()
-    };
+    let live_dir = out.path().join("live");
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
         .sort_by_file_name()
         .into_iter()
@@ -925,7 +908,7 @@ fn any_sequence_of_edits_settles_on_the_files_of_a_full_build() {
         .collect();
     let tags = ["Banjir", "Ekonomi", "Teknologi", "Pesisir", "Transportasi"];
     let stories = ["banjir-rob-2026", "tarif-komuter", "cerita-baru"];
-    let mut live = Preview::new(opts("live"));
+    let mut live = Preview::new(preview_options(root, live_dir.clone()));
     live.update(None).expect("first build");
     // A fixed pseudo-random walk (64-bit LCG): the same edits on every run.
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -1003,17 +986,11 @@ fn any_sequence_of_edits_settles_on_the_files_of_a_full_build() {
             .unwrap_or_else(|e| panic!("step {step}: {what} {}: {e:?}", path.display()));
         live.settle(BTreeMap::new()).expect("settled");
         if step % 4 == 3 {
-            let dir = format!("fresh-{step}");
-            Preview::new(opts(&dir)).update(None).expect("full build");
-            let (a, b) = (tree("live"), tree(&dir));
-            assert_eq!(
-                a.keys().collect::<Vec<_>>(),
-                b.keys().collect::<Vec<_>>(),
-                "step {step}: the same files"
-            );
-            for (p, bytes) in &a {
-                assert!(*bytes == b[p], "step {step}: {p} differs after {what}");
-            }
+            let fresh_dir = out.path().join(format!("fresh-{step}"));
+            let mut fresh = Preview::new(preview_options(root, fresh_dir.clone()));
+            fresh.update(None).expect("full build");
+            let context = format!("step {step}, after {what}");
+            assert_same_files(&live_dir, &fresh_dir, |b| b, &context);
         }
     }
 }
