@@ -13,7 +13,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostics::Diagnostic;
 use crate::index::related;
@@ -111,7 +111,7 @@ impl Preview {
                 })
             }
         };
-        let read: Vec<PathBuf> = loaded.sources.iter().map(|s| s.path.clone()).collect();
+        let read: FxHashSet<PathBuf> = loaded.sources.iter().map(|s| s.path.clone()).collect();
         let parsed = parse::parse(loaded, &config, false);
         let mut fresh: FxHashMap<PathBuf, Parsed> = parsed
             .articles
@@ -122,16 +122,12 @@ impl Preview {
         // that could not be read, skipped symlinks) are found again on every scan.
         let mut other = Vec::new();
         for d in parsed.diagnostics {
-            if read.contains(&d.file) && !matches!(fresh.get(&d.file), Some(Ok(_))) {
-                match fresh
-                    .entry(d.file.clone())
-                    .or_insert_with(|| Err(Vec::new()))
-                {
-                    Err(ds) => ds.push(d),
-                    Ok(_) => other.push(d),
+            match fresh.get_mut(&d.file) {
+                Some(Err(ds)) => ds.push(d),
+                None if read.contains(&d.file) => {
+                    fresh.insert(d.file.clone(), Err(vec![d]));
                 }
-            } else {
-                other.push(d);
+                Some(Ok(_)) | None => other.push(d),
             }
         }
         let mut entry = |path: PathBuf, stamp: Stamp, old: Option<(Stamp, Parsed)>| {
