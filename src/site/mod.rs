@@ -286,8 +286,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     Ok(report)
 }
 
-/// render → write for a site already prepared, so a caller can look at it
-/// first (the preview server lints it to fill the banners).
+/// render → write for a site already prepared, into a fresh folder swapped in at
+/// the end (builds, and the preview's full rebuilds).
 pub fn write_site(
     opts: &BuildOptions,
     site: &Loaded,
