@@ -9,6 +9,9 @@ use clap::Parser;
 use kabar::diagnostics::Diagnostic;
 use kabar::site::{self, BuildOptions, Error};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match run(cli) {
