@@ -691,13 +691,38 @@ fn term_frequencies(a: &Article, plain: bool) -> Vec<(u64, f32)> {
     }
     let mut tf: HashMap<u64, f32> =
         HashMap::with_capacity_and_hasher(words.len(), Default::default());
-    for (word, w) in words {
-        *tf.entry(term_hash(&stem::stem(&word, &a.lang)))
-            .or_default() += w;
-    }
+    let stemmer = stem::Language::of(&a.lang);
+    STEM_HASHES.with_borrow_mut(|memo| {
+        // Bounded so that a huge vocabulary cannot grow it without limit.
+        if memo[stemmer as usize].len() > STEM_MEMO_LIMIT {
+            memo[stemmer as usize].clear();
+        }
+        for (word, w) in words {
+            let memo = &mut memo[stemmer as usize];
+            let h = match memo.get(word.as_ref()) {
+                Some(&h) => h,
+                None => {
+                    let h = term_hash(&stemmer.stem(&word));
+                    memo.insert(word.into_owned(), h);
+                    h
+                }
+            };
+            *tf.entry(h).or_default() += w;
+        }
+    });
     let mut tf: Vec<(u64, f32)> = tf.into_iter().collect();
     tf.sort_unstable_by_key(|(h, _)| *h);
     tf
+}
+
+const STEM_MEMO_LIMIT: usize = 1 << 20;
+
+thread_local! {
+    /// word → hash of its stem, per stemmer and per thread. Most of an article's
+    /// words were seen in earlier articles, and stemming is the costly step of
+    /// counting terms.
+    static STEM_HASHES: std::cell::RefCell<[HashMap<String, u64>; stem::Language::COUNT]> =
+        std::cell::RefCell::default();
 }
 
 /// Terms are identified by a 64-bit hash of the stem: no strings to intern,

@@ -6,13 +6,34 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 static ENGLISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
-pub fn stem(word: &str, lang: &str) -> String {
-    if lang.starts_with("en") {
-        ENGLISH.stem(word).into_owned()
-    } else if lang.starts_with("id") || lang.starts_with("ms") {
-        indonesian(word)
-    } else {
-        word.to_string()
+/// The stemmer a language tag selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Indonesian,
+    /// Words are kept as they are.
+    Other,
+}
+
+impl Language {
+    pub const COUNT: usize = 3;
+
+    pub fn of(lang: &str) -> Language {
+        if lang.starts_with("en") {
+            Language::English
+        } else if lang.starts_with("id") || lang.starts_with("ms") {
+            Language::Indonesian
+        } else {
+            Language::Other
+        }
+    }
+
+    pub fn stem(self, word: &str) -> String {
+        match self {
+            Language::English => ENGLISH.stem(word).into_owned(),
+            Language::Indonesian => indonesian(word),
+            Language::Other => word.to_string(),
+        }
     }
 }
 
@@ -133,8 +154,8 @@ mod tests {
 
     #[test]
     fn english_uses_snowball() {
-        assert_eq!(stem("flooding", "en"), "flood");
-        assert_eq!(stem("floods", "en"), "flood");
-        assert_eq!(stem("banjir", "fr"), "banjir");
+        assert_eq!(Language::of("en").stem("flooding"), "flood");
+        assert_eq!(Language::of("en").stem("floods"), "flood");
+        assert_eq!(Language::of("fr").stem("banjir"), "banjir");
     }
 }
