@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::diagnostics::Diagnostic;
@@ -209,7 +210,6 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
 /// Reads what the walk listed, in parallel, keeping its order; each file that
 /// cannot be read is an error naming it.
 fn read_listed(listed: Vec<Listed>, out: &mut Loaded) {
-    use rayon::prelude::*;
     let read: Vec<Result<Source, Diagnostic>> = listed
         .into_par_iter()
         .map(|Listed { path, shown }| {
@@ -293,19 +293,30 @@ pub fn fingerprint(root: &Path, salt: &str) -> u64 {
 /// The same over `site.yaml` and the given folders only.
 pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
     use std::hash::{Hash, Hasher};
+    let mut paths = vec![root.join("site.yaml")];
+    for dir in dirs {
+        paths.extend(
+            walk(&root.join(dir))
+                .flatten()
+                .map(walkdir::DirEntry::into_path),
+        );
+    }
+    // One stat per file, spread over the cores; hashed in walk order.
+    let stamps: Vec<_> = paths
+        .par_iter()
+        .map(|path| {
+            let meta = std::fs::symlink_metadata(path).ok();
+            (
+                meta.as_ref().map(std::fs::Metadata::len),
+                meta.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     salt.hash(&mut h);
-    let mut stamp = |path: &Path| {
-        let meta = std::fs::symlink_metadata(path).ok();
+    for (path, stamp) in paths.iter().zip(stamps) {
         path.strip_prefix(root).unwrap_or(path).hash(&mut h);
-        meta.as_ref().map(std::fs::Metadata::len).hash(&mut h);
-        meta.and_then(|m| m.modified().ok()).hash(&mut h);
-    };
-    stamp(&root.join("site.yaml"));
-    for dir in dirs {
-        for entry in walk(&root.join(dir)).flatten() {
-            stamp(entry.path());
-        }
+        stamp.hash(&mut h);
     }
     h.finish()
 }
