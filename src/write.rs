@@ -110,9 +110,16 @@ impl Staging {
                 _ => Ok(()),
             }
         };
-        parents.iter().try_for_each(|d| make(d))?;
-        let leaves: Vec<&str> = dirs.difference(&parents).copied().collect();
-        leaves.par_iter().try_for_each(|d| make(d))
+        let mut levels: Vec<Vec<&str>> = Vec::new();
+        for d in &parents {
+            let depth = d.matches('/').count();
+            levels.resize_with(levels.len().max(depth + 1), Vec::new);
+            levels[depth].push(d);
+        }
+        levels.push(dirs.difference(&parents).copied().collect());
+        levels
+            .iter()
+            .try_for_each(|level| level.par_iter().try_for_each(|d| make(d)))
     }
 
     /// Writes one file at `rel` (a `/`-separated path under the output root).
