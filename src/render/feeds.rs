@@ -18,17 +18,25 @@ fn xml_allowed(c: char) -> bool {
 }
 
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|&c| xml_allowed(c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    // Copies the runs between characters that need escaping in one piece: feeds
+    // escape whole article bodies.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            c if !xml_allowed(c) => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(replacement);
+        run = i + c.len_utf8();
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -227,4 +235,36 @@ pub fn search_index(cards: &[Card]) -> String {
         })
         .collect();
     serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_escapes_markup_and_drops_what_xml_forbids() {
+        assert_eq!(
+            xml_escape("Tom & \"Jerry\" <b>'s</b>\u{1}\u{FFFE} — ok 🙂"),
+            "Tom &amp; &quot;Jerry&quot; &lt;b&gt;&apos;s&lt;/b&gt; — ok 🙂"
+        );
+        assert_eq!(xml_escape(""), "");
+        assert_eq!(xml_escape("&"), "&amp;");
+    }
+
+    proptest::proptest! {
+        /// Unescaping gives back the text without the characters XML forbids.
+        #[test]
+        fn xml_escape_round_trips(s in "\\PC*|[\u{0}-\u{1f}&<>\"'a\u{FFFE}]*") {
+            let escaped = xml_escape(&s);
+            proptest::prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+            let back = escaped
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&");
+            let allowed: String = s.chars().filter(|&c| xml_allowed(c)).collect();
+            proptest::prop_assert_eq!(back, allowed);
+        }
+    }
 }
