@@ -41,6 +41,9 @@ pub enum Command {
         /// Rebuild even if nothing changed since the last build.
         #[arg(long)]
         force: bool,
+        /// Print how long each stage took (reading, parsing, indexing, rendering…).
+        #[arg(long)]
+        timings: bool,
     },
     /// Preview the site with drafts and review items, reloading on every change.
     Serve {

@@ -54,6 +54,7 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
             base_url,
             output,
             force,
+            timings,
         } => {
             let opts = BuildOptions {
                 output,
@@ -82,6 +83,11 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
                     done.files,
                     done.elapsed.as_secs_f64()
                 );
+            }
+            if timings {
+                for (stage, took) in &done.stages {
+                    eprintln!("{:>8.1} ms  {stage}", took.as_secs_f64() * 1000.0);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

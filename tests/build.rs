@@ -505,3 +505,38 @@ fn an_unchanged_site_is_not_rebuilt() {
             .starts_with("built 8 articles")
     );
 }
+
+#[test]
+fn timings_name_every_stage_in_order() {
+    let site = Site::fixture("digest");
+    let run = site.run(&["build", "--timings"]).ok();
+    let stages: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(" ms  "))
+        .map(|(ms, stage)| {
+            assert!(ms.trim().parse::<f64>().is_ok(), "{l:?}", l = ms);
+            stage
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "fingerprint",
+            "read",
+            "parse",
+            "index",
+            "  of which related stories",
+            "templates",
+            "folders",
+            "render + write",
+            "static files",
+            "swap in, remove the old output",
+        ],
+        "{}",
+        run.stderr
+    );
+    // Without the flag the summary line stands alone.
+    let quiet = site.run(&["build", "--force"]).ok();
+    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+}

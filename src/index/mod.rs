@@ -53,6 +53,9 @@ pub struct Index {
     /// Articles left out of the output (drafts, review items, embargoed), kept for review and lints.
     pub unpublished: Vec<Arc<Article>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Time spent on related stories and timelines, the part of indexing that grows
+    /// faster than the article count (`kabar build --timings`).
+    pub related_time: std::time::Duration,
 }
 
 /// Whether an article belongs in the output at all, before any page is built from it.
@@ -123,11 +126,13 @@ pub fn build(
     let refs: Vec<&Article> = articles.iter().map(|a| a.as_ref()).collect();
     let (tags, article_tags) = tags::collect(&refs, config);
     let count = config.related.count;
+    let related_started = std::time::Instant::now();
     let related_links = match cache {
         Some(cache) => cache.related(&refs, &article_tags, tags.len(), count),
         None => related::related(&refs, &article_tags, tags.len(), count),
     };
     let stories = stories(&articles, &related_links.same_coverage);
+    let related_time = related_started.elapsed();
     let related_links = related_links.related;
     let n = articles.len();
     let entries: Vec<Entry> = articles
@@ -156,6 +161,7 @@ pub fn build(
         tags,
         unpublished,
         diagnostics,
+        related_time,
     }
 }
 

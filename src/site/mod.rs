@@ -96,6 +96,17 @@ pub struct BuildReport {
     pub unchanged: bool,
     /// What each output file was made from, when `BuildOptions::track` asked for it.
     pub keys: render::Keys,
+    pub stages: Stages,
+}
+
+/// How long each stage of a build took, in order (`kabar build --timings`).
+pub type Stages = Vec<(&'static str, Duration)>;
+
+fn timed<T>(stages: &mut Stages, name: &'static str, stage: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = stage();
+    stages.push((name, started.elapsed()));
+    out
 }
 
 /// Everything up to rendering: the validated, indexed site.
@@ -104,6 +115,7 @@ pub struct Loaded {
     pub index: Index,
     pub tera: tera::Tera,
     pub warnings: Vec<Diagnostic>,
+    pub stages: Stages,
 }
 
 impl Loaded {
@@ -160,10 +172,16 @@ impl Loaded {
 /// load → parse → index, plus templates. Collects every problem before failing.
 pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
     let config = config(opts)?;
-    let loaded = load::load(&opts.root, "content");
-    let parsed = parse::parse(loaded, &config, opts.lean);
+    let mut stages = Stages::new();
+    let loaded = timed(&mut stages, "read", || load::load(&opts.root, "content"));
+    let parsed = timed(&mut stages, "parse", || {
+        parse::parse(loaded, &config, opts.lean)
+    });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();
-    assemble(opts, config, articles, parsed.diagnostics, None)
+    let mut site = assemble(opts, config, articles, parsed.diagnostics, None)?;
+    stages.append(&mut site.stages);
+    site.stages = stages;
+    Ok(site)
 }
 
 /// The site's configuration with the options' overrides; fails without a content folder.
@@ -198,9 +216,14 @@ pub fn assemble(
         future: opts.future || opts.drafts,
         now: Some(opts.now.unwrap_or_else(jiff::Timestamp::now)),
     };
-    let index = index::build(articles, &config, &index_opts, related);
+    let mut stages = Stages::new();
+    let index = timed(&mut stages, "index", || {
+        index::build(articles, &config, &index_opts, related)
+    });
+    stages.push(("  of which related stories", index.related_time));
     diags.extend(index.diagnostics.iter().cloned());
-    let tera = match render::templates(&opts.root) {
+    let tera = timed(&mut stages, "templates", || render::templates(&opts.root));
+    let tera = match tera {
         Ok(t) => Some(t),
         Err(d) => {
             diags.extend(d);
@@ -214,6 +237,7 @@ pub fn assemble(
             index,
             tera,
             warnings: diags,
+            stages,
         }),
         _ => Err(Error::Content(diags)),
     }
@@ -234,7 +258,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         opts.preview,
         opts.base_url
     );
-    let fingerprint = load::fingerprint(&opts.root, &salt);
+    let mut stages = Stages::new();
+    let fingerprint = timed(&mut stages, "fingerprint", || {
+        load::fingerprint(&opts.root, &salt)
+    });
     let now = opts.now.unwrap_or_else(jiff::Timestamp::now).as_second();
     if let Some(m) = write::Manifest::read(&out) {
         let fresh = m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t);
@@ -247,6 +274,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 elapsed: started.elapsed(),
                 unchanged: true,
                 keys: render::Keys::default(),
+                stages,
             });
         }
     }
@@ -272,7 +300,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         .map(|a| a.date.timestamp().as_second())
         .filter(|&t| t > now)
         .min();
-    let report = write_site(opts, &site, progress.as_ref(), started)?;
+    let mut report = write_site(opts, &site, progress.as_ref(), started)?;
+    stages.append(&mut report.stages);
+    report.stages = stages;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -302,10 +332,12 @@ pub fn write_site(
             out.display()
         ))
     })?;
-    let planned = render::output_paths(&site.index, &site.config);
-    staging
-        .create_dirs(planned.iter().map(String::as_str))
-        .map_err(|e| Error::Io(format!("cannot create folders in {}: {e}", out.display())))?;
+    let mut stages = site.stages.clone();
+    timed(&mut stages, "folders", || {
+        let planned = render::output_paths(&site.index, &site.config);
+        staging.create_dirs(planned.iter().map(String::as_str))
+    })
+    .map_err(|e| Error::Io(format!("cannot create folders in {}: {e}", out.display())))?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
@@ -315,8 +347,12 @@ pub fn write_site(
         }
         Ok(())
     };
-    let rendered = site.render(opts, &emit, None)?;
-    let copy_errors = staging.copy_static(&opts.root.join("static"));
+    let rendered = timed(&mut stages, "render + write", || {
+        site.render(opts, &emit, None)
+    })?;
+    let copy_errors = timed(&mut stages, "static files", || {
+        staging.copy_static(&opts.root.join("static"))
+    });
     if !copy_errors.is_empty() {
         return Err(Error::Io(
             copy_errors
@@ -326,9 +362,10 @@ pub fn write_site(
                 .join("\n"),
         ));
     }
-    staging
-        .commit()
-        .map_err(|e| Error::Io(format!("cannot replace {}: {e}", out.display())))?;
+    timed(&mut stages, "swap in, remove the old output", || {
+        staging.commit()
+    })
+    .map_err(|e| Error::Io(format!("cannot replace {}: {e}", out.display())))?;
     Ok(BuildReport {
         articles: site.index.entries.len(),
         files: count.into_inner(),
@@ -337,6 +374,7 @@ pub fn write_site(
         elapsed: started.elapsed(),
         unchanged: false,
         keys: rendered.keys,
+        stages,
     })
 }
 
