@@ -2,33 +2,21 @@
 # Build-time and memory benchmark: kabar on generated corpora of each size given
 # (default 1000 10000), several full builds each (medians), then one no-change
 # rebuild over the last output.
-#   bench/run.sh [SIZES…]        RUNS=5 bench/run.sh 1000      GEN=shared bench/run.sh 100000
-# Corpora are cached in target/bench/<N> (GEN=shared: target/bench/shared-<N>, made by
-# the project's reference generator ../shared/bench/gen_corpus.py). Every full build
-# writes into a new empty folder, all deleted when the script ends: deleting thousands
-# of files slows the next file creations on ext4 for a minute or more (leave a few
-# minutes between invocations too). OUT=/dev/shm/… measures on tmpfs. The release
-# binary is built first.
+#   bench/run.sh [SIZES…]        RUNS=5 bench/run.sh 1000      FS=tmpfs bench/run.sh 100000
+# Where the output goes and which corpus: bench/lib.sh. The release binary is built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 sizes=("$@")
 [ $# -eq 0 ] && sizes=(1000 10000)
 runs=${RUNS:-3}
 cargo build --release --quiet
 bin=$PWD/target/release/kabar
-out=${OUT:-$PWD/target/bench/out}/run-$$
-trap 'rm -rf "$out"' EXIT
-med() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+bench_output run
+bench_header
 printf "%-8s %-5s %11s %11s %9s %17s\n" articles runs "median wall" "median CPU" "peak RSS" "no-change rebuild"
 for n in "${sizes[@]}"; do
-  if [ "${GEN:-}" = shared ]; then
-    dir=target/bench/shared-$n
-    [ -d "$dir/content" ] || python3 ../shared/bench/gen_corpus.py "$n" "$dir" >/dev/null
-  else
-    dir=target/bench/$n
-    [ -d "$dir/content" ] || python3 bench/gen_corpus.py "$n" "$dir" >/dev/null
-  fi
-  mkdir -p "$out"
+  dir=$(bench_corpus "$n")
   walls=(); cpus=(); rss=()
   for run in $(seq "$runs"); do
     o=$( { /usr/bin/time -f "%e %U %S %M" "$bin" -C "$dir" build --quiet -o "$out/$n-$run" >/dev/null; } 2>&1 | tail -1)
