@@ -54,7 +54,7 @@ trap cleanup EXIT
 site=$work/site
 mkdir -p "$site"
 if [ $# -ge 1 ]; then
-    corpus=$target/bench/$1
+    corpus=$target/bench/own-$1
     [ -d "$corpus/content" ] || python3 bench/gen_corpus.py "$1" "$corpus" >/dev/null
     src=$corpus
     label="generated corpus, $1 articles"

@@ -3,7 +3,7 @@
 
     bench/preview.py [N] [EDITS]       (default 10000 articles, 9 edits)
 
-Starts `kabar serve` on the generated corpus of N articles (target/bench/<N>, made by
+Starts `kabar serve` on the generated corpus of N articles (target/bench/own-<N>, made by
 bench/gen_corpus.py when missing), then, with the server idle between steps:
   1. edits one article EDITS times (appends a paragraph with a unique marker) and polls
      its page until the marker is served: save-to-visible latency, median and worst;
@@ -76,7 +76,7 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     edits = int(sys.argv[2]) if len(sys.argv) > 2 else 9
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    site = os.path.join(ROOT, "target", "bench", str(n))
+    site = os.path.join(ROOT, "target", "bench", f"own-{n}")
     if not os.path.isdir(os.path.join(site, "content")):
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_corpus.py"), str(n), site],
                        check=True, stdout=subprocess.DEVNULL)
