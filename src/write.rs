@@ -183,7 +183,7 @@ impl Staging {
         }
         self.committed = true;
         if had_old {
-            std::fs::remove_dir_all(&old)?;
+            remove_tree(&old)?;
         }
         Ok(())
     }
@@ -192,7 +192,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.tmp);
+            let _ = remove_tree(&self.tmp);
         }
     }
 }
@@ -254,12 +254,27 @@ fn remove_leftovers(parent: &Path, name: &str) {
             .iter()
             .any(|m| file_name.starts_with(&format!(".{name}{m}")));
         if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = remove_tree(&entry.path());
         }
     }
 }
 
-/// Every output path is built from validated segments; this is the last guard.
+/// Deletes a folder and everything in it, its top-level entries in parallel: an
+/// old output holds tens of thousands of files, and removing them one by one
+/// took a quarter of a 5 000-article rebuild.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let entries = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|e| {
+        if e.file_type()?.is_dir() {
+            std::fs::remove_dir_all(e.path())
+        } else {
+            std::fs::remove_file(e.path())
+        }
+    })?;
+    std::fs::remove_dir(dir)
+}
+
 /// An output folder updated file by file, for the preview server's incremental
 /// rebuilds. Each file is written beside its destination and renamed over it, so
 /// a request never reads half a page.
@@ -303,6 +318,7 @@ impl InPlace {
     }
 }
 
+/// Every output path is built from validated segments; this is the last guard.
 fn safe_relative(rel: &str) -> io::Result<PathBuf> {
     let ok = !rel.is_empty()
         && !rel.contains(['\0', '\\', ':'])
