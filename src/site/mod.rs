@@ -179,8 +179,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
     });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();
     let mut site = assemble(opts, config, articles, parsed.diagnostics, None)?;
-    stages.append(&mut site.stages);
-    site.stages = stages;
+    site.stages.splice(0..0, stages);
     Ok(site)
 }
 
@@ -301,8 +300,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         .filter(|&t| t > now)
         .min();
     let mut report = write_site(opts, &site, progress.as_ref(), started)?;
-    stages.append(&mut report.stages);
-    report.stages = stages;
+    report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
