@@ -92,7 +92,8 @@ def main():
     added = os.path.join(site, "content", "zz-preview-bench.md")
     try:
         wait_until(lambda: any(l.startswith("serving on") for l in log), "the first build", 600)
-        time.sleep(3)  # the lints that follow the first build
+        # The lints and related lists that follow the first build.
+        wait_until(lambda: any(l.startswith("settled ") for l in log), "the first settling", 600)
         full = next(l for l in log if l.startswith("built "))
         print(f"baseline: {full}")
 
@@ -164,6 +165,9 @@ def main():
         gone = wait_until(lambda: title not in get(base)[1], "the deletion")
         print(f"deleted article gone from the front page: {gone * 1000:.0f} ms")
         time.sleep(2)
+        with open(f"/proc/{server.pid}/status") as f:
+            peak = next(l.split()[1] for l in f if l.startswith("VmHWM:"))
+        print(f"server peak RSS: {int(peak) / 1024:.0f} MiB")
         print("server log of the updates:")
         for line in log:
             if line.startswith(("updated ", "settled ")):
