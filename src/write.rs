@@ -89,11 +89,11 @@ impl Staging {
         })
     }
 
-    /// Creates the folders of `paths` up front. Folders that hold other folders are
-    /// made first, in order, from one thread (writers racing to create the same
-    /// parents cost more in directory locking than the writes); the rest, one per
-    /// article page for the most part, in parallel: on ext4 each new folder costs a
-    /// search for a free inode, and that work spreads over the cores.
+    /// Creates the folders of `paths` up front, before any writer needs them (writers
+    /// racing to create the same parents cost more in directory locking than the
+    /// writes). One depth at a time, each depth in parallel, then the leaves (one
+    /// per article page, mostly): on ext4 each new folder costs a search for a free
+    /// inode, and that work spreads over the cores.
     pub fn create_dirs<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
         use rayon::prelude::*;
         let dirs: std::collections::BTreeSet<&str> = paths
