@@ -180,7 +180,7 @@ impl Preview {
             return Ok(0);
         };
         if !self.related.is_exact() {
-            self.related = related::Cache::default();
+            self.related.recompute();
         }
         self.assemble(config).map(|u| u.written)
     }

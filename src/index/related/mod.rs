@@ -427,6 +427,8 @@ pub struct Cache {
     terms: Terms,
     /// Every list was computed in one pass over the site as it is now.
     exact: bool,
+    /// The next call recomputes every list (see `recompute`).
+    recompute: bool,
 }
 
 #[derive(Debug)]
@@ -471,7 +473,10 @@ impl Cache {
             .copied()
             .collect();
         // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
-        if self.articles.is_empty() || changed.len() + removed.len() > (n / 20).max(64) {
+        if self.articles.is_empty()
+            || self.recompute
+            || changed.len() + removed.len() > (n / 20).max(64)
+        {
             return self.rebuild(articles, &ids, article_tags, n_tags, count, &weights);
         }
         if changed.is_empty() && removed.is_empty() {
@@ -565,12 +570,23 @@ impl Cache {
         weights: &Weights,
     ) -> Links {
         let n = articles.len();
+        // An article's term frequencies depend on its text alone: those of
+        // unchanged articles are kept (tokenising is the larger half of the work).
+        let mut old = std::mem::take(&mut self.articles);
+        let kept: Vec<Option<Vec<(u64, f32)>>> = articles
+            .iter()
+            .zip(ids)
+            .map(|(a, id)| old.remove(id).filter(|c| c.hash == a.hash).map(|c| c.tf))
+            .collect();
+        drop(old);
         let tfs: Vec<Vec<(u64, f32)>> = articles
             .par_iter()
-            .map(|a| term_frequencies(a, false))
+            .zip(kept)
+            .map(|(a, tf)| tf.unwrap_or_else(|| term_frequencies(a, false)))
             .collect();
         self.terms = Terms::new(&tfs);
         self.exact = true;
+        self.recompute = false;
         let signatures: Vec<Signature> = tfs
             .par_iter()
             .map(|tf| self.terms.signature(tf, n))
@@ -605,6 +621,12 @@ impl Cache {
     /// Whether the lists are those a full computation gives, not updated in place.
     pub fn is_exact(&self) -> bool {
         self.exact
+    }
+
+    /// Makes the next call compute every list afresh, as a full build would, reusing
+    /// only what depends on one article's text alone.
+    pub fn recompute(&mut self) {
+        self.recompute = true;
     }
 
     /// The cached lists as indices into the current articles (`ids`, in order).
@@ -947,6 +969,53 @@ mod tests {
                 .iter()
                 .flatten()
                 .any(|&j| a[j].slug == "football")
+        );
+    }
+
+    /// More articles change at once than the cache updates in place (a `git
+    /// checkout`), or the preview asks for exact lists: every list is computed
+    /// afresh, and the terms of changed articles come from their new text.
+    #[test]
+    fn a_recomputation_reads_the_new_text_of_changed_articles() {
+        const TOPICS: [&str; 8] = [
+            "harbour flood pumps seawall",
+            "election ballot count parliament",
+            "football league striker goal",
+            "rice harvest farmers drought",
+            "vaccine clinic influenza nurses",
+            "railway fares commuters timetable",
+            "volcano eruption ash evacuation",
+            "startup software funding investors",
+        ];
+        // Before, story i is on topic i mod 8; after, on topic i div 12: other groups.
+        let site = |grouped: bool| -> Vec<Article> {
+            (0..96)
+                .map(|i| {
+                    let topic = TOPICS[if grouped { i / 12 } else { i % 8 }];
+                    article(
+                        &format!("story-{i}"),
+                        &format!("2024-06-{:02}", 1 + i % 28),
+                        &format!("Report {i} on {topic}"),
+                        "",
+                        &format!("{topic} {topic} update number {i} about {topic}."),
+                    )
+                })
+                .collect()
+        };
+        let tags = |a: &[Article]| vec![Vec::new(); a.len()];
+        let (before, after) = (site(false), site(true));
+        let mut cache = Cache::default();
+        cache.related(&refs(&before), &tags(&before), 0, 5);
+        let fresh = related(&refs(&after), &tags(&after), 0, 5).related;
+        assert_eq!(
+            cache.related(&refs(&after), &tags(&after), 0, 5).related,
+            fresh
+        );
+        assert!(cache.is_exact());
+        cache.recompute();
+        assert_eq!(
+            cache.related(&refs(&after), &tags(&after), 0, 5).related,
+            fresh
         );
     }
 }
