@@ -1,9 +1,11 @@
 # Shared by bench/run.sh and bench/compare.sh (sourced, from the repository root).
 #
 # Where builds write, FS=…:
-#   disk   (default) new folders under target/bench/out, on whatever holds the repo
-#   ext4   a fresh ext4 file system (mkfs defaults: journal on) in a sparse image
-#          under target/bench, loop-mounted for this run only; needs root
+#   ext4   (default as root with mkfs.ext4 and a loop device) a fresh ext4 file
+#          system (mkfs defaults: journal on) in a sparse image under target/bench,
+#          loop-mounted for this run only
+#   disk   (default otherwise) new folders under target/bench/out, on whatever
+#          holds the repo
 #   tmpfs  /dev/shm: the tools without a disk
 # Every run writes into a new empty folder and nothing is deleted before the script
 # ends. Why it matters: on an ext4 without a journal (this development VM's root
@@ -18,7 +20,11 @@
 
 med() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-bench_fs=${FS:-disk}
+bench_fs=${FS:-}
+if [ -z "$bench_fs" ]; then
+  bench_fs=disk
+  [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && [ -e /dev/loop-control ] && bench_fs=ext4
+fi
 bench_mnt=
 # Sets $out to an empty folder on the chosen file system; removes it at exit.
 bench_output() { # NAME
