@@ -170,7 +170,7 @@ def main():
         print(f"server peak RSS: {int(peak) / 1024:.0f} MiB")
         print("server log of the updates:")
         for line in log:
-            if line.startswith(("updated ", "settled ")):
+            if line.startswith(("updated ", "settled ", "second pass")):
                 print("  " + line)
     finally:
         if os.path.exists(added):

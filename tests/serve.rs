@@ -822,6 +822,18 @@ fn incremental_updates_give_the_files_of_a_full_build() {
     // Related lists of untouched articles may lag until the second pass.
     let strip = |b: Vec<u8>| without_related(&String::from_utf8_lossy(&b)).into_bytes();
     assert_same_files(&live_dir, &fresh_dir, strip, "first pass");
+    // A second pass told that a save is waiting gives way and touches nothing,
+    // not even the banners of its new findings.
+    let before = files_of(&live_dir);
+    let findings = BTreeMap::from([(
+        PathBuf::from("content/2026/11/12/tarif-kereta-komuter-baru-diumumkan.md"),
+        vec!["no summary".to_string()],
+    )]);
+    let gave_way = live
+        .settle_unless(findings, Some(std::sync::Arc::new(|| true)))
+        .expect("second pass, giving way");
+    assert_eq!(gave_way, None);
+    assert!(files_of(&live_dir) == before, "giving way rewrote files");
     live.settle(BTreeMap::new()).expect("second pass");
     assert_same_files(&live_dir, &fresh_dir, |b| b, "second pass");
 }

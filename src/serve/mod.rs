@@ -25,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::index::related;
 use crate::parse::escape_html;
 use crate::review::{self, LintOptions};
 use crate::site::preview::Preview;
@@ -144,7 +145,7 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
     });
     let mut preview = Preview::new(build);
     if refresh(&mut preview, &shared, None, None) {
-        settle(&mut preview, &shared, None);
+        settle(&mut preview, &shared, None, None);
     }
 
     let livereload = LiveReloadLayer::new();
@@ -156,11 +157,10 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
             watch::Event::Changed(changes) => {
                 due = refresh(&mut preview, &shared, changes.as_ref(), Some(&reloader));
             }
-            watch::Event::Idle if due => {
-                due = false;
-                settle(&mut preview, &shared, Some(&reloader));
+            watch::Event::Idle(give_way) if due => {
+                due = !settle(&mut preview, &shared, Some(&reloader), Some(give_way));
             }
-            watch::Event::Idle => {}
+            watch::Event::Idle(_) => {}
         })
         .map_err(Error::Io)?;
     }
@@ -240,11 +240,17 @@ fn refresh(
 }
 
 /// The second pass, once the saves pause: the lints (banners and dashboard) and the
-/// related lists recomputed over the whole site.
-fn settle(preview: &mut Preview, shared: &Shared, reloader: Option<&Reloader>) {
+/// related lists recomputed over the whole site. Returns `false` when it gave way
+/// to a new change and is still due.
+fn settle(
+    preview: &mut Preview,
+    shared: &Shared,
+    reloader: Option<&Reloader>,
+    give_way: Option<related::GiveWay>,
+) -> bool {
     let started = Instant::now();
     let Some(site) = preview.site() else {
-        return;
+        return true;
     };
     let outputs = site::output_paths(preview.options(), site);
     let lints = review::lint(
@@ -256,8 +262,19 @@ fn settle(preview: &mut Preview, shared: &Shared, reloader: Option<&Reloader>) {
         },
     );
     let review = dashboard(site, &lints);
-    match preview.settle(review::findings(&lints)) {
-        Ok(rewritten) => {
+    let gave_way = |started: Instant| {
+        eprintln!(
+            "second pass gave way to a new change after {} ms",
+            started.elapsed().as_millis()
+        );
+        false
+    };
+    if give_way.as_ref().is_some_and(|g| g()) {
+        return gave_way(started);
+    }
+    match preview.settle_unless(review::findings(&lints), give_way) {
+        Ok(None) => gave_way(started),
+        Ok(Some(rewritten)) => {
             shared.publish(Snapshot {
                 error: None,
                 review,
@@ -270,10 +287,12 @@ fn settle(preview: &mut Preview, shared: &Shared, reloader: Option<&Reloader>) {
                 started.elapsed().as_millis(),
                 lints.len(),
             );
+            true
         }
         Err(e) => {
             shared.publish(failed(e, started));
             reload(reloader);
+            true
         }
     }
 }
@@ -635,7 +654,7 @@ mod tests {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
         };
         assert!(refresh(&mut preview, &shared, None, None));
-        settle(&mut preview, &shared, None);
+        settle(&mut preview, &shared, None, None);
         let draft = "---\ntitle: \"B\"\ndate: 2024-06-26\nstatus: draft\n---\nBody.\n";
         write("content/b.md", draft);
         let page = site.path().join(".kabar-preview/2024/06/26/b/index.html");
@@ -647,7 +666,7 @@ mod tests {
         assert!(!shared.snapshot().review.contains("/2024/06/26/b/"));
 
         // The second pass, once the saves pause, adds them.
-        settle(&mut preview, &shared, None);
+        settle(&mut preview, &shared, None, None);
         assert!(read().contains("no summary"), "{}", read());
         assert!(shared.snapshot().review.contains("/2024/06/26/b/"));
     }

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::RecursiveMode;
@@ -31,7 +32,9 @@ pub enum Event {
     /// A settled burst of changes.
     Changed(Changes),
     /// No change for `IDLE` since the last `Changed`: time for work that can wait.
-    Idle,
+    /// Its probe turns `true` as soon as a new change is seen, so that work can
+    /// give way to it.
+    Idle(crate::index::related::GiveWay),
 }
 
 /// Quiet time after a rebuild before `Event::Idle`: an editor who saves every few
@@ -44,6 +47,10 @@ const IDLE: Duration = Duration::from_millis(500);
 pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> Result<(), String> {
     let root = root.to_path_buf();
     let (tx, rx) = mpsc::channel::<Changes>();
+    // Bursts sent by the debouncer and taken by the loop below: more sent than
+    // taken means a change is waiting.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let sent_by_debouncer = sent.clone();
     let filter_root = root.clone();
     let mut debouncer = new_debouncer(SETTLE, None, move |res: DebounceEventResult| {
         let changes = match res {
@@ -61,6 +68,7 @@ pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> R
             Err(_) => None,
         };
         if changes.as_ref().is_none_or(|c| !c.is_empty()) {
+            sent_by_debouncer.fetch_add(1, Ordering::SeqCst);
             let _ = tx.send(changes);
         }
     })
@@ -91,6 +99,7 @@ pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> R
                 _ => *all = None,
             };
             let mut idle_due = false;
+            let mut taken = 0;
             loop {
                 let next = if idle_due {
                     rx.recv_timeout(IDLE)
@@ -101,15 +110,20 @@ pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> R
                     Ok(changes) => changes,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         idle_due = false;
-                        on_event(Event::Idle);
+                        let sent = sent.clone();
+                        on_event(Event::Idle(Arc::new(move || {
+                            sent.load(Ordering::SeqCst) > taken
+                        })));
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 };
+                taken += 1;
                 let first = Instant::now();
                 loop {
                     match rx.recv_timeout(QUIET) {
                         Ok(more) => {
+                            taken += 1;
                             merge(&mut changes, more);
                             if first.elapsed() >= MAX_WAIT {
                                 break;

@@ -172,21 +172,46 @@ impl Preview {
     /// weights as they were; after this pass the preview holds exactly the files a
     /// full build gives. Returns how many files were rewritten.
     pub fn settle(&mut self, findings: BTreeMap<PathBuf, Vec<String>>) -> Result<usize, Error> {
+        self.settle_unless(findings, None)
+            .map(|written| written.unwrap_or(0))
+    }
+
+    /// `settle`, abandoned (`None`, nothing changed) if `give_way` says so before the
+    /// related lists are all recomputed: the editor's next save comes first.
+    pub fn settle_unless(
+        &mut self,
+        findings: BTreeMap<PathBuf, Vec<String>>,
+        give_way: Option<related::GiveWay>,
+    ) -> Result<Option<usize>, Error> {
         if findings == self.opts.findings && self.related.is_exact() {
-            return Ok(0);
+            return Ok(Some(0));
         }
-        self.opts.findings = findings;
         let Some(config) = self.site.as_ref().map(|s| s.config.clone()) else {
-            return Ok(0);
+            return Ok(Some(0));
         };
         if !self.related.is_exact() {
-            self.related.recompute();
+            self.related.recompute(give_way);
         }
-        self.assemble(config).map(|u| u.written)
+        let before = std::mem::replace(&mut self.opts.findings, findings);
+        let site = self.index(config)?;
+        if !self.related.is_exact() {
+            self.opts.findings = before;
+            return Ok(None);
+        }
+        let update = self.write(&site)?;
+        self.site = Some(site);
+        Ok(Some(update.written))
     }
 
     /// index → render → write over the cached articles.
     fn assemble(&mut self, config: crate::config::Config) -> Result<Update, Error> {
+        let site = self.index(config)?;
+        let update = self.write(&site)?;
+        self.site = Some(site);
+        Ok(update)
+    }
+
+    fn index(&mut self, config: crate::config::Config) -> Result<Loaded, Error> {
         let mut articles = Vec::with_capacity(self.sources.len());
         let mut diags = self.loose.clone();
         for (_, parsed) in self.sources.values() {
@@ -195,10 +220,7 @@ impl Preview {
                 Err(d) => diags.extend(d.iter().cloned()),
             }
         }
-        let site = site::assemble(&self.opts, config, articles, diags, Some(&mut self.related))?;
-        let update = self.write(&site)?;
-        self.site = Some(site);
-        Ok(update)
+        site::assemble(&self.opts, config, articles, diags, Some(&mut self.related))
     }
 
     fn write(&mut self, site: &Loaded) -> Result<Update, Error> {

@@ -142,10 +142,10 @@ struct Terms {
 }
 
 impl Terms {
-    fn new(tfs: &[Vec<(u64, f32)>]) -> Self {
+    fn new<T: AsRef<[(u64, f32)]>>(tfs: &[T]) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::default();
         for tf in tfs {
-            for (h, _) in tf {
+            for (h, _) in tf.as_ref() {
                 *df.entry(*h).or_default() += 1;
             }
         }
@@ -419,7 +419,7 @@ impl<'a> Model<'a> {
 /// lists named one of them, and of the candidates an edited article now reaches.
 /// The other articles keep signatures weighted by the corpus as it was when they
 /// were last computed; a full build recomputes everything.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Cache {
     /// By `path_id`: hashing a path's bytes is several times cheaper than `Path`'s
     /// component-wise hash, and this map is read for every article on every edit.
@@ -429,7 +429,12 @@ pub struct Cache {
     exact: bool,
     /// The next call recomputes every list (see `recompute`).
     recompute: bool,
+    give_way: Option<GiveWay>,
 }
+
+/// Asked while every list is recomputed for the preview's second pass: `true`
+/// (a new save is waiting) abandons the work and leaves the cache as it was.
+pub type GiveWay = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 #[derive(Debug)]
 struct Cached {
@@ -473,11 +478,28 @@ impl Cache {
             .copied()
             .collect();
         // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
+        // Only a recomputation of an unchanged site may give way: its cached lists
+        // are still right for every article.
+        let give_way = self
+            .give_way
+            .take()
+            .filter(|_| changed.is_empty() && removed.is_empty());
         if self.articles.is_empty()
-            || self.recompute
+            || std::mem::take(&mut self.recompute)
             || changed.len() + removed.len() > (n / 20).max(64)
         {
-            return self.rebuild(articles, &ids, article_tags, n_tags, count, &weights);
+            let giving_way = give_way.as_deref();
+            return self
+                .rebuild(
+                    articles,
+                    &ids,
+                    article_tags,
+                    n_tags,
+                    count,
+                    &weights,
+                    giving_way,
+                )
+                .unwrap_or_else(|| self.links(&ids));
         }
         if changed.is_empty() && removed.is_empty() {
             return self.links(&ids);
@@ -560,6 +582,9 @@ impl Cache {
         self.links(&ids)
     }
 
+    /// Every list computed afresh, or `None` (the cache untouched) when `give_way`
+    /// says so first.
+    #[allow(clippy::too_many_arguments)]
     fn rebuild(
         &mut self,
         articles: &[&Article],
@@ -568,43 +593,59 @@ impl Cache {
         n_tags: usize,
         count: usize,
         weights: &Weights,
-    ) -> Links {
+        give_way: Option<&(dyn Fn() -> bool + Send + Sync)>,
+    ) -> Option<Links> {
         let n = articles.len();
+        let stop = || give_way.is_some_and(|g| g());
         // An article's term frequencies depend on its text alone: those of
-        // unchanged articles are kept (tokenising is the larger half of the work).
-        let mut old = std::mem::take(&mut self.articles);
-        let kept: Vec<Option<Vec<(u64, f32)>>> = articles
-            .iter()
+        // unchanged articles are reused (tokenising is the larger half of the work).
+        let mut fresh: Vec<Option<Vec<(u64, f32)>>> = articles
+            .par_iter()
             .zip(ids)
-            .map(|(a, id)| old.remove(id).filter(|c| c.hash == a.hash).map(|c| c.tf))
+            .map(|(a, id)| match self.articles.get(id) {
+                Some(c) if c.hash == a.hash => None,
+                _ => Some(term_frequencies(a, false)),
+            })
             .collect();
-        drop(old);
-        let tfs: Vec<Vec<(u64, f32)>> = articles
-            .par_iter()
-            .zip(kept)
-            .map(|(a, tf)| tf.unwrap_or_else(|| term_frequencies(a, false)))
-            .collect();
-        self.terms = Terms::new(&tfs);
-        self.exact = true;
-        self.recompute = false;
-        let signatures: Vec<Signature> = tfs
-            .par_iter()
-            .map(|tf| self.terms.signature(tf, n))
-            .collect();
-        let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, weights);
-        model.index_terms(None);
-        let scored: Vec<Scored> = (0..n)
-            .into_par_iter()
-            .map_init(Buffers::default, |buf, i| model.links(i, buf))
-            .collect();
+        let (terms, signatures, scored) = {
+            let tfs: Vec<&[(u64, f32)]> = fresh
+                .iter()
+                .zip(ids)
+                .map(|(tf, id)| match tf {
+                    Some(tf) => tf.as_slice(),
+                    None => self.articles.get(id).map_or(&[][..], |c| c.tf.as_slice()),
+                })
+                .collect();
+            let terms = Terms::new(&tfs);
+            if stop() {
+                return None;
+            }
+            let signatures: Vec<Signature> =
+                tfs.par_iter().map(|tf| terms.signature(tf, n)).collect();
+            let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, weights);
+            model.index_terms(None);
+            let scored: Option<Vec<Scored>> = (0..n)
+                .into_par_iter()
+                .map_init(Buffers::default, |buf, i| {
+                    (!stop()).then(|| model.links(i, buf))
+                })
+                .collect();
+            drop(model);
+            (terms, signatures, scored?)
+        };
+        let mut old = std::mem::take(&mut self.articles);
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
         self.articles = articles
             .iter()
             .zip(ids)
-            .zip(tfs)
-            .zip(signatures.iter().cloned())
+            .zip(fresh.iter_mut())
+            .zip(signatures)
             .zip(scored)
             .map(|((((a, &id), tf), signature), s)| {
+                let tf = tf
+                    .take()
+                    .or_else(|| old.remove(&id).map(|c| c.tf))
+                    .unwrap_or_default();
                 let cached = Cached {
                     hash: a.hash,
                     tf,
@@ -615,7 +656,9 @@ impl Cache {
                 (id, cached)
             })
             .collect();
-        self.links(ids)
+        self.terms = terms;
+        self.exact = true;
+        Some(self.links(ids))
     }
 
     /// Whether the lists are those a full computation gives, not updated in place.
@@ -624,9 +667,12 @@ impl Cache {
     }
 
     /// Makes the next call compute every list afresh, as a full build would, reusing
-    /// only what depends on one article's text alone.
-    pub fn recompute(&mut self) {
+    /// only what depends on one article's text alone. If the site has not changed
+    /// since the last call, `give_way` may cut it short: that call then returns the
+    /// lists as they were and the cache stays inexact.
+    pub fn recompute(&mut self, give_way: Option<GiveWay>) {
         self.recompute = true;
+        self.give_way = give_way;
     }
 
     /// The cached lists as indices into the current articles (`ids`, in order).
@@ -972,6 +1018,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_recomputation_that_gives_way_leaves_the_cache_as_it_was() {
+        let mut a = corpus();
+        let tags = |a: &[Article]| vec![Vec::new(); a.len()];
+        let mut cache = Cache::default();
+        cache.related(&refs(&a), &tags(&a), 0, 5);
+        a[4] = article(
+            "football",
+            "2024-06-17",
+            "Harbour flood waters reach the sea wall",
+            "",
+            "Flood waters in the harbour district rose past the sea wall as pumps failed.",
+        );
+        let edited = cache.related(&refs(&a), &tags(&a), 0, 5).related;
+        assert!(!cache.is_exact());
+        cache.recompute(Some(std::sync::Arc::new(|| true)));
+        assert_eq!(cache.related(&refs(&a), &tags(&a), 0, 5).related, edited);
+        assert!(!cache.is_exact());
+        // Nothing was lost: the next call still updates in place.
+        assert_eq!(cache.related(&refs(&a), &tags(&a), 0, 5).related, edited);
+        assert!(!cache.is_exact());
+        cache.recompute(Some(std::sync::Arc::new(|| false)));
+        let exact = cache.related(&refs(&a), &tags(&a), 0, 5).related;
+        assert!(cache.is_exact());
+        assert_eq!(exact, related(&refs(&a), &tags(&a), 0, 5).related);
+    }
+
     /// More articles change at once than the cache updates in place (a `git
     /// checkout`), or the preview asks for exact lists: every list is computed
     /// afresh, and the terms of changed articles come from their new text.
@@ -1012,7 +1085,7 @@ mod tests {
             fresh
         );
         assert!(cache.is_exact());
-        cache.recompute();
+        cache.recompute(None);
         assert_eq!(
             cache.related(&refs(&after), &tags(&after), 0, 5).related,
             fresh
