@@ -45,6 +45,18 @@ pub struct LintOptions {
 /// Every lint over every parsed article (drafts included). Links are checked
 /// only for articles the build renders, against `outputs` (the paths it writes).
 pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Vec<Diagnostic> {
+    lint_unless(site, outputs, opts, None).unwrap_or_default()
+}
+
+/// `lint`, abandoned (`None`) as soon as `give_way` says so: the preview's second
+/// pass stops for a new save.
+pub fn lint_unless(
+    site: &Loaded,
+    outputs: &BTreeSet<String>,
+    opts: &LintOptions,
+    give_way: Option<&crate::GiveWay>,
+) -> Option<Vec<Diagnostic>> {
+    let stop = || give_way.is_some_and(|g| g());
     let rendered: HashSet<&Path> = site
         .index
         .entries
@@ -77,19 +89,23 @@ pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Ve
         severity: opts.broken_link,
     };
     let all = site.all();
-    let mut diags: Vec<Diagnostic> = all
+    let per_article: Vec<Vec<Diagnostic>> = all
         .par_iter()
-        .flat_map_iter(|a| {
+        .map(|a| {
+            if stop() {
+                return None;
+            }
             let mut out = article_lints(a, &allowed_tags, opts.now);
             if rendered.contains(a.path.as_path()) {
                 out.extend(links.check(a));
             }
-            out
+            Some(out)
         })
-        .collect();
-    diags.extend(near_duplicates(&all));
+        .collect::<Option<_>>()?;
+    let mut diags: Vec<Diagnostic> = per_article.into_iter().flatten().collect();
+    diags.extend(near_duplicates(&all, &stop)?);
     diagnostics::sort(&mut diags);
-    diags
+    Some(diags)
 }
 
 fn article_lints(
@@ -340,9 +356,11 @@ const BUCKET_PEERS: usize = 8;
 
 /// Near-duplicates by MinHash (one-permutation hashing, 64 bins) and LSH
 /// (16 bands of 4): candidates share a band, then exact Jaccard decides.
-fn near_duplicates(all: &[&Article]) -> Vec<Diagnostic> {
-    let signatures: Vec<Option<[u64; BINS]>> =
-        all.par_iter().map(|a| signature(&shingles(a))).collect();
+fn near_duplicates(all: &[&Article], stop: &(dyn Fn() -> bool + Sync)) -> Option<Vec<Diagnostic>> {
+    let signatures: Vec<Option<[u64; BINS]>> = all
+        .par_iter()
+        .map(|a| (!stop()).then(|| signature(&shingles(a))))
+        .collect::<Option<_>>()?;
     let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
     for (i, sig) in signatures.iter().enumerate() {
         let Some(sig) = sig else { continue };
@@ -362,7 +380,7 @@ fn near_duplicates(all: &[&Article]) -> Vec<Diagnostic> {
         }
     }
     if pairs.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let involved: BTreeSet<usize> = pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
     let sets: HashMap<usize, Vec<u64>> = involved
@@ -387,7 +405,8 @@ fn near_duplicates(all: &[&Article]) -> Vec<Diagnostic> {
             }
         }
     }
-    best.into_iter()
+    let found = best
+        .into_iter()
         .map(|(a, (b, s))| {
             Diagnostic::warning(
                 &all[a].path,
@@ -401,7 +420,8 @@ fn near_duplicates(all: &[&Article]) -> Vec<Diagnostic> {
             .with_source(all[a].source_text.clone())
             .hint("keep one of them, or set `status: draft` on the copy")
         })
-        .collect()
+        .collect();
+    Some(found)
 }
 
 /// Sorted, deduplicated hashes of lowercase word 3-grams of title and body.
@@ -589,6 +609,28 @@ pub fn queue_text(groups: &[QueueGroup]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lints_give_way_when_asked_and_otherwise_find_the_same() {
+        let opts = BuildOptions {
+            drafts: true,
+            ..BuildOptions::new(env!("CARGO_MANIFEST_DIR"))
+        };
+        let loaded = site::prepare(&opts).expect("the bundled site builds");
+        let outputs = site::output_paths(&opts, &loaded);
+        let lint_opts = LintOptions {
+            now: jiff::Timestamp::now(),
+            broken_link: Severity::Warning,
+        };
+        let shown = |d: Vec<Diagnostic>| d.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let all = shown(lint(&loaded, &outputs, &lint_opts));
+        assert!(!all.is_empty(), "the bundled review items have findings");
+        let waiting: crate::GiveWay = std::sync::Arc::new(|| true);
+        assert!(lint_unless(&loaded, &outputs, &lint_opts, Some(&waiting)).is_none());
+        let idle: crate::GiveWay = std::sync::Arc::new(|| false);
+        let again = lint_unless(&loaded, &outputs, &lint_opts, Some(&idle)).map(shown);
+        assert_eq!(again, Some(all));
+    }
 
     #[test]
     fn boilerplate_respects_word_boundaries_and_case() {

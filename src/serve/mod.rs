@@ -25,7 +25,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::index::related;
 use crate::parse::escape_html;
 use crate::review::{self, LintOptions};
 use crate::site::preview::Preview;
@@ -246,34 +245,30 @@ fn settle(
     preview: &mut Preview,
     shared: &Shared,
     reloader: Option<&Reloader>,
-    give_way: Option<related::GiveWay>,
+    give_way: Option<crate::GiveWay>,
 ) -> bool {
     let started = Instant::now();
     let Some(site) = preview.site() else {
         return true;
     };
-    let outputs = site::output_paths(preview.options(), site);
-    let lints = review::lint(
-        site,
-        &outputs,
-        &LintOptions {
-            now: jiff::Timestamp::now(),
-            broken_link: Severity::Warning,
-        },
-    );
-    let review = dashboard(site, &lints);
-    let gave_way = |started: Instant| {
+    let gave_way = || {
         eprintln!(
             "second pass gave way to a new change after {} ms",
             started.elapsed().as_millis()
         );
         false
     };
-    if give_way.as_ref().is_some_and(|g| g()) {
-        return gave_way(started);
-    }
+    let outputs = site::output_paths(preview.options(), site);
+    let lint_opts = LintOptions {
+        now: jiff::Timestamp::now(),
+        broken_link: Severity::Warning,
+    };
+    let Some(lints) = review::lint_unless(site, &outputs, &lint_opts, give_way.as_ref()) else {
+        return gave_way();
+    };
+    let review = dashboard(site, &lints);
     match preview.settle_unless(review::findings(&lints), give_way) {
-        Ok(None) => gave_way(started),
+        Ok(None) => gave_way(),
         Ok(Some(rewritten)) => {
             shared.publish(Snapshot {
                 error: None,

@@ -34,7 +34,7 @@ pub enum Event {
     /// No change for `IDLE` since the last `Changed`: time for work that can wait.
     /// Its probe turns `true` as soon as a new change is seen, so that work can
     /// give way to it.
-    Idle(crate::index::related::GiveWay),
+    Idle(crate::GiveWay),
 }
 
 /// Quiet time after a rebuild before `Event::Idle`: an editor who saves every few

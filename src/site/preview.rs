@@ -181,7 +181,7 @@ impl Preview {
     pub fn settle_unless(
         &mut self,
         findings: BTreeMap<PathBuf, Vec<String>>,
-        give_way: Option<related::GiveWay>,
+        give_way: Option<crate::GiveWay>,
     ) -> Result<Option<usize>, Error> {
         if findings == self.opts.findings && self.related.is_exact() {
             return Ok(Some(0));

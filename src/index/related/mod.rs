@@ -429,12 +429,8 @@ pub struct Cache {
     exact: bool,
     /// The next call recomputes every list (see `recompute`).
     recompute: bool,
-    give_way: Option<GiveWay>,
+    give_way: Option<crate::GiveWay>,
 }
-
-/// Asked while every list is recomputed for the preview's second pass: `true`
-/// (a new save is waiting) abandons the work and leaves the cache as it was.
-pub type GiveWay = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 #[derive(Debug)]
 struct Cached {
@@ -670,7 +666,7 @@ impl Cache {
     /// only what depends on one article's text alone. If the site has not changed
     /// since the last call, `give_way` may cut it short: that call then returns the
     /// lists as they were and the cache stays inexact.
-    pub fn recompute(&mut self, give_way: Option<GiveWay>) {
+    pub fn recompute(&mut self, give_way: Option<crate::GiveWay>) {
         self.recompute = true;
         self.give_way = give_way;
     }
