@@ -883,6 +883,17 @@ mod tests {
         crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
     }
 
+    /// The corpus's football story (index 4), rewritten as flood coverage.
+    fn football_rewritten_as_flood_coverage() -> Article {
+        article(
+            "football",
+            "2024-06-17",
+            "Harbour flood waters reach the sea wall",
+            "",
+            "Flood waters in the harbour district rose past the sea wall as pumps failed.",
+        )
+    }
+
     fn corpus() -> Vec<Article> {
         vec![
             article(
@@ -980,13 +991,7 @@ mod tests {
         assert!(!names(&a, &first.related[0]).contains(&"football".to_string()));
 
         // The football story is rewritten as flood coverage: it joins the flood lists.
-        a[4] = article(
-            "football",
-            "2024-06-17",
-            "Harbour flood waters reach the sea wall",
-            "",
-            "Flood waters in the harbour district rose past the sea wall as pumps failed.",
-        );
+        a[4] = football_rewritten_as_flood_coverage();
         let edited = cache.related(&refs(&a), &tags(&a), 0, 5);
         assert!(names(&a, &edited.related[0]).contains(&"football".to_string()));
 
@@ -1020,13 +1025,7 @@ mod tests {
         let tags = |a: &[Article]| vec![Vec::new(); a.len()];
         let mut cache = Cache::default();
         cache.related(&refs(&a), &tags(&a), 0, 5);
-        a[4] = article(
-            "football",
-            "2024-06-17",
-            "Harbour flood waters reach the sea wall",
-            "",
-            "Flood waters in the harbour district rose past the sea wall as pumps failed.",
-        );
+        a[4] = football_rewritten_as_flood_coverage();
         let edited = cache.related(&refs(&a), &tags(&a), 0, 5).related;
         assert!(!cache.is_exact());
         cache.recompute(Some(std::sync::Arc::new(|| true)));
