@@ -473,18 +473,17 @@ impl Cache {
             .filter(|id| !live.contains(id))
             .copied()
             .collect();
-        // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
         // Only a recomputation of an unchanged site may give way: its cached lists
         // are still right for every article.
         let give_way = self
             .give_way
             .take()
             .filter(|_| changed.is_empty() && removed.is_empty());
+        // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
         if self.articles.is_empty()
             || std::mem::take(&mut self.recompute)
             || changed.len() + removed.len() > (n / 20).max(64)
         {
-            let giving_way = give_way.as_deref();
             return self
                 .rebuild(
                     articles,
@@ -493,7 +492,7 @@ impl Cache {
                     n_tags,
                     count,
                     &weights,
-                    giving_way,
+                    give_way.as_deref(),
                 )
                 .unwrap_or_else(|| self.links(&ids));
         }
