@@ -408,7 +408,9 @@ impl<'a> Model<'a> {
         Scored {
             related: out,
             same,
-            pool: pool.into_iter().map(|(j, _)| j).collect(),
+            // Not `into_iter().collect()`: that would keep the buffer of every
+            // article touched (thousands at 100 000 articles) for 64 entries.
+            pool: pool.iter().map(|&(j, _)| j).collect(),
         }
     }
 }
@@ -619,10 +621,13 @@ impl Cache {
                 tfs.par_iter().map(|tf| terms.signature(tf, n)).collect();
             let mut model = Model::new(articles, article_tags, n_tags, &signatures, count, weights);
             model.index_terms(None);
-            let scored: Option<Vec<Scored>> = (0..n)
+            let scored: Option<Vec<(Vec<usize>, Vec<usize>)>> = (0..n)
                 .into_par_iter()
                 .map_init(Buffers::default, |buf, i| {
-                    (!stop()).then(|| model.links(i, buf))
+                    (!stop()).then(|| {
+                        let scored = model.links(i, buf);
+                        (scored.related, scored.same)
+                    })
                 })
                 .collect();
             drop(model);
@@ -636,7 +641,7 @@ impl Cache {
             .zip(fresh.iter_mut())
             .zip(signatures)
             .zip(scored)
-            .map(|((((a, &id), tf), signature), s)| {
+            .map(|((((a, &id), tf), signature), (related, same))| {
                 let tf = tf
                     .take()
                     .or_else(|| old.remove(&id).map(|c| c.tf))
@@ -645,8 +650,8 @@ impl Cache {
                     hash: a.hash,
                     tf,
                     signature,
-                    related: to_ids(&s.related),
-                    same: to_ids(&s.same),
+                    related: to_ids(&related),
+                    same: to_ids(&same),
                 };
                 (id, cached)
             })
