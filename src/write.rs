@@ -73,9 +73,7 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent)?;
-        let name = out
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let name = output_name(out);
         remove_leftovers(&parent, &name);
         let tmp = parent.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
         if tmp.exists() {
@@ -166,9 +164,7 @@ impl Staging {
     pub fn commit(mut self) -> io::Result<()> {
         let old = self.out.with_file_name(format!(
             ".{}{OLD_MARK}{}",
-            self.out
-                .file_name()
-                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
+            output_name(&self.out),
             std::process::id()
         ));
         let had_old = self.out.exists();
@@ -209,10 +205,14 @@ pub struct Manifest {
 }
 
 fn manifest_path(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    out.with_file_name(format!(".{name}{MANIFEST_MARK}"))
+    out.with_file_name(format!(".{}{MANIFEST_MARK}", output_name(out)))
+}
+
+/// The output folder's name, which the hidden folders and files beside it
+/// (staging, old output, manifest) start with.
+fn output_name(out: &Path) -> String {
+    out.file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned())
 }
 
 impl Manifest {
