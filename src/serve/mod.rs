@@ -97,7 +97,7 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
         .output
         .clone()
         .unwrap_or_else(|| root.join(".kabar-preview"));
-    crate::write::check_output(&output, &root).map_err(Error::Io)?;
+    crate::write::claim(&output, &root).map_err(|r| Error::Io(r.to_string()))?;
     std::fs::create_dir_all(&output)
         .map_err(|e| Error::Io(format!("cannot create {}: {e}", output.display())))?;
     let out_root = output

@@ -245,7 +245,8 @@ pub fn assemble(
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
     let out = opts.output_dir();
-    write::check_output(&out, &opts.root).map_err(Error::Io)?;
+    // Refused before anything is read, and a killed build's output put back first.
+    write::claim(&out, &opts.root).map_err(|r| Error::Io(r.to_string()))?;
     // Taken before reading anything: an edit made during the build changes it,
     // so the next build cannot mistake the site for unchanged.
     let salt = format!(
@@ -323,8 +324,8 @@ pub fn write_site(
     started: Instant,
 ) -> Result<BuildReport, Error> {
     let out = opts.output_dir();
-    write::check_output(&out, &opts.root).map_err(Error::Io)?;
-    let staging = write::Staging::new(&out).map_err(|e| {
+    let claim = write::claim(&out, &opts.root).map_err(|r| Error::Io(r.to_string()))?;
+    let staging = write::Staging::new(claim).map_err(|e| {
         Error::Io(format!(
             "cannot create output next to {}: {e}",
             out.display()

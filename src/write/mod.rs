@@ -1,87 +1,58 @@
-//! Write: rendered files → a fresh staging folder beside the output, renamed over it at the end.
+//! Write: rendered files → a fresh staging folder beside the output, exchanged with it
+//! at the end.
 //!
-//! A failed or killed build leaves the previous output untouched; stale files
-//! cannot survive because every build starts from an empty folder.
+//! A failed or killed build leaves the previous output whole and in place; stale files
+//! cannot survive because every build starts from an empty folder. Only folders kabar
+//! made are ever replaced or removed (see `claim`).
+
+mod claim;
+mod swap;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
 
-const STAGING_MARK: &str = ".kabar-staging-";
-const MANIFEST_MARK: &str = ".kabar-manifest";
-const OLD_MARK: &str = ".kabar-old-";
+pub use claim::{Claim, Refusal, claim};
+use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
 
 #[derive(Debug)]
 pub struct Staging {
-    out: PathBuf,
+    claim: Claim,
     tmp: PathBuf,
     committed: bool,
 }
 
-/// Refuses output folders whose replacement would destroy something else:
-/// the file system root, the home folder, the site itself or its sources.
-pub fn check_output(out: &Path, site_root: &Path) -> Result<(), String> {
-    let resolve = |p: &Path| -> PathBuf {
-        if let Ok(c) = p.canonicalize() {
-            return c;
-        }
-        // Not created yet: resolve the parent and keep the last component.
-        match (
-            p.parent().filter(|x| !x.as_os_str().is_empty()),
-            p.file_name(),
-        ) {
-            (Some(parent), Some(name)) => parent
-                .canonicalize()
-                .map_or_else(|_| p.to_path_buf(), |c| c.join(name)),
-            (None, Some(name)) => {
-                std::env::current_dir().map_or_else(|_| p.to_path_buf(), |c| c.join(name))
-            }
-            _ => p.to_path_buf(),
-        }
-    };
-    let out = resolve(out);
-    let root = resolve(site_root);
-    let home = std::env::var_os("HOME").map(|h| resolve(Path::new(&h)));
-    let why = if out.parent().is_none() {
-        Some("it is the file system root")
-    } else if home.as_deref() == Some(out.as_path()) {
-        Some("it is your home folder")
-    } else if root.starts_with(&out) {
-        Some("it contains the site itself")
-    } else if ["content", "templates", "static"]
-        .iter()
-        .any(|d| out.starts_with(root.join(d)))
-    {
-        Some("it is inside the site's sources")
-    } else {
-        None
-    };
-    match why {
-        Some(why) => Err(format!(
-            "refusing to write output into {}: {why}",
-            out.display()
-        )),
-        None => Ok(()),
-    }
-}
-
 impl Staging {
-    pub fn new(out: &Path) -> io::Result<Staging> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent)?;
-        let name = output_name(out);
-        remove_leftovers(&parent, &name);
-        let tmp = parent.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
+    /// An empty staging folder beside the claimed output, recorded as kabar's before
+    /// anything is written into it.
+    pub fn new(mut claim: Claim) -> io::Result<Staging> {
+        std::fs::create_dir_all(&claim.place.parent)?;
+        let (tmp, id) = (0..)
+            .map(|n| {
+                let suffix = if n == 0 {
+                    String::new()
+                } else {
+                    format!("-{n}")
+                };
+                claim
+                    .place
+                    .beside(&format!("{STAGING_MARK}{}{suffix}", std::process::id()))
+            })
+            .find_map(|tmp| match std::fs::create_dir(&tmp) {
+                Ok(()) => Some(Identity::of(&tmp).map(|id| (tmp, id))),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
+                Err(e) => Some(Err(e)),
+            })
+            .unwrap_or_else(|| Err(io::Error::other("no free staging name")))?;
+        let name = file_name(&tmp);
+        claim.marker.made.push((id, name));
+        if let Err(e) = claim.marker.write(&claim.place) {
+            let _ = std::fs::remove_dir(&tmp);
+            return Err(e);
         }
-        std::fs::create_dir(&tmp)?;
         Ok(Staging {
-            out: out.to_path_buf(),
+            claim,
             tmp,
             committed: false,
         })
@@ -159,38 +130,91 @@ impl Staging {
         diags
     }
 
-    /// Swaps the staging folder in. The old output is moved aside first and
-    /// deleted only once the new one is in place.
+    /// Puts the staging folder in the output's place: one exchange where the file system
+    /// can, so a reader always finds an output; elsewhere two renames, with the old output
+    /// recorded first, so that a kill between them is undone by the next build's claim.
+    /// The old output is removed last, once the record names the new one.
     pub fn commit(mut self) -> io::Result<()> {
-        let old = self.out.with_file_name(format!(
-            ".{}{OLD_MARK}{}",
-            output_name(&self.out),
-            std::process::id()
-        ));
-        let had_old = self.out.exists();
-        if had_old {
-            std::fs::rename(&self.out, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&self.tmp, &self.out) {
-            if had_old {
-                let _ = std::fs::rename(&old, &self.out);
+        let out = self.claim.place.out.clone();
+        let new = Identity::of(&self.tmp)?;
+        let old = match self.claim.state {
+            State::Missing => {
+                swap::rename_new(&self.tmp, &out)?;
+                None
             }
+            State::Empty | State::Ours => Some(self.replace()?),
+        };
+        self.committed = true;
+        let (place, marker) = (&self.claim.place, &mut self.claim.marker);
+        marker.output = Some(new);
+        marker.made.retain(|(id, _)| *id != new);
+        marker.write(place)?;
+        match (old, self.claim.state) {
+            (Some((path, _)), State::Empty) => std::fs::remove_dir(path),
+            (Some((path, id)), _) if Identity::of(&path).is_ok_and(|now| now == id) => {
+                swap::remove_tree(&path)?;
+                marker.made.retain(|(made, _)| *made != id);
+                marker.write(place)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves the new output in and the old one out; returns where the old one is now.
+    fn replace(&mut self) -> io::Result<(PathBuf, Identity)> {
+        let out = self.claim.place.out.clone();
+        let old = Identity::of(&out)?;
+        let ours = self.claim.marker.output == Some(old);
+        if self.claim.state == State::Ours && !ours {
+            return Err(io::Error::other(format!(
+                "{} was replaced by another folder during the build",
+                out.display()
+            )));
+        }
+        if self.claim.state == State::Empty && std::fs::read_dir(&out)?.next().is_some() {
+            return Err(io::Error::other(format!(
+                "{} received files during the build; they are left as they are",
+                out.display()
+            )));
+        }
+        if swap::exchange(&self.tmp, &out)?.is_some() {
+            if ours {
+                self.claim.marker.made.push((old, file_name(&self.tmp)));
+            }
+            return Ok((self.tmp.clone(), old));
+        }
+        let aside = self
+            .claim
+            .place
+            .beside(&format!("{OLD_MARK}{}", std::process::id()));
+        if ours {
+            self.claim.marker.made.push((old, file_name(&aside)));
+            self.claim.marker.write(&self.claim.place)?;
+        }
+        std::fs::rename(&out, &aside)?;
+        if let Err(e) = swap::rename_new(&self.tmp, &out) {
+            let _ = std::fs::rename(&aside, &out);
             return Err(e);
         }
-        self.committed = true;
-        if had_old {
-            remove_tree(&old)?;
-        }
-        Ok(())
+        Ok((aside, old))
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = remove_tree(&self.tmp);
+            let _ = swap::remove_tree(&self.tmp);
+            let tmp = file_name(&self.tmp);
+            self.claim.marker.made.retain(|(_, name)| *name != tmp);
+            let _ = self.claim.marker.write(&self.claim.place);
         }
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// What the last successful build into an output folder was made from. It lives
@@ -241,38 +265,6 @@ impl Manifest {
             format!("{} {} {after}\n", self.fingerprint, self.articles),
         )
     }
-}
-
-/// Staging folders of builds that were killed, and old outputs not yet deleted.
-fn remove_leftovers(parent: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let ours = [STAGING_MARK, OLD_MARK]
-            .iter()
-            .any(|m| file_name.starts_with(&format!(".{name}{m}")));
-        if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = remove_tree(&entry.path());
-        }
-    }
-}
-
-/// Deletes a folder and everything in it, its top-level entries in parallel: an
-/// old output holds tens of thousands of files, and removing them one by one
-/// took a quarter of a 5 000-article rebuild.
-fn remove_tree(dir: &Path) -> io::Result<()> {
-    use rayon::prelude::*;
-    let entries = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
-    entries.par_iter().try_for_each(|e| {
-        if e.file_type()?.is_dir() {
-            std::fs::remove_dir_all(e.path())
-        } else {
-            std::fs::remove_file(e.path())
-        }
-    })?;
-    std::fs::remove_dir(dir)
 }
 
 /// An output folder updated file by file, for the preview server's incremental
@@ -369,13 +361,89 @@ mod tests {
         }
     }
 
-    #[test]
-    fn output_may_not_swallow_the_site() {
+    fn site() -> tempfile::TempDir {
         let site = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(site.path().join("content")).expect("mkdir");
-        assert!(check_output(site.path(), site.path()).is_err());
-        assert!(check_output(&site.path().join("content"), site.path()).is_err());
-        assert!(check_output(Path::new("/"), site.path()).is_err());
-        assert!(check_output(&site.path().join("public"), site.path()).is_ok());
+        site
+    }
+
+    fn build(out: &Path, site: &Path, page: &str) {
+        let staging = Staging::new(claim(out, site).expect("claimed")).expect("staging");
+        staging.emit("index.html", page.as_bytes()).expect("emit");
+        staging.commit().expect("commit");
+    }
+
+    fn beside(site: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(site)
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("staging") || n.contains("old"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_staging_folder_left_by_a_killed_build_is_removed_by_the_next() {
+        let site = site();
+        let out = site.path().join("public");
+        build(&out, site.path(), "one");
+        let killed = Staging::new(claim(&out, site.path()).expect("claimed")).expect("staging");
+        killed.emit("half.html", b"half").expect("emit");
+        std::mem::forget(killed);
+        assert_eq!(beside(site.path()).len(), 1);
+        build(&out, site.path(), "two");
+        assert!(beside(site.path()).is_empty(), "{:?}", beside(site.path()));
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("two")
+        );
+    }
+
+    /// Killed right after the exchange, before the record named the new output: the
+    /// folder at the output is the recorded staging one, the old output is beside it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_exchange_not_yet_recorded_is_recognised_by_the_next_build() {
+        let site = site();
+        let out = site.path().join("public");
+        build(&out, site.path(), "one");
+        let killed = Staging::new(claim(&out, site.path()).expect("claimed")).expect("staging");
+        killed.emit("index.html", b"two").expect("emit");
+        swap::exchange(&killed.tmp, &out).expect("exchange");
+        std::mem::forget(killed);
+        let claimed = claim(&out, site.path()).expect("still kabar's");
+        assert_eq!(claimed.state, State::Ours);
+        assert!(beside(site.path()).is_empty(), "{:?}", beside(site.path()));
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("two")
+        );
+    }
+
+    #[test]
+    fn a_failed_build_removes_its_staging_folder_and_keeps_the_output() {
+        let site = site();
+        let out = site.path().join("public");
+        build(&out, site.path(), "one");
+        let failed = Staging::new(claim(&out, site.path()).expect("claimed")).expect("staging");
+        failed.emit("index.html", b"two").expect("emit");
+        drop(failed);
+        assert!(beside(site.path()).is_empty());
+        assert_eq!(
+            claim(&out, site.path()).expect("claimed").state,
+            State::Ours
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html"))
+                .ok()
+                .as_deref(),
+            Some("one")
+        );
     }
 }
