@@ -127,9 +127,10 @@ pub fn build(
     let (tags, article_tags) = tags::collect(&refs, config);
     let count = config.related.count;
     let related_started = std::time::Instant::now();
+    let corpus = related::Corpus::new(&refs, &article_tags, tags.len());
     let related_links = match cache {
-        Some(cache) => cache.related(&refs, &article_tags, tags.len(), count),
-        None => related::related(&refs, &article_tags, tags.len(), count),
+        Some(cache) => cache.related(corpus, count),
+        None => related::related(corpus, count),
     };
     let stories = stories(&articles, &related_links.same_coverage);
     let related_time = related_started.elapsed();
