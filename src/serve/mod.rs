@@ -26,7 +26,7 @@ use tower_livereload::{LiveReloadLayer, Reloader};
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::parse::escape_html;
-use crate::review::{self, LintOptions};
+use crate::review::{self, LintOptions, PAGE_STYLE};
 use crate::site::preview::Preview;
 use crate::site::{self, BuildOptions, Error};
 
@@ -266,7 +266,7 @@ fn settle(
     let Some(lints) = review::lint_unless(site, &outputs, &lint_opts, give_way.as_ref()) else {
         return gave_way();
     };
-    let review = dashboard(site, &lints);
+    let review = review::dashboard(site, &lints);
     match preview.settle_unless(review::findings(&lints), give_way) {
         Ok(None) => gave_way(),
         Ok(Some(rewritten)) => {
@@ -513,12 +513,6 @@ fn plain(status: StatusCode, body: &'static str) -> Response {
         .into_response()
 }
 
-const PAGE_STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;background:#fff}\
-h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}pre{background:#f5f5f5;padding:.75rem;overflow:auto;font-size:.85rem}\
-.error{color:#b00020}.warning{color:#8a5a00}.loc{font-family:ui-monospace,monospace}ul.items{padding:0;list-style:none}\
-ul.items>li{border-top:1px solid #ddd;padding:.6rem 0}.meta{color:#666;font-size:.9rem}\
-@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}pre{background:#222}.error{color:#ff6b81}.warning{color:#f5c26b}}";
-
 /// The page every request gets while the site does not build.
 pub fn error_page(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -546,55 +540,6 @@ pub fn error_page(diags: &[Diagnostic]) -> String {
         s.push_str("</li>\n");
     }
     s.push_str("</ul>\n</body>\n</html>\n");
-    s
-}
-
-/// The review queue as an HTML page linking to each preview page.
-fn dashboard(site: &site::Loaded, lints: &[Diagnostic]) -> String {
-    let groups = review::queue(site, lints);
-    let mut s = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Review queue — {}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n<h1>Review queue</h1>\n<p><a href=\"/\">← preview front page</a> · {} lint warning(s) across the site</p>\n",
-        escape_html(&site.config.title),
-        lints.len()
-    );
-    for g in &groups {
-        let _ = write!(
-            s,
-            "<section>\n<h2>{} ({})</h2>\n<ul class=\"items\">\n",
-            escape_html(g.status.as_str()),
-            g.items.len()
-        );
-        if g.items.is_empty() {
-            s.push_str("<li>Nothing here.</li>\n");
-        }
-        for item in &g.items {
-            let a = item.article;
-            let _ = write!(
-                s,
-                "<li><a href=\"/{}\" dir=\"auto\">{}</a>\n<div class=\"meta\">{} · <span class=\"loc\">{}</span></div>\n",
-                escape_html(&item.url),
-                escape_html(&a.title),
-                a.date.date(),
-                escape_html(&a.path.display().to_string())
-            );
-            if !item.lints.is_empty() {
-                s.push_str("<ul>\n");
-                for d in &item.lints {
-                    let at = d.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                    let _ = writeln!(
-                        s,
-                        "<li class=\"warning\">{}{}</li>",
-                        escape_html(&at),
-                        escape_html(&d.message)
-                    );
-                }
-                s.push_str("</ul>\n");
-            }
-            s.push_str("</li>\n");
-        }
-        s.push_str("</ul>\n</section>\n");
-    }
-    s.push_str("</body>\n</html>\n");
     s
 }
 
