@@ -5,7 +5,7 @@
 //! that can change are scored again: those of the edited articles, of the articles
 //! whose lists named one of them, and of the candidates an edited article now
 //! reaches. The other articles keep signatures weighted by the corpus as it was
-//! when they were last computed; a full build recomputes everything.
+//! when they were last computed; an exact pass recomputes everything.
 
 use std::collections::BTreeSet;
 
@@ -27,9 +27,21 @@ pub struct Cache {
     terms: Terms,
     /// Every list was computed in one pass over the site as it is now.
     exact: bool,
-    /// The next call recomputes every list (see `recompute`).
-    recompute: bool,
-    give_way: Option<crate::GiveWay>,
+}
+
+/// How one call of [`Cache::related`] computes the lists.
+#[derive(Clone, Copy)]
+pub enum Pass<'a> {
+    /// Rescore only the lists the changes since the last call can change
+    /// (everything, past a few dozen changes).
+    Update,
+    /// Every list afresh, as a full build computes it, reusing only what depends
+    /// on one article's text alone. If the site has not changed since the last
+    /// call, `give_way` may cut it short: the call then returns the lists as they
+    /// were and the cache stays inexact.
+    Exact {
+        give_way: Option<&'a crate::GiveWay>,
+    },
 }
 
 #[derive(Debug)]
@@ -49,7 +61,7 @@ fn path_id(a: &Article) -> u64 {
 }
 
 impl Cache {
-    pub fn related(&mut self, corpus: Corpus<'_>, count: usize) -> Links {
+    pub fn related(&mut self, corpus: Corpus<'_>, count: usize, pass: Pass<'_>) -> Links {
         let weights = Weights::default();
         let articles = corpus.articles;
         let n = articles.len();
@@ -68,19 +80,17 @@ impl Cache {
             .filter(|id| !live.contains(id))
             .copied()
             .collect();
+        let (exact, give_way) = match pass {
+            Pass::Update => (false, None),
+            Pass::Exact { give_way } => (true, give_way),
+        };
         // Only a recomputation of an unchanged site may give way: its cached lists
         // are still right for every article.
-        let give_way = self
-            .give_way
-            .take()
-            .filter(|_| changed.is_empty() && removed.is_empty());
+        let give_way = give_way.filter(|_| changed.is_empty() && removed.is_empty());
         // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
-        if self.articles.is_empty()
-            || std::mem::take(&mut self.recompute)
-            || changed.len() + removed.len() > (n / 20).max(64)
-        {
+        if self.articles.is_empty() || exact || changed.len() + removed.len() > (n / 20).max(64) {
             return self
-                .rebuild(corpus, &ids, count, &weights, give_way.as_deref())
+                .rebuild(corpus, &ids, count, &weights, give_way.map(|g| g.as_ref()))
                 .unwrap_or_else(|| self.links(&ids));
         }
         if changed.is_empty() && removed.is_empty() {
@@ -276,15 +286,6 @@ impl Cache {
     /// Whether the lists are those a full computation gives, not updated in place.
     pub fn is_exact(&self) -> bool {
         self.exact
-    }
-
-    /// Makes the next call compute every list afresh, as a full build would, reusing
-    /// only what depends on one article's text alone. If the site has not changed
-    /// since the last call, `give_way` may cut it short: that call then returns the
-    /// lists as they were and the cache stays inexact.
-    pub fn recompute(&mut self, give_way: Option<crate::GiveWay>) {
-        self.recompute = true;
-        self.give_way = give_way;
     }
 
     /// The cached lists as indices into the current articles (`ids`, in order).

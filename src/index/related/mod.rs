@@ -18,7 +18,7 @@ mod vocab;
 use rayon::prelude::*;
 
 use crate::parse::Article;
-pub use cache::Cache;
+pub use cache::{Cache, Pass};
 use features::{TermFrequencies, term_frequencies};
 use score::{Buffers, Model};
 use vocab::{Signature, Terms};
@@ -260,7 +260,7 @@ mod tests {
         let mut a = corpus();
         let tags = |a: &[Article]| vec![Vec::new(); a.len()];
         let mut cache = Cache::default();
-        let first = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5);
+        let first = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update);
         assert_eq!(
             first.related,
             related(Corpus::new(&refs(&a), &tags(&a), 0), 5).related
@@ -269,7 +269,7 @@ mod tests {
 
         // The football story is rewritten as flood coverage: it joins the flood lists.
         a[4] = football_rewritten_as_flood_coverage();
-        let edited = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5);
+        let edited = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update);
         assert!(names(&a, &edited.related[0]).contains(&"football".to_string()));
 
         // A new article is found; a deleted one leaves every list.
@@ -284,7 +284,7 @@ mod tests {
                 "Crews began the harbour flood clean-up after pumps at the sea wall failed.",
             ),
         );
-        let later = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5);
+        let later = cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update);
         assert!(names(&a, &later.related[1]).contains(&"flood-d".to_string()));
         assert!(later.related.iter().flatten().all(|&j| j < a.len()));
         assert!(
@@ -301,16 +301,22 @@ mod tests {
         let mut a = corpus();
         let tags = |a: &[Article]| vec![Vec::new(); a.len()];
         let mut cache = Cache::default();
-        cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5);
+        cache.related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update);
         a[4] = football_rewritten_as_flood_coverage();
         let edited = cache
-            .related(Corpus::new(&refs(&a), &tags(&a), 0), 5)
+            .related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update)
             .related;
         assert!(!cache.is_exact());
-        cache.recompute(Some(std::sync::Arc::new(|| true)));
+        let waiting: crate::GiveWay = std::sync::Arc::new(|| true);
         assert_eq!(
             cache
-                .related(Corpus::new(&refs(&a), &tags(&a), 0), 5)
+                .related(
+                    Corpus::new(&refs(&a), &tags(&a), 0),
+                    5,
+                    Pass::Exact {
+                        give_way: Some(&waiting)
+                    }
+                )
                 .related,
             edited
         );
@@ -318,14 +324,20 @@ mod tests {
         // Nothing was lost: the next call still updates in place.
         assert_eq!(
             cache
-                .related(Corpus::new(&refs(&a), &tags(&a), 0), 5)
+                .related(Corpus::new(&refs(&a), &tags(&a), 0), 5, Pass::Update)
                 .related,
             edited
         );
         assert!(!cache.is_exact());
-        cache.recompute(Some(std::sync::Arc::new(|| false)));
+        let idle: crate::GiveWay = std::sync::Arc::new(|| false);
         let exact = cache
-            .related(Corpus::new(&refs(&a), &tags(&a), 0), 5)
+            .related(
+                Corpus::new(&refs(&a), &tags(&a), 0),
+                5,
+                Pass::Exact {
+                    give_way: Some(&idle),
+                },
+            )
             .related;
         assert!(cache.is_exact());
         assert_eq!(
@@ -367,19 +379,30 @@ mod tests {
         let tags = |a: &[Article]| vec![Vec::new(); a.len()];
         let (before, after) = (site(false), site(true));
         let mut cache = Cache::default();
-        cache.related(Corpus::new(&refs(&before), &tags(&before), 0), 5);
+        cache.related(
+            Corpus::new(&refs(&before), &tags(&before), 0),
+            5,
+            Pass::Update,
+        );
         let fresh = related(Corpus::new(&refs(&after), &tags(&after), 0), 5).related;
         assert_eq!(
             cache
-                .related(Corpus::new(&refs(&after), &tags(&after), 0), 5)
+                .related(
+                    Corpus::new(&refs(&after), &tags(&after), 0),
+                    5,
+                    Pass::Update
+                )
                 .related,
             fresh
         );
         assert!(cache.is_exact());
-        cache.recompute(None);
         assert_eq!(
             cache
-                .related(Corpus::new(&refs(&after), &tags(&after), 0), 5)
+                .related(
+                    Corpus::new(&refs(&after), &tags(&after), 0),
+                    5,
+                    Pass::Exact { give_way: None }
+                )
                 .related,
             fresh
         );
