@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use kabar::config::Config;
-use kabar::index::related::{Weights, related_with};
+use kabar::index::related::{Corpus, Weights, related_with};
 use kabar::index::{IndexOptions, build, tags};
 use kabar::parse::Article;
 
@@ -67,7 +67,12 @@ fn main() {
         let mut links = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
-            links = related_with(&articles, &article_tags, tag_list.len(), 5, &weights).related;
+            links = related_with(
+                Corpus::new(&articles, &article_tags, tag_list.len()),
+                5,
+                &weights,
+            )
+            .related;
             times.push(started.elapsed().as_secs_f64());
         }
         times.sort_by(f64::total_cmp);

@@ -1,8 +1,13 @@
-//! A small DSL for tests: make a site in a temporary folder, run kabar on it, read what it wrote.
+//! The one test harness: make a site in a temporary folder, run kabar on it (once,
+//! or as a preview server spoken to over raw TCP), read what it wrote.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub struct Site {
     dir: tempfile::TempDir,
@@ -70,10 +75,17 @@ impl Site {
     /// A copy of a fixture folder under tests/fixtures.
     pub fn fixture(name: &str) -> Site {
         let site = Site::empty();
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        copy_tree(&src, site.path());
+        copy_tree(&fixture_dir(name), site.path());
+        site
+    }
+
+    /// A writable copy of the bundled digest (the repository's own site).
+    pub fn bundled() -> Site {
+        let site = Site::empty();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for part in ["site.yaml", "content", "static"] {
+            copy_tree(&root.join(part), &site.path().join(part));
+        }
         site
     }
 
@@ -82,9 +94,7 @@ impl Site {
     }
 
     pub fn file(self, rel: &str, text: &str) -> Site {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        write(self.path(), rel, text);
         self
     }
 
@@ -164,6 +174,32 @@ impl Site {
     }
 }
 
+/// A fixture folder under tests/fixtures, to read (copy it with [`Site::fixture`] to write).
+pub fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Writes `text` to `rel` below `root`, creating folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// `kabar -C <root> args…`, ready to run: for a site that is not the working folder.
+pub fn command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kabar"));
+    command.arg("-C").arg(root).args(args);
+    command
+}
+
+/// Runs `kabar -C <root> args…` to the end.
+pub fn kabar(root: &Path, args: &[&str]) -> Output {
+    command(root, args).output().expect("run kabar")
+}
+
 /// Copies a file, or a folder with everything in it.
 pub fn copy_tree(src: &Path, dst: &Path) {
     for entry in walkdir::WalkDir::new(src) {
@@ -198,4 +234,184 @@ pub fn text_of(doc: &scraper::Html, css: &str) -> String {
         .first()
         .map(|e| e.text().collect::<String>())
         .unwrap_or_default()
+}
+
+/// A running `kabar serve`, killed when dropped. Its stderr is collected line by line.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    pub log: Arc<Mutex<Vec<String>>>,
+    // Keeps the site alive as long as the server.
+    pub site: Site,
+}
+
+impl Server {
+    pub fn start(site: Site) -> Server {
+        let mut child = command(site.path(), &["serve", "--port", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kabar serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.strip_prefix("serving on http://127.0.0.1:") {
+                        let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        let _ = tx.send(port.parse::<u16>().ok());
+                    }
+                    log.lock().expect("log").push(line);
+                }
+            });
+        }
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no address printed; stderr: {:?}", log.lock()));
+        Server {
+            child,
+            port,
+            log,
+            site,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request(path, &format!("127.0.0.1:{}", self.port))
+    }
+
+    pub fn request(&self, path: &str, host: &str) -> Response {
+        raw(
+            self.port,
+            &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    }
+
+    pub fn rebuilds(&self) -> usize {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|l| {
+                l.starts_with("built ")
+                    || l.starts_with("updated ")
+                    || l.starts_with("build failed")
+            })
+            .count()
+    }
+
+    /// Polls `path` until `done` holds, or fails after a deadline.
+    pub fn wait_for(&self, path: &str, what: &str, done: impl Fn(&Response) -> bool) -> Response {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.get(path);
+            if done(&r) {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last: {} {}; log: {:?}",
+                r.status,
+                r.body.chars().take(300).collect::<String>(),
+                self.log.lock()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the second pass (lints, related lists) has run `n` times: at start,
+    /// and once the saves of each edit have paused.
+    pub fn wait_settled(&self, n: usize) {
+        let settled = || {
+            let log = self.log.lock().expect("log");
+            log.iter().filter(|l| l.starts_with("settled ")).count()
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while settled() < n {
+            assert!(Instant::now() < deadline, "log: {:?}", self.log.lock());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn full_builds(&self) -> usize {
+        let log = self.log.lock().expect("log");
+        log.iter().filter(|l| l.starts_with("built ")).count()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` as is and reads the whole answer (`Connection: close`).
+pub fn raw(port: u16, request: &str) -> Response {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(request.as_bytes()).expect("send");
+    let mut bytes = Vec::new();
+    let _ = s.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: dechunk(body, &text),
+    }
+}
+
+/// Bodies of HTML pages come chunked (the live-reload script is injected on the fly).
+fn dechunk(body: &str, whole: &str) -> String {
+    if !whole
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return body.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
 }

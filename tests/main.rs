@@ -4,6 +4,7 @@ mod build;
 mod diagnostics;
 mod harness;
 mod import;
+mod preview;
 mod reliability;
 mod review;
 mod serve;

@@ -1,38 +1,17 @@
 //! `kabar check`, `kabar review` and the lints, on fixture sites.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use kabar::diagnostics::{Diagnostic, Severity};
 use kabar::review;
 use kabar::site::BuildOptions;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// A writable copy of a fixture site.
-pub fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    crate::harness::copy_tree(&fixture(name), dir.path());
-    dir
-}
-
-fn kabar(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kabar"))
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("run kabar")
-}
+use crate::harness::{Site, fixture_dir, kabar};
 
 fn lints_fixture() -> Vec<Diagnostic> {
     let opts = BuildOptions {
         drafts: true,
-        ..BuildOptions::new(fixture("lints"))
+        ..BuildOptions::new(fixture_dir("lints"))
     };
     review::check(&opts).expect("the lints fixture builds")
 }
@@ -113,7 +92,7 @@ fn broken_links_are_errors_in_check_and_warnings_elsewhere() {
 
 #[test]
 fn check_exit_codes() {
-    let clean = copy_fixture("clean");
+    let clean = Site::fixture("clean");
     let out = kabar(clean.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let out = kabar(clean.path(), &["check", "--strict"]);
@@ -161,7 +140,7 @@ fn check_exit_codes() {
 
 #[test]
 fn check_reports_render_time_template_errors() {
-    let clean = copy_fixture("clean");
+    let clean = Site::fixture("clean");
     std::fs::create_dir_all(clean.path().join("templates")).expect("mkdir");
     std::fs::write(
         clean.path().join("templates/404.html"),
@@ -176,7 +155,7 @@ fn check_reports_render_time_template_errors() {
 
 #[test]
 fn review_groups_the_queue_by_status_newest_first() {
-    let out = kabar(&fixture("lints"), &["review"]);
+    let out = kabar(&fixture_dir("lints"), &["review"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
     let review_at = text.find("REVIEW (2)").expect("review group");

@@ -68,12 +68,13 @@ pub fn is_publishable(a: &Article, opts: &IndexOptions) -> bool {
 }
 
 /// Builds the index. `cache` keeps the related-stories model between builds of
-/// the preview server, so an edit recomputes only the lists it can change.
+/// the preview server, so an edit recomputes only the lists it can change; its
+/// `Pass` says whether this build wants them exact.
 pub fn build(
     articles: Vec<Arc<Article>>,
     config: &Config,
     opts: &IndexOptions,
-    cache: Option<&mut related::Cache>,
+    cache: Option<(&mut related::Cache, related::Pass<'_>)>,
 ) -> Index {
     let mut diagnostics = Vec::new();
     let (mut articles, unpublished): (Vec<Arc<Article>>, Vec<Arc<Article>>) =
@@ -127,9 +128,10 @@ pub fn build(
     let (tags, article_tags) = tags::collect(&refs, config);
     let count = config.related.count;
     let related_started = std::time::Instant::now();
+    let corpus = related::Corpus::new(&refs, &article_tags, tags.len());
     let related_links = match cache {
-        Some(cache) => cache.related(&refs, &article_tags, tags.len(), count),
-        None => related::related(&refs, &article_tags, tags.len(), count),
+        Some((cache, pass)) => cache.related(corpus, count, pass),
+        None => related::related(corpus, count),
     };
     let stories = stories(&articles, &related_links.same_coverage);
     let related_time = related_started.elapsed();

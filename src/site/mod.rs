@@ -208,7 +208,7 @@ pub fn assemble(
     config: Config,
     articles: Vec<Arc<Article>>,
     mut diags: Vec<Diagnostic>,
-    related: Option<&mut index::related::Cache>,
+    related: Option<(&mut index::related::Cache, index::related::Pass<'_>)>,
 ) -> Result<Loaded, Error> {
     let index_opts = IndexOptions {
         drafts: opts.drafts,

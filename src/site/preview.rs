@@ -189,11 +189,15 @@ impl Preview {
         let Some(config) = self.site.as_ref().map(|s| s.config.clone()) else {
             return Ok(Some(0));
         };
-        if !self.related.is_exact() {
-            self.related.recompute(give_way);
-        }
+        let pass = if self.related.is_exact() {
+            related::Pass::Update
+        } else {
+            related::Pass::Exact {
+                give_way: give_way.as_ref(),
+            }
+        };
         let before = std::mem::replace(&mut self.opts.findings, findings);
-        let site = self.index(config)?;
+        let site = self.index(config, pass)?;
         if !self.related.is_exact() {
             self.opts.findings = before;
             return Ok(None);
@@ -205,13 +209,17 @@ impl Preview {
 
     /// index → render → write over the cached articles.
     fn assemble(&mut self, config: crate::config::Config) -> Result<Update, Error> {
-        let site = self.index(config)?;
+        let site = self.index(config, related::Pass::Update)?;
         let update = self.write(&site)?;
         self.site = Some(site);
         Ok(update)
     }
 
-    fn index(&mut self, config: crate::config::Config) -> Result<Loaded, Error> {
+    fn index(
+        &mut self,
+        config: crate::config::Config,
+        pass: related::Pass<'_>,
+    ) -> Result<Loaded, Error> {
         let mut articles = Vec::with_capacity(self.sources.len());
         let mut diags = self.loose.clone();
         for (_, parsed) in self.sources.values() {
@@ -220,7 +228,8 @@ impl Preview {
                 Err(d) => diags.extend(d.iter().cloned()),
             }
         }
-        site::assemble(&self.opts, config, articles, diags, Some(&mut self.related))
+        let related = Some((&mut self.related, pass));
+        site::assemble(&self.opts, config, articles, diags, related)
     }
 
     fn write(&mut self, site: &Loaded) -> Result<Update, Error> {
