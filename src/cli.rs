@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,74 +25,102 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the publishable set into the output folder, atomically.
-    Build {
-        /// Include drafts, review items and future-dated articles.
-        #[arg(long)]
-        drafts: bool,
-        /// Include future-dated published articles.
-        #[arg(long)]
-        future: bool,
-        /// Override base_url from site.yaml.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Output folder (default: public/ in the site).
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Rebuild even if nothing changed since the last build.
-        #[arg(long)]
-        force: bool,
-        /// Print how long each stage took (reading, parsing, indexing, rendering…).
-        #[arg(long)]
-        timings: bool,
-    },
+    Build(Build),
     /// Preview the site with drafts and review items, reloading on every change.
-    Serve {
-        /// Address to listen on; anything but loopback exposes unpublished drafts.
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: IpAddr,
-        /// Port to listen on (0 picks a free one).
-        #[arg(long, short, default_value_t = 1111)]
-        port: u16,
-        /// Open the front page in a browser.
-        #[arg(long)]
-        open: bool,
-        /// Preview output folder (default: .kabar-preview/ in the site).
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
+    Serve(Serve),
     /// Validate content, templates and internal links, and run the lints.
-    Check {
-        /// Fail (exit 1) on warnings too.
-        #[arg(long)]
-        strict: bool,
-        /// Check as the preview builds: drafts and review items included.
-        #[arg(long)]
-        drafts: bool,
-    },
+    Check(Check),
     /// The editorial queue: drafts and review items, newest first, with their lints.
     Review,
     /// Scaffold a draft article dated today.
-    New {
-        title: String,
-        /// Comma-separated tags.
-        #[arg(long, value_delimiter = ',')]
-        tags: Vec<String>,
-    },
+    New(New),
     /// Clean raw scraped articles (plain text or HTML) into content/ with `status: review`.
-    Import {
-        /// Files or folders of .txt/.html pages.
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// The original article's URL (when the page does not say).
-        #[arg(long)]
-        url: Option<String>,
-        /// Publication date to use when the page has none (YYYY-MM-DD).
-        #[arg(long)]
-        date: Option<jiff::civil::Date>,
-        /// The source's name (when the page does not say).
-        #[arg(long)]
-        source: Option<String>,
-    },
+    Import(Import),
     /// Create a new site in DIR.
     Init { dir: PathBuf },
+}
+
+impl Command {
+    /// What failing on bad content means for this command, after the problems are listed.
+    pub fn failure_summary(&self) -> &'static str {
+        match self {
+            Command::Build(_) | Command::Serve(_) => "nothing was published",
+            Command::Import(_) => "those files were not imported; the others were",
+            Command::Check(_) => "the site does not build",
+            Command::Review => "fix them to see the queue",
+            Command::New(_) | Command::Init { .. } => "nothing was written",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Build {
+    /// Include drafts, review items and future-dated articles.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Include future-dated published articles.
+    #[arg(long)]
+    pub future: bool,
+    /// Override base_url from site.yaml.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Output folder (default: public/ in the site).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Rebuild even if nothing changed since the last build.
+    #[arg(long)]
+    pub force: bool,
+    /// Print how long each stage took (reading, parsing, indexing, rendering…).
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Address to listen on; anything but loopback exposes unpublished drafts.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short, default_value_t = 1111)]
+    pub port: u16,
+    /// Open the front page in a browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Preview output folder (default: .kabar-preview/ in the site).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Check {
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Check as the preview builds: drafts and review items included.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct New {
+    pub title: String,
+    /// Comma-separated tags.
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Import {
+    /// Files or folders of .txt/.html pages.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The original article's URL (when the page does not say).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Publication date to use when the page has none (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: Option<jiff::civil::Date>,
+    /// The source's name (when the page does not say).
+    #[arg(long)]
+    pub source: Option<String>,
 }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod error;
 pub mod import;
 pub mod index;
 pub mod load;
@@ -12,6 +13,8 @@ pub mod scaffold;
 pub mod serve;
 pub mod site;
 pub mod write;
+
+pub use error::Error;
 
 /// Asked now and then by work that may be abandoned (the preview's second pass):
 /// `true` means a newer change is waiting and the work should stop.

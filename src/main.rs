@@ -3,38 +3,59 @@
 mod cli;
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kabar::Error;
 use kabar::diagnostics::Diagnostic;
-use kabar::site::{self, BuildOptions, Error};
+use kabar::site::{self, BuildOptions};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
-        Err(Error::Content(diags)) => {
-            report(&diags);
-            let n = diags.iter().filter(|d| d.is_error()).count();
-            let files: std::collections::BTreeSet<_> = diags
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| &d.file)
-                .collect();
-            eprintln!(
-                "error: {n} problem(s) in {} file(s); nothing was published",
-                files.len()
-            );
-            ExitCode::from(1)
-        }
-        Err(Error::Io(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
+    let summary = cli.command.failure_summary();
+    let ui = Ui {
+        quiet: cli.quiet,
+        interactive: std::io::stderr().is_terminal() && !cli.quiet,
+    };
+    let root = cli.root;
+    let result = match cli.command {
+        cli::Command::Build(args) => build(&root, &ui, args),
+        cli::Command::Serve(args) => serve(root, args),
+        cli::Command::Check(args) => check(&root, &ui, args),
+        cli::Command::Review => review(&root),
+        cli::Command::New(args) => new(&root, args),
+        cli::Command::Import(args) => import(&root, args),
+        cli::Command::Init { dir } => init(&dir, &ui),
+    };
+    result.unwrap_or_else(|e| fail(e, summary))
+}
+
+/// How much the user wants to hear.
+struct Ui {
+    quiet: bool,
+    /// A terminal is watching: progress bars are welcome.
+    interactive: bool,
+}
+
+/// The one place that turns an error into a report and an exit code.
+fn fail(error: Error, summary: &str) -> ExitCode {
+    if let Error::Content(diags) = &error {
+        report(diags);
+        let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+        let files: std::collections::BTreeSet<_> = errors.iter().map(|d| &d.file).collect();
+        eprintln!(
+            "error: {} problem(s) in {} file(s); {summary}",
+            errors.len(),
+            files.len()
+        );
+    } else {
+        eprintln!("error: {error}");
     }
+    ExitCode::from(error.exit_code())
 }
 
 fn report(diags: &[Diagnostic]) {
@@ -44,165 +65,146 @@ fn report(diags: &[Diagnostic]) {
     }
 }
 
-fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
-    let root = cli.root;
-    let interactive = std::io::stderr().is_terminal() && !cli.quiet;
-    match cli.command {
-        cli::Command::Build {
-            drafts,
-            future,
-            base_url,
-            output,
-            force,
-            timings,
-        } => {
-            let opts = BuildOptions {
-                output,
-                drafts,
-                future,
-                base_url,
-                progress: interactive,
-                lean: true,
-                force,
-                ..BuildOptions::new(&root)
-            };
-            let done = site::build(&opts)?;
-            report(&done.warnings);
-            if !cli.quiet && done.unchanged {
-                eprintln!(
-                    "unchanged since the last build: {} articles in {}, nothing written ({:.2}s; --force rebuilds)",
-                    done.articles,
-                    done.output.display(),
-                    done.elapsed.as_secs_f64()
-                );
-            } else if !cli.quiet {
-                eprintln!(
-                    "built {} articles into {} ({} files) in {:.2}s",
-                    done.articles,
-                    done.output.display(),
-                    done.files,
-                    done.elapsed.as_secs_f64()
-                );
-            }
-            if timings {
-                for (stage, took) in &done.stages {
-                    eprintln!("{:>8.1} ms  {stage}", took.as_secs_f64() * 1000.0);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        cli::Command::Serve {
-            bind,
-            port,
-            open,
-            output,
-        } => {
-            if !bind.is_loopback() {
-                eprintln!(
-                    "warning: listening on {bind}: other machines can reach this preview and its unpublished drafts"
-                );
-            }
-            kabar::serve::run(&kabar::serve::ServeOptions {
-                root,
-                bind,
-                port,
-                output,
-                open,
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        cli::Command::Check { strict, drafts } => {
-            let opts = BuildOptions {
-                drafts,
-                ..BuildOptions::new(&root)
-            };
-            let diags = kabar::review::check(&opts)?;
-            report(&diags);
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            let warnings = diags.len() - errors;
-            let fail = errors > 0 || (strict && warnings > 0);
-            if !cli.quiet || fail {
-                eprintln!(
-                    "check: {errors} error(s), {warnings} warning(s){}",
-                    if strict && errors == 0 && warnings > 0 {
-                        " (--strict: warnings fail)"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            Ok(if fail {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        cli::Command::Review => {
-            let opts = BuildOptions {
-                drafts: true,
-                ..BuildOptions::new(&root)
-            };
-            let site = site::prepare(&opts)?;
-            let outputs = site::output_paths(&opts, &site);
-            let lints = kabar::review::lint(
-                &site,
-                &outputs,
-                &kabar::review::LintOptions {
-                    now: jiff::Timestamp::now(),
-                    broken_link: kabar::diagnostics::Severity::Warning,
-                },
-            );
-            let groups = kabar::review::queue(&site, &lints);
-            print!("{}", kabar::review::queue_text(&groups));
-            Ok(ExitCode::SUCCESS)
-        }
-        cli::Command::New { title, tags } => {
-            let today = site::today(&root)?;
-            let path =
-                kabar::scaffold::new_article(&root, &title, &tags, today).map_err(Error::Io)?;
-            println!("{}", path.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        cli::Command::Import {
-            inputs,
-            url,
-            date,
-            source,
-        } => {
-            let timezone = kabar::config::Config::load(&root)
-                .map_err(|d| Error::Content(vec![d]))?
-                .tz();
-            let opts = kabar::import::ImportOptions {
-                url,
-                date,
-                source,
-                timezone,
-            };
-            let report = kabar::import::import_paths(&inputs, &root.join("content"), &opts);
-            for path in &report.written {
-                println!("{}", path.display());
-            }
-            if report.errors.is_empty() {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                Err(Error::Content(
-                    report.errors.iter().map(|e| e.to_diagnostic()).collect(),
-                ))
-            }
-        }
-        cli::Command::Init { dir } => {
-            let today = jiff::Timestamp::now()
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .date();
-            kabar::scaffold::init(&dir, today).map_err(Error::Io)?;
-            if !cli.quiet {
-                eprintln!(
-                    "created a new site in {}; next: cd {} && kabar serve",
-                    dir.display(),
-                    dir.display()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
+    let opts = BuildOptions {
+        output: args.output,
+        drafts: args.drafts,
+        future: args.future,
+        base_url: args.base_url,
+        progress: ui.interactive,
+        lean: true,
+        force: args.force,
+        ..BuildOptions::new(root)
+    };
+    let done = site::build(&opts)?;
+    report(&done.warnings);
+    if !ui.quiet && done.unchanged {
+        eprintln!(
+            "unchanged since the last build: {} articles in {}, nothing written ({:.2}s; --force rebuilds)",
+            done.articles,
+            done.output.display(),
+            done.elapsed.as_secs_f64()
+        );
+    } else if !ui.quiet {
+        eprintln!(
+            "built {} articles into {} ({} files) in {:.2}s",
+            done.articles,
+            done.output.display(),
+            done.files,
+            done.elapsed.as_secs_f64()
+        );
+    }
+    if args.timings {
+        for (stage, took) in &done.stages {
+            eprintln!("{:>8.1} ms  {stage}", took.as_secs_f64() * 1000.0);
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(root: std::path::PathBuf, args: cli::Serve) -> Result<ExitCode, Error> {
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}: other machines can reach this preview and its unpublished drafts",
+            args.bind
+        );
+    }
+    kabar::serve::run(&kabar::serve::ServeOptions {
+        root,
+        bind: args.bind,
+        port: args.port,
+        output: args.output,
+        open: args.open,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(root: &Path, ui: &Ui, args: cli::Check) -> Result<ExitCode, Error> {
+    let opts = BuildOptions {
+        drafts: args.drafts,
+        ..BuildOptions::new(root)
+    };
+    let diags = kabar::review::check(&opts)?;
+    report(&diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let fail = errors > 0 || (args.strict && warnings > 0);
+    if !ui.quiet || fail {
+        let strict = if args.strict && errors == 0 && warnings > 0 {
+            " (--strict: warnings fail)"
+        } else {
+            ""
+        };
+        eprintln!("check: {errors} error(s), {warnings} warning(s){strict}");
+    }
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn review(root: &Path) -> Result<ExitCode, Error> {
+    let opts = BuildOptions {
+        drafts: true,
+        ..BuildOptions::new(root)
+    };
+    let site = site::prepare(&opts)?;
+    let outputs = site::output_paths(&opts, &site);
+    let lints = kabar::review::lint(
+        &site,
+        &outputs,
+        &kabar::review::LintOptions {
+            now: jiff::Timestamp::now(),
+            broken_link: kabar::diagnostics::Severity::Warning,
+        },
+    );
+    let groups = kabar::review::queue(&site, &lints);
+    print!("{}", kabar::review::queue_text(&groups));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new(root: &Path, args: cli::New) -> Result<ExitCode, Error> {
+    let today = site::today(root)?;
+    let path = kabar::scaffold::new_article(root, &args.title, &args.tags, today)?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(root: &Path, args: cli::Import) -> Result<ExitCode, Error> {
+    let timezone = kabar::config::Config::load(root)
+        .map_err(|d| Error::Content(vec![d]))?
+        .tz();
+    let opts = kabar::import::ImportOptions {
+        url: args.url,
+        date: args.date,
+        source: args.source,
+        timezone,
+    };
+    let report = kabar::import::import_paths(&args.inputs, &root.join("content"), &opts);
+    for path in &report.written {
+        println!("{}", path.display());
+    }
+    if report.errors.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Content(
+            report.errors.iter().map(|e| e.to_diagnostic()).collect(),
+        ))
+    }
+}
+
+fn init(dir: &Path, ui: &Ui) -> Result<ExitCode, Error> {
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    kabar::scaffold::init(dir, today)?;
+    if !ui.quiet {
+        eprintln!(
+            "created a new site in {}; next: cd {} && kabar serve",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

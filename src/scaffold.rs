@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::Error;
+use crate::index::archive::day_path;
 use crate::parse::slug::slugify;
 
 /// Writes `content/YYYY/MM/DD/<slug>.md` as a draft dated `date`; never overwrites.
@@ -10,26 +12,21 @@ pub fn new_article(
     title: &str,
     tags: &[String],
     date: jiff::civil::Date,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, Error> {
     let title = title.trim();
     if title.is_empty() {
-        return Err("the title is empty".into());
+        return Err(Error::Usage("the title is empty".into()));
     }
     let slug = slugify(title);
     if slug.is_empty() {
-        return Err(format!(
+        return Err(Error::Usage(format!(
             "the title `{title}` gives an empty slug; use a title with letters or digits"
-        ));
+        )));
     }
-    let rel = PathBuf::from(format!(
-        "content/{:04}/{:02}/{:02}/{slug}.md",
-        date.year(),
-        date.month(),
-        date.day()
-    ));
+    let rel = PathBuf::from(format!("content/{}{slug}.md", day_path(date)));
     let path = root.join(&rel);
     if path.exists() {
-        return Err(format!("{} already exists", rel.display()));
+        return Err(Error::Usage(format!("{} already exists", rel.display())));
     }
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let tags = tags
@@ -41,18 +38,17 @@ pub fn new_article(
         "---\ntitle: {}\ndate: {date}\nslug: {slug}\nsummary: \"\"\ntags: [{tags}]\nauthors: []\nstatus: draft\n---\n\nWrite the story here.\n",
         quoted(title)
     );
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", rel.display()))?;
+    write_new(&path, &text)?;
     Ok(rel)
 }
 
 /// A minimal site: configuration, one published welcome article, empty theme folders.
-pub fn init(dir: &Path, today: jiff::civil::Date) -> Result<(), String> {
+pub fn init(dir: &Path, today: jiff::civil::Date) -> Result<(), Error> {
     if dir.exists() && dir.read_dir().map_or(true, |mut d| d.next().is_some()) {
-        return Err(format!("{} exists and is not empty", dir.display()));
+        return Err(Error::Usage(format!(
+            "{} exists and is not empty",
+            dir.display()
+        )));
     }
     let name = dir
         .file_name()
@@ -66,12 +62,7 @@ pub fn init(dir: &Path, today: jiff::civil::Date) -> Result<(), String> {
             ),
         ),
         (
-            format!(
-                "content/{:04}/{:02}/{:02}/selamat-datang.md",
-                today.year(),
-                today.month(),
-                today.day()
-            ),
+            format!("content/{}selamat-datang.md", day_path(today)),
             format!(
                 "---\ntitle: \"Selamat datang\"\ndate: {today}\ntags: [Kabar]\n---\n\nThis is the first article of the digest. Edit or delete it, then run `kabar serve`.\n"
             ),
@@ -80,12 +71,14 @@ pub fn init(dir: &Path, today: jiff::civil::Date) -> Result<(), String> {
         ("static/.keep".to_string(), String::new()),
     ];
     for (rel, body) in files {
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, body).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_new(&dir.join(&rel), &body)?;
     }
     Ok(())
+}
+
+fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(Error::io("create", parent))?;
+    }
+    std::fs::write(path, text).map_err(Error::io("write", path))
 }

@@ -13,6 +13,11 @@ pub struct Period {
     pub entries: Vec<usize>,
 }
 
+/// `YYYY/MM/DD/`: the folder of a day's edition, and the start of its articles' paths.
+pub fn day_path(day: jiff::civil::Date) -> String {
+    format!("{:04}/{:02}/{:02}/", day.year(), day.month(), day.day())
+}
+
 impl Period {
     /// `YYYY/`, `YYYY/MM/` or `YYYY/MM/DD/`.
     pub fn url(&self) -> String {

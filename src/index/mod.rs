@@ -169,14 +169,7 @@ pub fn build(
 
 /// `YYYY/MM/DD/<slug>/` with the date in the site time zone (dates are zoned when parsed).
 pub fn article_url(a: &Article) -> String {
-    let d = a.date.date();
-    format!(
-        "{:04}/{:02}/{:02}/{}/",
-        d.year(),
-        d.month(),
-        d.day(),
-        a.slug
-    )
+    format!("{}{}/", archive::day_path(a.date.date()), a.slug)
 }
 
 /// Story timelines: articles joined by an explicit `story:` id or by near-identical

@@ -1,5 +1,6 @@
 //! Context: index entries → slim, serialisable views for templates (no article text is ever a template).
 
+use crate::index::archive::day_path;
 use serde::Serialize;
 
 use super::filters::{date_time, long_date, rfc3339};
@@ -167,13 +168,7 @@ pub fn article<'a>(
             .collect(),
         older: e.older.map(|j| &cards[j]),
         newer: e.newer.map(|j| &cards[j]),
-        day_url: format!(
-            "{}{:04}/{:02}/{:02}/",
-            site.root,
-            e.day.year(),
-            e.day.month(),
-            e.day.day()
-        ),
+        day_url: format!("{}{}", site.root, day_path(e.day)),
         permalink: format!("{}{}", site.base_url, e.url),
         json_ld: json_ld(e, card, site),
         extra: &a.extra,
@@ -259,12 +254,7 @@ pub fn group_by_day<'a>(
         if last != Some(day) {
             groups.push(DayGroup {
                 heading: long_date(day, lang),
-                url: format!(
-                    "{root}{:04}/{:02}/{:02}/",
-                    day.year(),
-                    day.month(),
-                    day.day()
-                ),
+                url: format!("{root}{}", day_path(day)),
                 articles: Vec::new(),
             });
             last = Some(day);

@@ -6,6 +6,10 @@
 pub mod context;
 pub mod feeds;
 pub mod filters;
+mod plan;
+
+pub use plan::output_paths;
+use plan::{Output, page_path, pages};
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -153,21 +157,22 @@ fn one_line(e: &dyn std::error::Error) -> String {
     msg
 }
 
-enum Job {
-    Article(usize),
-    Day(usize),
-    Month(usize),
-    Year(usize),
-    Home(usize),
-    TagIndex,
-    Tag(usize, usize),
-    NotFound,
-}
-
 pub type Emit<'a> = dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync + 'a;
 
+/// Why rendering stopped: templates that fail (one report per distinct message), or a
+/// file that could not be written (the first one).
+#[derive(Debug)]
+pub enum Failure {
+    Templates(Vec<Diagnostic>),
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
 /// Renders every output file, or with `previous` keys only those whose inputs
-/// changed since (the preview server's incremental rebuild).
+/// changed since (the preview server's incremental rebuild): plan → render in
+/// parallel → emit.
 pub fn render(
     index: &Index,
     config: &Config,
@@ -175,241 +180,33 @@ pub fn render(
     opts: &RenderOptions,
     emit: &Emit,
     previous: Option<&Keys>,
-) -> Result<Rendered, Vec<Diagnostic>> {
-    let site = SiteView::new(config, opts.preview);
-    let words = filters::words(&config.lang);
-    let cards = context::cards(index, &site.root);
-    let per_page = config.paginate;
-    let track = opts.track;
-    let card_keys: Vec<u64> = if track {
-        cards
-            .par_iter()
-            .map(|c| key_of(true, |h| c.hash(h)))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let stale = |path: &str, key: u64| previous.is_none_or(|p| p.get(path) != Some(&key));
-    let emitted = std::sync::atomic::AtomicUsize::new(0);
-    let emit = |path: &str, bytes: &[u8]| {
-        emitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        emit(path, bytes)
-    };
-
-    let mut jobs: Vec<Job> = (0..index.entries.len()).map(Job::Article).collect();
-    jobs.extend((0..index.days.len()).map(Job::Day));
-    jobs.extend((0..index.months.len()).map(Job::Month));
-    jobs.extend((0..index.years.len()).map(Job::Year));
-    jobs.extend((0..pages(index.entries.len(), per_page)).map(Job::Home));
-    jobs.push(Job::TagIndex);
-    for (t, tag) in index.tags.iter().enumerate() {
-        jobs.extend((0..pages(tag.entries.len(), per_page)).map(|p| Job::Tag(t, p)));
-    }
-    jobs.push(Job::NotFound);
-
-    let base_ctx = {
-        let mut c = Context::new();
-        c.insert("site", &site);
-        c.insert("t", &words);
-        c
-    };
-    let all: Vec<usize> = (0..index.entries.len()).collect();
-    let day_name = |p: &Period| filters::long_date(index.entries[p.entries[0]].day, &config.lang);
-    let month_name = |p: &Period| {
-        format!(
-            "{} {}",
-            filters::month_name(p.month.unwrap_or(1), &config.lang),
-            p.year
-        )
-    };
-    let period_link = |p: &Period, name: String| Link {
-        name,
-        url: format!("{}{}", site.root, p.url()),
-        count: p.entries.len(),
-    };
-    // Every list page (front page, edition, archive, tag) is one template with one view.
-    #[allow(clippy::too_many_arguments)]
-    let list = |kind: &'static str,
-                title: String,
-                dir: &str,
-                entries: &[usize],
-                links: Vec<Link>,
-                pagination: Option<Pagination>,
-                feed_url: Option<String>| {
-        let path = format!("{dir}index.html");
-        let key = key_of(track, |h| {
-            (kind, &title, dir, &links, &pagination, &feed_url).hash(h);
-            for &i in entries {
-                card_keys[i].hash(h);
-            }
-        });
-        if !stale(&path, key) {
-            return (path, "list.html", key, None);
-        }
-        let view = ListView {
-            kind,
-            title,
-            url: format!("{}{dir}", site.root),
-            groups: context::group_by_day(index, &cards, entries, &config.lang, &site.root),
-            links,
-            pagination,
-            feed_url,
-        };
-        let mut ctx = base_ctx.clone();
-        ctx.insert("page", &view);
-        (path, "list.html", key, Some(ctx))
-    };
-    let render_job = |job: &Job| -> Result<(String, u64), Diagnostic> {
-        let (path, template, key, ctx) = match job {
-            Job::Article(i) => {
-                let e = &index.entries[*i];
-                let path = format!("{}index.html", e.url);
-                let findings = opts.findings.get(&e.article.path);
-                let key = key_of(track, |h| {
-                    let cards_of =
-                        |js: &[usize]| -> Vec<u64> { js.iter().map(|&j| card_keys[j]).collect() };
-                    (e.article.hash, &e.url, card_keys[*i], findings).hash(h);
-                    (cards_of(&e.related), cards_of(&e.story)).hash(h);
-                    (e.older.map(|j| card_keys[j]), e.newer.map(|j| card_keys[j])).hash(h);
-                    e.story.iter().position(|&j| j == *i).hash(h);
-                });
-                if !stale(&path, key) {
-                    return Ok((path, key));
-                }
-                let mut ctx = base_ctx.clone();
-                let view = context::article(index, &cards, *i, &site);
-                ctx.insert("page", &view);
-                let banner = (opts.preview && e.article.status != crate::parse::Status::Published)
-                    .then(|| e.article.status.as_str());
-                ctx.insert("banner", &banner);
-                ctx.insert("findings", &findings.cloned().unwrap_or_default());
-                (path, "article.html", key, Some(ctx))
-            }
-            Job::Day(i) => {
-                let p = &index.days[*i];
-                let day = index.entries[p.entries[0]].day;
-                let title = format!(
-                    "{} {}",
-                    words.edition,
-                    filters::long_date(day, &config.lang)
-                );
-                let links = neighbours(&index.days, *i)
-                    .map(|q| period_link(q, day_name(q)))
-                    .collect();
-                list("day", title, &p.url(), &p.entries, links, None, None)
-            }
-            Job::Month(i) => {
-                let p = &index.months[*i];
-                let month = filters::month_name(p.month.unwrap_or(1), &config.lang);
-                let title = format!("{} {month} {}", words.archive, p.year);
-                let links = index
-                    .days
-                    .iter()
-                    .filter(|d| d.year == p.year && d.month == p.month)
-                    .map(|d| period_link(d, day_name(d)))
-                    .collect();
-                list("month", title, &p.url(), &p.entries, links, None, None)
-            }
-            Job::Year(i) => {
-                let p = &index.years[*i];
-                let title = format!("{} {}", words.archive, p.year);
-                let links = index
-                    .months
-                    .iter()
-                    .filter(|m| m.year == p.year)
-                    .map(|m| period_link(m, month_name(m)))
-                    .collect();
-                list("year", title, &p.url(), &[], links, None, None)
-            }
-            Job::Home(n) => {
-                let (slice, pagination) = paginate(&all, *n, per_page, &site.root, "");
-                let title = if *n == 0 {
-                    config.title.clone()
-                } else {
-                    format!("{} — {} {}", config.title, words.page, n + 1)
-                };
-                let links = index
-                    .years
-                    .iter()
-                    .map(|y| period_link(y, y.year.to_string()))
-                    .collect();
-                let feed = Some(site.feed_url.clone());
-                list(
-                    "home",
-                    title,
-                    &page_path("", *n),
-                    slice,
-                    links,
-                    Some(pagination),
-                    feed,
-                )
-            }
-            Job::Tag(t, n) => {
-                let tag = &index.tags[*t];
-                let prefix = format!("tags/{}/", tag.slug);
-                let (slice, pagination) = paginate(&tag.entries, *n, per_page, &site.root, &prefix);
-                let feed = Some(format!("{}{prefix}atom.xml", site.root));
-                list(
-                    "tag",
-                    tag.name.clone(),
-                    &page_path(&prefix, *n),
-                    slice,
-                    Vec::new(),
-                    Some(pagination),
-                    feed,
-                )
-            }
-            Job::TagIndex => {
-                let tags: Vec<Link> = index
-                    .tags
-                    .iter()
-                    .map(|t| Link {
-                        name: t.name.clone(),
-                        url: format!("{}tags/{}/", site.root, t.slug),
-                        count: t.entries.len(),
-                    })
-                    .collect();
-                let key = key_of(track, |h| tags.hash(h));
-                let mut ctx = base_ctx.clone();
-                ctx.insert(
-                    "page",
-                    &serde_json::json!({"title": words.all_tags, "tags": tags}),
-                );
-                ("tags/index.html".to_string(), "tags.html", key, Some(ctx))
-            }
-            Job::NotFound => {
-                let mut ctx = base_ctx.clone();
-                ctx.insert("page", &serde_json::json!({"title": words.not_found}));
-                ("404.html".to_string(), "404.html", 0, Some(ctx))
-            }
-        };
-        let Some(ctx) = ctx.filter(|_| stale(&path, key)) else {
-            return Ok((path, key));
-        };
-        let html = tera.render(template, &ctx).map_err(|e| {
-            Diagnostic::error(
-                format!("templates/{template}"),
-                format!("cannot render {path}: {}", one_line(&e)),
-            )
-        })?;
-        emit(&path, html.as_bytes())
-            .map_err(|e| Diagnostic::error(path.as_str(), format!("cannot write: {e}")))?;
-        Ok((path, key))
-    };
-
-    let results: Vec<Result<(String, u64), Diagnostic>> = jobs.par_iter().map(render_job).collect();
+) -> Result<Rendered, Failure> {
+    let r = Renderer::new(index, config, tera, opts, emit, previous);
+    let results: Vec<Result<(Vec<String>, u64), Failure>> = plan::plan(index, config.paginate)
+        .par_iter()
+        .map(|out| r.make(out))
+        .collect();
     let mut keys = Keys::default();
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok((path, key)) if track => {
-                keys.insert(path, key);
-            }
+    let mut templates = Vec::new();
+    for result in results {
+        match result {
+            Ok((paths, key)) if opts.track => keys.extend(paths.into_iter().map(|p| (p, key))),
             Ok(_) => {}
-            Err(d) => errors.push(d),
+            Err(Failure::Templates(d)) => templates.extend(d),
+            Err(write) => return Err(write),
         }
     }
-    // One broken template fails every page that uses it: one report per message is enough.
+    if !templates.is_empty() {
+        return Err(Failure::Templates(one_per_message(templates)));
+    }
+    Ok(Rendered {
+        emitted: r.emitted.into_inner(),
+        keys,
+    })
+}
+
+/// One broken template fails every page that uses it: one report per message is enough.
+fn one_per_message(mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
     errors.sort_by(|a, b| a.message.cmp(&b.message));
     errors.dedup_by(|a, b| {
         a.file == b.file
@@ -419,165 +216,407 @@ pub fn render(
                 .eq(b.message.split(':').skip(1))
     });
     errors.truncate(20);
-    if !errors.is_empty() {
-        return Err(errors);
+    errors
+}
+
+/// What every output of one render shares: the site, its cards and their keys.
+struct Renderer<'a> {
+    index: &'a Index,
+    config: &'a Config,
+    tera: &'a Tera,
+    opts: &'a RenderOptions,
+    emit: &'a Emit<'a>,
+    previous: Option<&'a Keys>,
+    site: SiteView,
+    words: filters::Words,
+    cards: Vec<context::Card>,
+    card_keys: Vec<u64>,
+    base_ctx: Context,
+    /// Every entry, newest first (the front page and the site's feeds).
+    all: Vec<usize>,
+    emitted: std::sync::atomic::AtomicUsize,
+}
+
+/// A list page (front page, edition, archive, tag) before it is rendered: enough to
+/// key it, and to render it when the key changed.
+struct ListPage<'e> {
+    kind: &'static str,
+    title: String,
+    entries: &'e [usize],
+    links: Vec<Link>,
+    pagination: Option<Pagination>,
+    feed_url: Option<String>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(
+        index: &'a Index,
+        config: &'a Config,
+        tera: &'a Tera,
+        opts: &'a RenderOptions,
+        emit: &'a Emit<'a>,
+        previous: Option<&'a Keys>,
+    ) -> Self {
+        let site = SiteView::new(config, opts.preview);
+        let words = filters::words(&config.lang);
+        let cards = context::cards(index, &site.root);
+        let card_keys: Vec<u64> = if opts.track {
+            cards
+                .par_iter()
+                .map(|c| key_of(true, |h| c.hash(h)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut base_ctx = Context::new();
+        base_ctx.insert("site", &site);
+        base_ctx.insert("t", &words);
+        Renderer {
+            index,
+            config,
+            tera,
+            opts,
+            emit,
+            previous,
+            site,
+            words,
+            cards,
+            card_keys,
+            base_ctx,
+            all: (0..index.entries.len()).collect(),
+            emitted: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
-    // Feeds and machine files: each keyed by what it shows, made only when stale.
-    let feed_key = |name: &str, entries: &[usize]| {
-        key_of(track, |h| {
+    /// Renders and emits one output if its key changed; returns its paths and key.
+    fn make(&self, out: &Output) -> Result<(Vec<String>, u64), Failure> {
+        let paths = out.paths(self.index, self.config.paginate);
+        let dir = out.dir(self.index).unwrap_or_default();
+        let key = match *out {
+            Output::Article(i) => return self.article(i, paths),
+            Output::Day(i) => return self.list(self.day(i), &dir, paths),
+            Output::Month(i) => return self.list(self.month(i), &dir, paths),
+            Output::Year(i) => return self.list(self.year(i), &dir, paths),
+            Output::Home(n) => return self.list(self.home(n), &dir, paths),
+            Output::Tag { tag, page } => return self.list(self.tag(tag, page), &dir, paths),
+            Output::TagIndex => return self.tag_index(paths),
+            Output::NotFound => return self.not_found(paths),
+            Output::Atom(None) => self.feed_key("atom.xml", &self.all),
+            Output::Atom(Some(t)) => {
+                let tag = &self.index.tags[t];
+                self.feed_key(&format!("{}\n{}", tag.name, paths[0]), &tag.entries)
+            }
+            Output::JsonFeed => self.feed_key("feed.json", &self.all),
+            Output::Sitemaps => {
+                let urls = plan::sitemap_urls(self.index, self.config.paginate);
+                key_of(self.opts.track, |h| urls.hash(h))
+            }
+            Output::SearchIndex => key_of(self.opts.track, |h| self.card_keys.hash(h)),
+            Output::Robots | Output::SyntaxCss | Output::Asset(_) => 0,
+        };
+        if paths.iter().any(|p| self.stale(p, key)) {
+            for (path, body) in paths.iter().zip(self.file(out, &paths)) {
+                self.write(path, body.as_bytes())?;
+            }
+        }
+        Ok((paths, key))
+    }
+
+    /// The bodies of an output that is not a template (feeds, sitemaps, assets).
+    fn file(&self, out: &Output, paths: &[String]) -> Vec<String> {
+        let (index, cards, config) = (self.index, &self.cards, self.config);
+        let one = match *out {
+            Output::Atom(None) => feeds::atom(
+                index,
+                cards,
+                &self.all,
+                config,
+                &config.title,
+                "atom.xml",
+                "",
+            ),
+            Output::Atom(Some(t)) => {
+                let tag = &index.tags[t];
+                let title = format!("{} — {}", config.title, tag.name);
+                let prefix = plan::tag_prefix(index, t);
+                feeds::atom(
+                    index,
+                    cards,
+                    &tag.entries,
+                    config,
+                    &title,
+                    &paths[0],
+                    &prefix,
+                )
+            }
+            Output::JsonFeed => feeds::json_feed(index, cards, config),
+            Output::Sitemaps => {
+                let urls = plan::sitemap_urls(index, config.paginate);
+                return feeds::sitemaps(&urls, &config.base_url)
+                    .into_iter()
+                    .map(|(_, body)| body)
+                    .collect();
+            }
+            Output::Robots => feeds::robots(&config.base_url),
+            Output::SearchIndex => feeds::search_index(cards),
+            Output::SyntaxCss => crate::parse::highlight::theme_css(),
+            Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
+            _ => String::new(),
+        };
+        vec![one]
+    }
+
+    fn stale(&self, path: &str, key: u64) -> bool {
+        self.previous.is_none_or(|p| p.get(path) != Some(&key))
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Failure> {
+        self.emitted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (self.emit)(path, bytes).map_err(|source| Failure::Write {
+            path: path.to_string(),
+            source,
+        })
+    }
+
+    /// Renders `template` into the output's one path, if `key` changed.
+    fn page(
+        &self,
+        paths: Vec<String>,
+        key: u64,
+        template: &str,
+        ctx: impl FnOnce() -> Context,
+    ) -> Result<(Vec<String>, u64), Failure> {
+        let path = &paths[0];
+        if self.stale(path, key) {
+            let html = self.tera.render(template, &ctx()).map_err(|e| {
+                Failure::Templates(vec![Diagnostic::error(
+                    format!("templates/{template}"),
+                    format!("cannot render {path}: {}", one_line(&e)),
+                )])
+            })?;
+            self.write(path, html.as_bytes())?;
+        }
+        Ok((paths, key))
+    }
+
+    fn article(&self, i: usize, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let e = &self.index.entries[i];
+        let findings = self.opts.findings.get(&e.article.path);
+        let card_keys = &self.card_keys;
+        let key = key_of(self.opts.track, |h| {
+            let cards_of =
+                |js: &[usize]| -> Vec<u64> { js.iter().map(|&j| card_keys[j]).collect() };
+            (e.article.hash, &e.url, card_keys[i], findings).hash(h);
+            (cards_of(&e.related), cards_of(&e.story)).hash(h);
+            (e.older.map(|j| card_keys[j]), e.newer.map(|j| card_keys[j])).hash(h);
+            e.story.iter().position(|&j| j == i).hash(h);
+        });
+        self.page(paths, key, "article.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let view = context::article(self.index, &self.cards, i, &self.site);
+            ctx.insert("page", &view);
+            let banner = (self.opts.preview && e.article.status != crate::parse::Status::Published)
+                .then(|| e.article.status.as_str());
+            ctx.insert("banner", &banner);
+            ctx.insert("findings", &findings.cloned().unwrap_or_default());
+            ctx
+        })
+    }
+
+    /// Every list page is one template with one view.
+    fn list(
+        &self,
+        page: ListPage,
+        dir: &str,
+        paths: Vec<String>,
+    ) -> Result<(Vec<String>, u64), Failure> {
+        let key = key_of(self.opts.track, |h| {
+            let ListPage {
+                kind,
+                title,
+                links,
+                pagination,
+                feed_url,
+                ..
+            } = &page;
+            (kind, title, dir, links, pagination, feed_url).hash(h);
+            for &i in page.entries {
+                self.card_keys[i].hash(h);
+            }
+        });
+        self.page(paths, key, "list.html", || {
+            let view = ListView {
+                kind: page.kind,
+                title: page.title,
+                url: format!("{}{dir}", self.site.root),
+                groups: context::group_by_day(
+                    self.index,
+                    &self.cards,
+                    page.entries,
+                    &self.config.lang,
+                    &self.site.root,
+                ),
+                links: page.links,
+                pagination: page.pagination,
+                feed_url: page.feed_url,
+            };
+            let mut ctx = self.base_ctx.clone();
+            ctx.insert("page", &view);
+            ctx
+        })
+    }
+
+    fn day(&self, i: usize) -> ListPage<'_> {
+        let p = &self.index.days[i];
+        let day = self.index.entries[p.entries[0]].day;
+        let title = format!(
+            "{} {}",
+            self.words.edition,
+            filters::long_date(day, &self.config.lang)
+        );
+        let links = neighbours(&self.index.days, i)
+            .map(|q| self.period_link(q, self.day_name(q)))
+            .collect();
+        ListPage::of("day", title, &p.entries, links)
+    }
+
+    fn month(&self, i: usize) -> ListPage<'_> {
+        let p = &self.index.months[i];
+        let month = filters::month_name(p.month.unwrap_or(1), &self.config.lang);
+        let title = format!("{} {month} {}", self.words.archive, p.year);
+        let links = self
+            .index
+            .days
+            .iter()
+            .filter(|d| d.year == p.year && d.month == p.month)
+            .map(|d| self.period_link(d, self.day_name(d)))
+            .collect();
+        ListPage::of("month", title, &p.entries, links)
+    }
+
+    fn year(&self, i: usize) -> ListPage<'_> {
+        let p = &self.index.years[i];
+        let title = format!("{} {}", self.words.archive, p.year);
+        let links = self
+            .index
+            .months
+            .iter()
+            .filter(|m| m.year == p.year)
+            .map(|m| self.period_link(m, self.month_name(m)))
+            .collect();
+        ListPage::of("year", title, &[], links)
+    }
+
+    fn home(&self, n: usize) -> ListPage<'_> {
+        let (entries, pagination) =
+            paginate(&self.all, n, self.config.paginate, &self.site.root, "");
+        let title = if n == 0 {
+            self.config.title.clone()
+        } else {
+            format!("{} — {} {}", self.config.title, self.words.page, n + 1)
+        };
+        let links = self
+            .index
+            .years
+            .iter()
+            .map(|y| self.period_link(y, y.year.to_string()))
+            .collect();
+        ListPage {
+            pagination: Some(pagination),
+            feed_url: Some(self.site.feed_url.clone()),
+            ..ListPage::of("home", title, entries, links)
+        }
+    }
+
+    fn tag(&self, t: usize, n: usize) -> ListPage<'_> {
+        let tag = &self.index.tags[t];
+        let prefix = plan::tag_prefix(self.index, t);
+        let (entries, pagination) = paginate(
+            &tag.entries,
+            n,
+            self.config.paginate,
+            &self.site.root,
+            &prefix,
+        );
+        ListPage {
+            pagination: Some(pagination),
+            feed_url: Some(format!("{}{prefix}atom.xml", self.site.root)),
+            ..ListPage::of("tag", tag.name.clone(), entries, Vec::new())
+        }
+    }
+
+    fn tag_index(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let tags: Vec<Link> = self
+            .index
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.name.clone(),
+                url: format!("{}tags/{}/", self.site.root, t.slug),
+                count: t.entries.len(),
+            })
+            .collect();
+        let key = key_of(self.opts.track, |h| tags.hash(h));
+        self.page(paths, key, "tags.html", || {
+            let mut ctx = self.base_ctx.clone();
+            ctx.insert(
+                "page",
+                &serde_json::json!({"title": self.words.all_tags, "tags": tags}),
+            );
+            ctx
+        })
+    }
+
+    fn not_found(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        self.page(paths, 0, "404.html", || {
+            let mut ctx = self.base_ctx.clone();
+            ctx.insert("page", &serde_json::json!({"title": self.words.not_found}));
+            ctx
+        })
+    }
+
+    fn day_name(&self, p: &Period) -> String {
+        filters::long_date(self.index.entries[p.entries[0]].day, &self.config.lang)
+    }
+
+    fn month_name(&self, p: &Period) -> String {
+        format!(
+            "{} {}",
+            filters::month_name(p.month.unwrap_or(1), &self.config.lang),
+            p.year
+        )
+    }
+
+    fn period_link(&self, p: &Period, name: String) -> Link {
+        Link {
+            name,
+            url: format!("{}{}", self.site.root, p.url()),
+            count: p.entries.len(),
+        }
+    }
+
+    /// A feed is keyed by the entries it shows.
+    fn feed_key(&self, name: &str, entries: &[usize]) -> u64 {
+        key_of(self.opts.track, |h| {
             name.hash(h);
             for &i in entries.iter().take(feeds::FEED_ITEMS) {
-                (index.entries[i].article.hash, card_keys[i]).hash(h);
+                (self.index.entries[i].article.hash, self.card_keys[i]).hash(h);
             }
         })
-    };
-    let cards = &cards;
-    let urls = sitemap_urls(index, per_page);
-    let urls = &urls;
-    let mut files: Vec<File> = Vec::new();
-    files.push(File::one("atom.xml", feed_key("atom.xml", &all), || {
-        feeds::atom(index, cards, &all, config, &config.title, "atom.xml", "")
-    }));
-    for tag in &index.tags {
-        let prefix = format!("tags/{}/", tag.slug);
-        let path = format!("{prefix}atom.xml");
-        let key = feed_key(&format!("{}\n{path}", tag.name), &tag.entries);
-        files.push(File::one(path.clone(), key, move || {
-            let title = format!("{} — {}", config.title, tag.name);
-            feeds::atom(index, cards, &tag.entries, config, &title, &path, &prefix)
-        }));
     }
-    files.push(File::one("feed.json", feed_key("feed.json", &all), || {
-        feeds::json_feed(index, cards, config)
-    }));
-    files.push(File {
-        paths: feeds::sitemap_names(urls.len()),
-        key: key_of(track, |h| urls.hash(h)),
-        make: Box::new(|| {
-            feeds::sitemaps(urls, &config.base_url)
-                .into_iter()
-                .map(|(_, body)| body)
-                .collect()
-        }),
-    });
-    files.push(File::one("robots.txt", 0, || {
-        feeds::robots(&config.base_url)
-    }));
-    files.push(File::one(
-        "search-index.json",
-        key_of(track, |h| card_keys.hash(h)),
-        || feeds::search_index(cards),
-    ));
-    files.push(File::one(
-        "syntax.css",
-        0,
-        crate::parse::highlight::theme_css,
-    ));
-    for (name, body) in BUILTIN_ASSETS {
-        files.push(File::one(*name, 0, || body.to_string()));
-    }
-    let io_errors: Vec<Diagnostic> = files
-        .par_iter()
-        .filter(|f| f.paths.iter().any(|p| stale(p, f.key)))
-        .flat_map_iter(|f| {
-            let bodies = (f.make)();
-            f.paths
-                .iter()
-                .zip(bodies)
-                .filter_map(|(p, body)| {
-                    emit(p, body.as_bytes())
-                        .err()
-                        .map(|e| Diagnostic::error(p.as_str(), format!("cannot write: {e}")))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if !io_errors.is_empty() {
-        return Err(io_errors);
-    }
-    if track {
-        for f in files {
-            keys.extend(f.paths.into_iter().map(|p| (p, f.key)));
+}
+
+impl<'e> ListPage<'e> {
+    fn of(kind: &'static str, title: String, entries: &'e [usize], links: Vec<Link>) -> Self {
+        ListPage {
+            kind,
+            title,
+            entries,
+            links,
+            pagination: None,
+            feed_url: None,
         }
-    }
-    Ok(Rendered {
-        emitted: emitted.load(std::sync::atomic::Ordering::Relaxed),
-        keys,
-    })
-}
-
-/// Output files that are not templates (feeds, sitemaps, assets): their paths,
-/// the key of what they show, and how to make their bodies (one per path).
-struct File<'a> {
-    paths: Vec<String>,
-    key: u64,
-    make: Box<dyn Fn() -> Vec<String> + Send + Sync + 'a>,
-}
-
-impl<'a> File<'a> {
-    fn one(
-        path: impl Into<String>,
-        key: u64,
-        make: impl Fn() -> String + Send + Sync + 'a,
-    ) -> Self {
-        File {
-            paths: vec![path.into()],
-            key,
-            make: Box::new(move || vec![make()]),
-        }
-    }
-}
-
-/// The path of every file `render` emits, computed without rendering.
-/// A test keeps it in step with `render`.
-pub fn output_paths(index: &Index, config: &Config) -> Vec<String> {
-    let per_page = config.paginate;
-    let mut out: Vec<String> = index
-        .entries
-        .iter()
-        .map(|e| format!("{}index.html", e.url))
-        .collect();
-    for periods in [&index.days, &index.months, &index.years] {
-        out.extend(periods.iter().map(|p| format!("{}index.html", p.url())));
-    }
-    out.extend(
-        (0..pages(index.entries.len(), per_page))
-            .map(|n| format!("{}index.html", page_path("", n))),
-    );
-    out.push("tags/index.html".into());
-    for tag in &index.tags {
-        let prefix = format!("tags/{}/", tag.slug);
-        out.extend(
-            (0..pages(tag.entries.len(), per_page))
-                .map(|n| format!("{}index.html", page_path(&prefix, n))),
-        );
-        out.push(format!("{prefix}atom.xml"));
-    }
-    out.push("404.html".into());
-    out.push("atom.xml".into());
-    out.push("feed.json".into());
-    let urls = sitemap_urls(index, per_page).len();
-    out.extend(feeds::sitemap_names(urls));
-    out.extend(
-        ["robots.txt", "search-index.json", "syntax.css"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    out.extend(BUILTIN_ASSETS.iter().map(|(n, _)| n.to_string()));
-    out
-}
-
-fn pages(items: usize, per_page: usize) -> usize {
-    items.div_ceil(per_page).max(1)
-}
-
-/// Output folder of page `n` (0-based) of a list at `prefix`.
-fn page_path(prefix: &str, n: usize) -> String {
-    if n == 0 {
-        prefix.to_string()
-    } else {
-        format!("{prefix}page/{}/", n + 1)
     }
 }
 
@@ -610,37 +649,4 @@ fn neighbours(periods: &[Period], i: usize) -> impl Iterator<Item = &Period> {
     [i + 1, i.wrapping_sub(1)]
         .into_iter()
         .filter_map(|j| periods.get(j))
-}
-
-/// Every canonical page with its last modification, for the sitemap.
-fn sitemap_urls(index: &Index, per_page: usize) -> Vec<(String, Option<String>)> {
-    let day = |d: jiff::civil::Date| Some(d.to_string());
-    let mut urls = vec![(
-        String::new(),
-        index.entries.first().map(|e| e.day.to_string()),
-    )];
-    urls.extend((1..pages(index.entries.len(), per_page)).map(|n| (page_path("", n), None)));
-    urls.extend(index.entries.iter().map(|e| {
-        let a = &e.article;
-        (
-            e.url.clone(),
-            day(a.updated.as_ref().unwrap_or(&a.date).date()),
-        )
-    }));
-    urls.extend(
-        index
-            .days
-            .iter()
-            .map(|p| (p.url(), day(index.entries[p.entries[0]].day))),
-    );
-    urls.extend(index.months.iter().map(|p| (p.url(), None)));
-    urls.extend(index.years.iter().map(|p| (p.url(), None)));
-    urls.push(("tags/".into(), None));
-    urls.extend(
-        index
-            .tags
-            .iter()
-            .map(|t| (format!("tags/{}/", t.slug), None)),
-    );
-    urls
 }

@@ -17,8 +17,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::Error;
 use crate::diagnostics::{self, Diagnostic, Severity};
-use crate::site::{self, BuildOptions, Error, Loaded};
+use crate::site::{self, BuildOptions, Loaded};
 pub(crate) use links::percent_decode;
 pub(crate) use lints::findings;
 pub(crate) use queue::{PAGE_STYLE, dashboard};

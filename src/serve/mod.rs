@@ -19,8 +19,9 @@ use std::sync::{Arc, RwLock};
 use axum::serve::ListenerExt;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
+use crate::Error;
+use crate::site::BuildOptions;
 use crate::site::preview::Preview;
-use crate::site::{BuildOptions, Error};
 pub use http::{Resolved, resolve_in, safe_path};
 
 /// The review dashboard's URL.
@@ -76,14 +77,16 @@ impl Shared {
 /// an error page instead.
 pub fn run(opts: &ServeOptions) -> Result<(), Error> {
     let (root, out_root) = folders(opts)?;
-    let listener = std::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port))
-        .map_err(|e| Error::Io(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Error::Io(e.to_string()))?;
+    let listener = std::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port)).map_err(
+        Error::io("listen on", format!("{}:{}", opts.bind, opts.port)),
+    )?;
     let port = listener
-        .local_addr()
-        .map_err(|e| Error::Io(e.to_string()))?
+        .set_nonblocking(true)
+        .and_then(|()| listener.local_addr())
+        .map_err(Error::io(
+            "listen on",
+            format!("{}:{}", opts.bind, opts.port),
+        ))?
         .port();
     let (base_url, hosts) = addresses(opts.bind, port);
 
@@ -117,23 +120,17 @@ fn folders(opts: &ServeOptions) -> Result<(PathBuf, PathBuf), Error> {
     let root = opts
         .root
         .canonicalize()
-        .map_err(|e| Error::Io(format!("cannot open {}: {e}", opts.root.display())))?;
+        .map_err(Error::io("open", &opts.root))?;
     if !root.join("content").is_dir() {
-        return Err(Error::Io(format!(
-            "no content/ folder in {}: run kabar in a site folder, or create one with `kabar init`",
-            root.display()
-        )));
+        return Err(crate::site::no_content(&root));
     }
     let output = opts
         .output
         .clone()
         .unwrap_or_else(|| root.join(".kabar-preview"));
-    crate::write::claim(&output, &root).map_err(|r| Error::Io(r.to_string()))?;
-    std::fs::create_dir_all(&output)
-        .map_err(|e| Error::Io(format!("cannot create {}: {e}", output.display())))?;
-    let out_root = output
-        .canonicalize()
-        .map_err(|e| Error::Io(format!("cannot open {}: {e}", output.display())))?;
+    crate::write::claim(&output, &root)?;
+    std::fs::create_dir_all(&output).map_err(Error::io("create", &output))?;
+    let out_root = output.canonicalize().map_err(Error::io("open", &output))?;
     Ok((root, out_root))
 }
 
@@ -166,10 +163,10 @@ fn serve_until_ctrl_c(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Io(format!("cannot start the server: {e}")))?;
+        .map_err(Error::io("start the server for", base_url))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::Io(format!("cannot listen: {e}")))?;
+            .map_err(Error::io("listen on", base_url))?;
         eprintln!("serving on {base_url} (review queue: {base_url}_review/); Ctrl+C stops");
         if open {
             open_browser(base_url);
@@ -184,7 +181,7 @@ fn serve_until_ctrl_c(
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| Error::Io(format!("server failed: {e}")))
+            .map_err(Error::io("serve", base_url))
     })
 }
 

@@ -14,10 +14,11 @@ use tower_livereload::Reloader;
 
 use super::pages::error_page;
 use super::{REVIEW_PATH, Shared, Snapshot, watch};
+use crate::Error;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::review::{self, LintOptions};
+use crate::site;
 use crate::site::preview::Preview;
-use crate::site::{self, Error};
 
 /// Runs both passes on the watcher's thread for every change to `root`, until the
 /// process ends.
@@ -37,7 +38,6 @@ pub(super) fn on_change(
         }
         watch::Event::Idle(_) => {}
     })
-    .map_err(Error::Io)
 }
 
 /// The first pass of a rebuild: the changed pages, written and reloaded at once.
@@ -137,7 +137,7 @@ fn reload(reloader: Option<&Reloader>) {
 fn failed(e: Error, started: Instant) -> Snapshot {
     let diags = match e {
         Error::Content(d) => d,
-        Error::Io(m) => vec![Diagnostic::error("(build)", m)],
+        other => vec![Diagnostic::error("(build)", other.to_string())],
     };
     for d in &diags {
         eprintln!("{}\n", d.render(false));

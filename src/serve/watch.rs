@@ -44,7 +44,11 @@ const IDLE: Duration = Duration::from_millis(500);
 /// Starts watching `root` on a background thread that calls `on_event` (the rebuild)
 /// after each settled burst of changes, and once more when the changes pause.
 /// Runs until the process ends.
-pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> Result<(), String> {
+pub fn spawn(
+    root: &Path,
+    mut on_event: impl FnMut(Event) + Send + 'static,
+) -> Result<(), crate::Error> {
+    let shown = root.to_path_buf();
     let root = root.to_path_buf();
     let (tx, rx) = mpsc::channel::<Changes>();
     // Bursts sent by the debouncer and taken by the loop below: more sent than
@@ -72,12 +76,12 @@ pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> R
             let _ = tx.send(changes);
         }
     })
-    .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    .map_err(|e| crate::Error::io("watch", &root)(std::io::Error::other(e)))?;
     // site.yaml is watched through its folder: editors replace the file on save,
     // which would silently end a watch on the file itself.
     debouncer
         .watch(&root, RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+        .map_err(|e| crate::Error::io("watch", &root)(std::io::Error::other(e)))?;
     let mut watched: Vec<PathBuf> = Vec::new();
     let mut watch_new = move |debouncer: &mut notify_debouncer_full::Debouncer<_, _>| {
         for dir in DIRS {
@@ -138,7 +142,7 @@ pub fn spawn(root: &Path, mut on_event: impl FnMut(Event) + Send + 'static) -> R
                 idle_due = true;
             }
         })
-        .map_err(|e| format!("cannot start the watcher: {e}"))?;
+        .map_err(crate::Error::io("start the watcher for", shown))?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
+pub use crate::error::Error;
 use crate::index::{self, Index, IndexOptions};
 use crate::parse::Article;
 use crate::{load, parse, render, write};
@@ -61,29 +62,6 @@ impl BuildOptions {
             .unwrap_or_else(|| self.root.join("public"))
     }
 }
-
-#[derive(Debug)]
-pub enum Error {
-    /// Bad content, configuration or templates: fix the site (exit 1).
-    Content(Vec<Diagnostic>),
-    /// The machine failed us: disk, permissions, bad paths (exit 2).
-    Io(String),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Content(d) => write!(
-                f,
-                "{} error(s) in the site",
-                d.iter().filter(|d| d.is_error()).count()
-            ),
-            Error::Io(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -141,15 +119,12 @@ impl Loaded {
             emit,
             previous,
         )
-        .map_err(|mut diags| {
-            let out = opts.output_dir();
-            for d in diags
-                .iter_mut()
-                .filter(|d| d.message.starts_with("cannot write"))
-            {
-                d.file = diagnostics::display_path(&opts.root, &out.join(&d.file));
+        .map_err(|failure| match failure {
+            render::Failure::Templates(diags) => Error::Content(diags),
+            render::Failure::Write { path, source } => {
+                let shown = diagnostics::display_path(&opts.root, &opts.output_dir().join(path));
+                Error::io("write", shown)(source)
             }
-            render_error(diags)
         })
     }
 
@@ -194,12 +169,16 @@ pub fn config(opts: &BuildOptions) -> Result<Config, Error> {
         };
     }
     if !opts.root.join("content").is_dir() {
-        return Err(Error::Io(format!(
-            "no content/ folder in {}: run kabar in a site folder, or create one with `kabar init`",
-            opts.root.display()
-        )));
+        return Err(no_content(&opts.root));
     }
     Ok(config)
+}
+
+pub(crate) fn no_content(root: &Path) -> Error {
+    Error::Usage(format!(
+        "no content/ folder in {}: run kabar in a site folder, or create one with `kabar init`",
+        root.display()
+    ))
 }
 
 /// index + templates over parsed articles; `diags` are the problems found so far.
@@ -246,7 +225,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
     let out = opts.output_dir();
     // Refused before anything is read, and a killed build's output put back first.
-    write::claim(&out, &opts.root).map_err(|r| Error::Io(r.to_string()))?;
+    write::claim(&out, &opts.root)?;
     // Taken before reading anything: an edit made during the build changes it,
     // so the next build cannot mistake the site for unchanged.
     let salt = format!(
@@ -324,19 +303,15 @@ pub fn write_site(
     started: Instant,
 ) -> Result<BuildReport, Error> {
     let out = opts.output_dir();
-    let claim = write::claim(&out, &opts.root).map_err(|r| Error::Io(r.to_string()))?;
-    let staging = write::Staging::new(claim).map_err(|e| {
-        Error::Io(format!(
-            "cannot create output next to {}: {e}",
-            out.display()
-        ))
-    })?;
+    let claim = write::claim(&out, &opts.root)?;
+    let staging =
+        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
     let mut stages = site.stages.clone();
     timed(&mut stages, "folders", || {
-        let planned = render::output_paths(&site.index, &site.config);
+        let planned = render::output_paths(&site.index, site.config.paginate);
         staging.create_dirs(planned.iter().map(String::as_str))
     })
-    .map_err(|e| Error::Io(format!("cannot create folders in {}: {e}", out.display())))?;
+    .map_err(Error::io("create folders in", &out))?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
@@ -349,22 +324,14 @@ pub fn write_site(
     let rendered = timed(&mut stages, "render + write", || {
         site.render(opts, &emit, None)
     })?;
-    let copy_errors = timed(&mut stages, "static files", || {
+    timed(&mut stages, "static files", || {
         staging.copy_static(&opts.root.join("static"))
-    });
-    if !copy_errors.is_empty() {
-        return Err(Error::Io(
-            copy_errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ));
-    }
+    })
+    .map_err(|(rel, e)| Error::io("copy", format!("static/{rel}"))(e))?;
     timed(&mut stages, "swap in, remove the old output", || {
         staging.commit()
     })
-    .map_err(|e| Error::Io(format!("cannot replace {}: {e}", out.display())))?;
+    .map_err(Error::io("replace", &out))?;
     Ok(BuildReport {
         articles: site.index.entries.len(),
         files: count.into_inner(),
@@ -375,19 +342,6 @@ pub fn write_site(
         keys: rendered.keys,
         stages,
     })
-}
-
-fn render_error(d: Vec<Diagnostic>) -> Error {
-    if d.iter().all(|d| d.message.contains("cannot write")) {
-        Error::Io(
-            d.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    } else {
-        Error::Content(d)
-    }
 }
 
 /// Renders every page without writing anything and returns the output paths
@@ -405,7 +359,7 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
     site.render(opts, &emit, None)?;
     let mut paths = paths
         .into_inner()
-        .map_err(|_| Error::Io("render panicked".into()))?;
+        .map_err(|_| Error::Usage("a render thread panicked".into()))?;
     paths.extend(static_files(&opts.root));
     Ok(paths)
 }
@@ -413,7 +367,7 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
 /// Every output path a build would write, without rendering (for link checks
 /// before a preview build): the rendered pages plus the site's static files.
 pub fn output_paths(opts: &BuildOptions, site: &Loaded) -> BTreeSet<String> {
-    let mut paths: BTreeSet<String> = render::output_paths(&site.index, &site.config)
+    let mut paths: BTreeSet<String> = render::output_paths(&site.index, site.config.paginate)
         .into_iter()
         .collect();
     paths.extend(static_files(&opts.root));

@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::Error;
 use crate::diagnostics::Diagnostic;
 use crate::index::related;
 use crate::load::{self, Stamp};
 use crate::parse::{self, Article};
 use crate::render::Keys;
-use crate::site::{self, BuildOptions, Error, Loaded};
+use crate::site::{self, BuildOptions, Loaded};
 use crate::write::InPlace;
 
 /// A parse result, cached until its file changes.
@@ -255,7 +256,7 @@ impl Preview {
         gone.sort();
         for path in &gone {
             out.remove(path)
-                .map_err(|e| Error::Io(format!("cannot remove {path}: {e}")))?;
+                .map_err(Error::io("remove", self.opts.output_dir().join(path)))?;
         }
         let removed = gone.len();
         self.keys = Some(rendered.keys);

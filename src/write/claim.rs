@@ -26,6 +26,8 @@ pub struct Refusal {
     pub fix: &'static str,
 }
 
+impl std::error::Error for Refusal {}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

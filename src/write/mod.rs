@@ -11,8 +11,6 @@ mod swap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Diagnostic;
-
 pub use claim::{Claim, Refusal, claim};
 use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
 
@@ -105,11 +103,11 @@ impl Staging {
         }
     }
 
-    /// Copies the site's `static/` tree; dotfiles, editor leftovers and symlinks are skipped.
-    pub fn copy_static(&self, dir: &Path) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
+    /// Copies the site's `static/` tree; dotfiles, editor leftovers and symlinks are
+    /// skipped. A file that cannot be copied is returned with its path under `static/`.
+    pub fn copy_static(&self, dir: &Path) -> Result<(), (String, io::Error)> {
         if !dir.is_dir() {
-            return diags;
+            return Ok(());
         }
         for entry in crate::load::walk(dir).flatten() {
             if !entry.file_type().is_file() {
@@ -119,15 +117,11 @@ impl Staging {
                 continue;
             };
             let rel = rel.to_string_lossy().replace('\\', "/");
-            let result = std::fs::read(entry.path()).and_then(|bytes| self.emit(&rel, &bytes));
-            if let Err(e) = result {
-                diags.push(Diagnostic::error(
-                    format!("static/{rel}"),
-                    format!("cannot copy: {e}"),
-                ));
-            }
+            std::fs::read(entry.path())
+                .and_then(|bytes| self.emit(&rel, &bytes))
+                .map_err(|e| (rel, e))?;
         }
-        diags
+        Ok(())
     }
 
     /// Puts the staging folder in the output's place: one exchange where the file system
