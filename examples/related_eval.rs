@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use kabar::config::Config;
-use kabar::index::related::{Corpus, Weights, related_with};
-use kabar::index::{IndexOptions, build, tags};
-use kabar::parse::Article;
+use kabar::Config;
+use kabar::internals::{
+    Article, Corpus, IndexOptions, Weights, index as build, related_with, tags,
+};
 
 fn main() {
     let root = PathBuf::from(
@@ -22,7 +22,7 @@ fn main() {
             .unwrap_or_else(|| "target/bench/3000".into()),
     );
     let config = Config::load(&root).unwrap_or_default();
-    let parsed = kabar::parse::parse(kabar::load::load(&root, "content"), &config, true);
+    let parsed = kabar::internals::parse(kabar::internals::load(&root, "content"), &config, true);
     let mut articles = parsed.articles;
     let truth: BTreeMap<String, String> = articles
         .iter()

@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kabar::Error;
-use kabar::diagnostics::Diagnostic;
-use kabar::site::{self, BuildOptions};
+use kabar::{BuildOptions, Diagnostic};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -76,7 +75,7 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
         force: args.force,
         ..BuildOptions::new(root)
     };
-    let done = site::build(&opts)?;
+    let done = kabar::build(&opts)?;
     report(&done.warnings);
     if !ui.quiet && done.unchanged {
         eprintln!(
@@ -109,7 +108,7 @@ fn serve(root: std::path::PathBuf, args: cli::Serve) -> Result<ExitCode, Error> 
             args.bind
         );
     }
-    kabar::serve::run(&kabar::serve::ServeOptions {
+    kabar::serve(&kabar::ServeOptions {
         root,
         bind: args.bind,
         port: args.port,
@@ -124,7 +123,7 @@ fn check(root: &Path, ui: &Ui, args: cli::Check) -> Result<ExitCode, Error> {
         drafts: args.drafts,
         ..BuildOptions::new(root)
     };
-    let diags = kabar::review::check(&opts)?;
+    let diags = kabar::check(&opts)?;
     report(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -149,30 +148,30 @@ fn review(root: &Path) -> Result<ExitCode, Error> {
         drafts: true,
         ..BuildOptions::new(root)
     };
-    let site = site::prepare(&opts)?;
-    let outputs = site::output_paths(&opts, &site);
-    let lints = kabar::review::lint(
+    let site = kabar::prepare(&opts)?;
+    let outputs = kabar::output_paths(&opts, &site);
+    let lints = kabar::lint(
         &site,
         &outputs,
-        &kabar::review::LintOptions {
+        &kabar::LintOptions {
             now: jiff::Timestamp::now(),
-            broken_link: kabar::diagnostics::Severity::Warning,
+            broken_link: kabar::Severity::Warning,
         },
     );
-    let groups = kabar::review::queue(&site, &lints);
-    print!("{}", kabar::review::queue_text(&groups));
+    let groups = kabar::queue(&site, &lints);
+    print!("{}", kabar::queue_text(&groups));
     Ok(ExitCode::SUCCESS)
 }
 
 fn new(root: &Path, args: cli::New) -> Result<ExitCode, Error> {
-    let today = site::today(root)?;
-    let path = kabar::scaffold::new_article(root, &args.title, &args.tags, today)?;
+    let today = kabar::today(root)?;
+    let path = kabar::new_article(root, &args.title, &args.tags, today)?;
     println!("{}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn import(root: &Path, args: cli::Import) -> Result<ExitCode, Error> {
-    let timezone = kabar::config::Config::load(root)
+    let timezone = kabar::Config::load(root)
         .map_err(|d| Error::Content(vec![d]))?
         .tz();
     let opts = kabar::import::ImportOptions {
@@ -198,7 +197,7 @@ fn init(dir: &Path, ui: &Ui) -> Result<ExitCode, Error> {
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date();
-    kabar::scaffold::init(dir, today)?;
+    kabar::init(dir, today)?;
     if !ui.quiet {
         eprintln!(
             "created a new site in {}; next: cd {} && kabar serve",

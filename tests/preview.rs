@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use kabar::site::BuildOptions;
-use kabar::site::preview::Preview;
+use kabar::{BuildOptions, Preview};
 
 use crate::harness::{Server, Site, write};
 
@@ -243,8 +242,8 @@ fn an_update_keeps_reporting_a_bad_file_it_did_not_reread() {
     let out = tempfile::tempdir().expect("tempdir");
     let mut preview = Preview::new(preview_options(root, out.path().join("preview")));
     let bad = root.join("content/2026/11/bad.md");
-    let fails = |result: Result<_, kabar::site::Error>| match result {
-        Err(kabar::site::Error::Content(d)) => {
+    let fails = |result: Result<_, kabar::Error>| match result {
+        Err(kabar::Error::Content(d)) => {
             assert!(
                 d.iter().any(|d| d.file.ends_with("content/2026/11/bad.md")),
                 "{d:?}"

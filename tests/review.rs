@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use kabar::diagnostics::{Diagnostic, Severity};
-use kabar::review;
-use kabar::site::BuildOptions;
+use kabar::{BuildOptions, Diagnostic, Severity};
 
 use crate::harness::{Site, fixture_dir, kabar};
 
@@ -13,7 +11,7 @@ fn lints_fixture() -> Vec<Diagnostic> {
         drafts: true,
         ..BuildOptions::new(fixture_dir("lints"))
     };
-    review::check(&opts).expect("the lints fixture builds")
+    kabar::check(&opts).expect("the lints fixture builds")
 }
 
 fn findings_for<'a>(diags: &'a [Diagnostic], file: &str) -> Vec<&'a Diagnostic> {

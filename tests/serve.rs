@@ -68,7 +68,7 @@ fn symlinks_out_of_the_output_are_not_followed() {
 #[cfg(unix)]
 #[test]
 fn resolve_in_stays_below_the_root_for_every_short_path() {
-    use kabar::serve::{Resolved, resolve_in, safe_path};
+    use kabar::internals::{Resolved, resolve_in, safe_path};
     use std::os::unix::fs::symlink;
 
     let base = tempfile::tempdir().expect("tempdir");

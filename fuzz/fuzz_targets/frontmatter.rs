@@ -13,11 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok((yaml, offset, body)) = kabar::parse::frontmatter::split(text) else {
+    let Ok((yaml, offset, body)) = kabar::internals::split(text) else {
         return;
     };
-    assert!(yaml.len() <= kabar::parse::frontmatter::MAX_FRONT_MATTER_BYTES);
+    assert!(yaml.len() <= kabar::internals::MAX_FRONT_MATTER_BYTES);
     // The body is a suffix of the input and the YAML lies inside it.
     assert!(text.ends_with(body));
-    let _ = kabar::parse::frontmatter::parse(Path::new("fuzz.md"), yaml, offset, &TZ);
+    let _ = kabar::internals::front_matter(Path::new("fuzz.md"), yaml, offset, &TZ);
 });

@@ -21,12 +21,12 @@ fn check(name: &str, input: &str) {
     };
     let md = imported.to_markdown();
     let front_len = md.find("\n---\n").unwrap_or(md.len());
-    if front_len > kabar::parse::frontmatter::MAX_FRONT_MATTER_BYTES {
+    if front_len > kabar::internals::MAX_FRONT_MATTER_BYTES {
         return; // An over-long title or summary: `kabar build` refuses it by its size cap.
     }
-    let (yaml, _, _) = kabar::parse::frontmatter::split(&md)
+    let (yaml, _, _) = kabar::internals::split(&md)
         .unwrap_or_else(|d| panic!("import wrote a file without front matter: {d:?}\n{md}"));
-    let _ = kabar::parse::frontmatter::parse(Path::new("x.md"), yaml, 1, &OPTS.timezone);
+    let _ = kabar::internals::front_matter(Path::new("x.md"), yaml, 1, &OPTS.timezone);
     let rel = imported.relative_path();
     assert!(
         rel.components()

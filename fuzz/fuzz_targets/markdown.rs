@@ -164,7 +164,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(r) = kabar::parse::markdown::render(body) else {
+    let Ok(r) = kabar::internals::markdown(body) else {
         return;
     };
     check(&r.html, body);

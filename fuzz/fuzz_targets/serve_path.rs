@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(raw) = std::str::from_utf8(data) else {
         return;
     };
-    let Some(rel) = kabar::serve::safe_path(raw) else {
+    let Some(rel) = kabar::internals::safe_path(raw) else {
         return;
     };
     // Accepted paths are well-formed: every `%` starts an escape of two hex digits.

@@ -8,7 +8,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use kabar::serve::{Resolved, resolve_in, safe_path};
+use kabar::internals::{Resolved, resolve_in, safe_path};
 use libfuzzer_sys::fuzz_target;
 
 struct Tree {

@@ -23,7 +23,7 @@ use crate::site::{self, BuildOptions, Loaded};
 pub(crate) use links::percent_decode;
 pub(crate) use lints::findings;
 pub(crate) use queue::{PAGE_STYLE, dashboard};
-pub use queue::{QueueGroup, QueueItem, queue, queue_text};
+pub use queue::{queue, queue_text};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LintOptions {

@@ -20,22 +20,8 @@ pub fn is_stop(word: &str) -> bool {
 
 /// Words are runs of alphanumeric characters (any script); an inner hyphen or
 /// apostrophe splits (Indonesian reduplication `rumah-rumah` counts as `rumah`).
-/// Lower-case words borrow from `text`; only words with capitals are copied.
-pub fn tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() >= 2 && !w.bytes().all(|b| b.is_ascii_digit()))
-        .map(|w| {
-            if w.chars().any(char::is_uppercase) {
-                Cow::Owned(w.to_lowercase())
-            } else {
-                Cow::Borrowed(w)
-            }
-        })
-        .filter(|w| !is_stop(w))
-}
-
-/// Like `tokens`, and says which words look like names: capitalised where a
-/// sentence does not start. Names survive paraphrase and translation, so they are
+/// Lower-case words borrow from `text`; only words with capitals are copied. Each says
+/// whether it looks like a name: capitalised where a sentence does not start. Names survive paraphrase and translation, so they are
 /// the best evidence that two outlets cover the same event.
 pub fn tokens_with_names(text: &str) -> impl Iterator<Item = (Cow<'_, str>, bool)> + '_ {
     let mut sentence_start = true;
@@ -80,7 +66,9 @@ mod tests {
     #[test]
     fn drops_stop_words_and_numbers_keeps_other_scripts() {
         let t: Vec<Cow<str>> =
-            tokens("Banjir rob yang merendam 2024 rumah-rumah, and the 東京 flood").collect();
+            tokens_with_names("Banjir rob yang merendam 2024 rumah-rumah, and the 東京 flood")
+                .map(|(word, _)| word)
+                .collect();
         assert_eq!(
             t,
             [
