@@ -168,132 +168,21 @@ pub fn parse(
     offset: usize,
     tz: &TimeZone,
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
-    if let Some((line, col)) = find_yaml_tag(yaml) {
-        return Err(vec![
-            Diagnostic::error(
-                file,
-                "YAML tags (`!include`, `!!binary`, …) are not allowed in front matter",
-            )
-            .at(line + offset, col)
-            .hint("front matter is plain data: quote the value if the `!` is part of the text"),
-        ]);
-    }
-    let raw: Raw = match serde_yaml::from_str::<Option<Raw>>(yaml) {
-        Ok(Some(raw)) => raw,
-        Ok(None) => {
-            return Err(vec![
-                Diagnostic::error(file, "front matter is empty")
-                    .at(1, 1)
-                    .hint("at least `title` and `date` are required"),
-            ]);
-        }
-        Err(e) => return Err(vec![yaml_diagnostic(file, yaml, &e, offset, KEYS)]),
+    let raw = read(file, yaml, offset)?;
+    let mut check = Checker {
+        file,
+        yaml,
+        offset,
+        errs: Vec::new(),
     };
-    let mut errs = Vec::new();
-    let at_key = |key: &str| key_position(yaml, key).map(|(l, c)| (l + offset, c));
-    let err = |key: &str, msg: String| {
-        let (l, c) = at_key(key).unwrap_or((offset, 1));
-        Diagnostic::error(file, msg).at(l, c)
-    };
-
-    let title = match raw.title {
-        Some(serde_yaml::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        Some(serde_yaml::Value::String(_)) => {
-            errs.push(err("title", "`title` is empty".into()));
-            String::new()
-        }
-        Some(other) => {
-            errs.push(
-                err(
-                    "title",
-                    format!("`title` must be text, found {}", kind(&other)),
-                )
-                .hint("quote it: title: \"2026\""),
-            );
-            String::new()
-        }
-        None if at_key("title").is_some() => {
-            errs.push(
-                err("title", "`title` must be text, found null".into())
-                    .hint("write the headline in quotes"),
-            );
-            String::new()
-        }
-        None => {
-            errs.push(Diagnostic::error(file, "missing required key `title`").at(1, 1));
-            String::new()
-        }
-    };
-
-    let date = match raw.date {
-        Some(v) => match parse_date_value(&v, tz) {
-            Ok(d) => Some(d),
-            Err(msg) => {
-                errs.push(
-                    err("date", msg).hint("use RFC 3339 (2024-06-25T10:00:00+07:00) or YYYY-MM-DD"),
-                );
-                None
-            }
-        },
-        None => {
-            let msg = if at_key("date").is_some() {
-                "`date` is empty"
-            } else {
-                "missing required key `date`"
-            };
-            errs.push(err("date", msg.into()));
-            None
-        }
-    };
-    let updated = raw.updated.and_then(|v| match parse_date_value(&v, tz) {
-        Ok(d) => Some(d),
-        Err(msg) => {
-            errs.push(err("updated", msg));
-            None
-        }
-    });
-
-    let status = match raw.status.as_deref() {
-        None | Some("published") => Status::Published,
-        Some("draft") => Status::Draft,
-        Some("review") => Status::Review,
-        Some(other) => {
-            let mut d = err("status", format!("unknown status `{other}`"));
-            d = d.hint(match suggest(other, &["draft", "review", "published"]) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "use one of: draft, review, published".into(),
-            });
-            errs.push(d);
-            Status::Draft
-        }
-    };
-
-    let slug = raw.slug.map(|s| s.trim().to_string());
-    if let Some(s) = &slug {
-        if let Err(msg) = super::slug::validate(s) {
-            errs.push(err("slug", msg));
-        }
-    }
-    let lang = raw.lang.map(|s| s.trim().to_string());
-    if let Some(l) = &lang {
-        if !valid_lang(l) {
-            errs.push(
-                err("lang", format!("`{l}` is not a language tag"))
-                    .hint("use a code such as id or en"),
-            );
-        }
-    }
-    let mut authors = raw.authors.map(OneOrMany::into_vec).unwrap_or_default();
-    if let Some(a) = raw.author {
-        if authors.is_empty() {
-            authors.push(a);
-        } else {
-            errs.push(
-                err("author", "both `author` and `authors` are set".into())
-                    .hint("keep one of them"),
-            );
-        }
-    }
+    let title = check.title(raw.title);
+    let date = check.date(raw.date, tz);
+    let updated = raw.updated.and_then(|v| check.date_value("updated", &v, tz));
+    let status = check.status(raw.status.as_deref());
+    let slug = check.slug(raw.slug);
+    let lang = check.lang(raw.lang);
+    let authors = check.authors(raw.authors, raw.author);
+    let source = check.source(raw.source);
     let tags: Vec<String> = raw
         .tags
         .map(OneOrMany::into_vec)
@@ -302,24 +191,11 @@ pub fn parse(
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect();
-    let source = raw.source.map(|s| match s {
-        RawSource::Name(name) => SourceRef { name, url: None },
-        RawSource::Full { name, url } => SourceRef { name, url },
-    });
-    if let Some(url) = source.as_ref().and_then(|s| s.url.as_deref()) {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            errs.push(err(
-                "source",
-                format!("source url `{url}` is not an http(s) URL"),
-            ));
-        }
-    }
     let extra = raw
         .extra
         .map(|v| serde_json::to_value(v).unwrap_or(serde_json::Value::Null))
         .unwrap_or(serde_json::Value::Object(Default::default()));
-
-    match (errs.is_empty(), date) {
+    match (check.errs.is_empty(), date) {
         (true, Some(date)) => Ok(FrontMatter {
             title,
             date,
@@ -341,7 +217,180 @@ pub fn parse(
             related: raw.related.map(OneOrMany::into_vec).unwrap_or_default(),
             extra,
         }),
-        _ => Err(errs),
+        _ => Err(check.errs),
+    }
+}
+
+/// The YAML as typed keys, or why it is not front matter at all.
+fn read(file: &Path, yaml: &str, offset: usize) -> Result<Raw, Vec<Diagnostic>> {
+    if let Some((line, col)) = find_yaml_tag(yaml) {
+        return Err(vec![
+            Diagnostic::error(
+                file,
+                "YAML tags (`!include`, `!!binary`, …) are not allowed in front matter",
+            )
+            .at(line + offset, col)
+            .hint("front matter is plain data: quote the value if the `!` is part of the text"),
+        ]);
+    }
+    match serde_yaml::from_str::<Option<Raw>>(yaml) {
+        Ok(Some(raw)) => Ok(raw),
+        Ok(None) => Err(vec![
+            Diagnostic::error(file, "front matter is empty")
+                .at(1, 1)
+                .hint("at least `title` and `date` are required"),
+        ]),
+        Err(e) => Err(vec![yaml_diagnostic(file, yaml, &e, offset, KEYS)]),
+    }
+}
+
+/// Checks one field at a time, collecting every problem (each at its key's position).
+struct Checker<'a> {
+    file: &'a Path,
+    yaml: &'a str,
+    offset: usize,
+    errs: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn at_key(&self, key: &str) -> Option<(usize, usize)> {
+        key_position(self.yaml, key).map(|(l, c)| (l + self.offset, c))
+    }
+
+    fn err(&self, key: &str, msg: String) -> Diagnostic {
+        let (l, c) = self.at_key(key).unwrap_or((self.offset, 1));
+        Diagnostic::error(self.file, msg).at(l, c)
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.errs.push(d);
+    }
+
+    fn title(&mut self, title: Option<serde_yaml::Value>) -> String {
+        let problem = match title {
+            Some(serde_yaml::Value::String(s)) if !s.trim().is_empty() => {
+                return s.trim().to_string();
+            }
+            Some(serde_yaml::Value::String(_)) => self.err("title", "`title` is empty".into()),
+            Some(other) => self
+                .err(
+                    "title",
+                    format!("`title` must be text, found {}", kind(&other)),
+                )
+                .hint("quote it: title: \"2026\""),
+            None if self.at_key("title").is_some() => self
+                .err("title", "`title` must be text, found null".into())
+                .hint("write the headline in quotes"),
+            None => Diagnostic::error(self.file, "missing required key `title`").at(1, 1),
+        };
+        self.push(problem);
+        String::new()
+    }
+
+    fn date(&mut self, date: Option<serde_yaml::Value>, tz: &TimeZone) -> Option<ZonedDateTime> {
+        let Some(v) = date else {
+            let msg = if self.at_key("date").is_some() {
+                "`date` is empty"
+            } else {
+                "missing required key `date`"
+            };
+            let d = self.err("date", msg.into());
+            self.push(d);
+            return None;
+        };
+        match parse_date_value(&v, tz) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                let d = self
+                    .err("date", msg)
+                    .hint("use RFC 3339 (2024-06-25T10:00:00+07:00) or YYYY-MM-DD");
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    fn date_value(
+        &mut self,
+        key: &str,
+        v: &serde_yaml::Value,
+        tz: &TimeZone,
+    ) -> Option<ZonedDateTime> {
+        parse_date_value(v, tz)
+            .map_err(|msg| {
+                let d = self.err(key, msg);
+                self.push(d);
+            })
+            .ok()
+    }
+
+    fn status(&mut self, status: Option<&str>) -> Status {
+        match status {
+            None | Some("published") => Status::Published,
+            Some("draft") => Status::Draft,
+            Some("review") => Status::Review,
+            Some(other) => {
+                let d = self
+                    .err("status", format!("unknown status `{other}`"))
+                    .hint(match suggest(other, &["draft", "review", "published"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "use one of: draft, review, published".into(),
+                    });
+                self.push(d);
+                Status::Draft
+            }
+        }
+    }
+
+    fn slug(&mut self, slug: Option<String>) -> Option<String> {
+        let slug = slug.map(|s| s.trim().to_string());
+        if let Some(Err(msg)) = slug.as_deref().map(super::slug::validate) {
+            let d = self.err("slug", msg);
+            self.push(d);
+        }
+        slug
+    }
+
+    fn lang(&mut self, lang: Option<String>) -> Option<String> {
+        let lang = lang.map(|s| s.trim().to_string());
+        if let Some(l) = lang.as_deref().filter(|l| !valid_lang(l)) {
+            let d = self
+                .err("lang", format!("`{l}` is not a language tag"))
+                .hint("use a code such as id or en");
+            self.push(d);
+        }
+        lang
+    }
+
+    fn authors(&mut self, authors: Option<OneOrMany>, author: Option<String>) -> Vec<String> {
+        let mut authors = authors.map(OneOrMany::into_vec).unwrap_or_default();
+        if let Some(a) = author {
+            if authors.is_empty() {
+                authors.push(a);
+            } else {
+                let d = self
+                    .err("author", "both `author` and `authors` are set".into())
+                    .hint("keep one of them");
+                self.push(d);
+            }
+        }
+        authors
+    }
+
+    fn source(&mut self, source: Option<RawSource>) -> Option<SourceRef> {
+        let source = source.map(|s| match s {
+            RawSource::Name(name) => SourceRef { name, url: None },
+            RawSource::Full { name, url } => SourceRef { name, url },
+        });
+        let url = source.as_ref().and_then(|s| s.url.as_deref());
+        if let Some(url) = url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            let d = self.err(
+                "source",
+                format!("source url `{url}` is not an http(s) URL"),
+            );
+            self.push(d);
+        }
+        source
     }
 }
 
