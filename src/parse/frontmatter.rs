@@ -177,7 +177,9 @@ pub fn parse(
     };
     let title = check.title(raw.title);
     let date = check.date(raw.date, tz);
-    let updated = raw.updated.and_then(|v| check.date_value("updated", &v, tz));
+    let updated = raw
+        .updated
+        .and_then(|v| check.date_value("updated", &v, tz));
     let status = check.status(raw.status.as_deref());
     let slug = check.slug(raw.slug);
     let lang = check.lang(raw.lang);
@@ -383,7 +385,8 @@ impl Checker<'_> {
             RawSource::Full { name, url } => SourceRef { name, url },
         });
         let url = source.as_ref().and_then(|s| s.url.as_deref());
-        if let Some(url) = url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+        if let Some(url) = url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+        {
             let d = self.err(
                 "source",
                 format!("source url `{url}` is not an http(s) URL"),
