@@ -70,9 +70,12 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
         drafts: args.drafts,
         future: args.future,
         base_url: args.base_url,
-        progress: ui.interactive,
-        lean: true,
         force: args.force,
+        mode: kabar::Mode {
+            progress: ui.interactive,
+            lean: true,
+            ..Default::default()
+        },
         ..BuildOptions::new(root)
     };
     let done = kabar::build(&opts)?;

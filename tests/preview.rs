@@ -16,7 +16,10 @@ fn preview_options(root: &Path, out: PathBuf) -> BuildOptions {
         output: Some(out),
         drafts: true,
         future: true,
-        preview: true,
+        mode: kabar::Mode {
+            preview: true,
+            ..Default::default()
+        },
         base_url: Some("http://127.0.0.1:1111/".into()),
         ..BuildOptions::new(root)
     }

@@ -11,7 +11,7 @@ use super::{highlight, sanitize};
 pub const MAX_NESTING: usize = 100;
 
 #[derive(Debug, Default, Clone)]
-pub struct Rendered {
+pub struct Body {
     pub html: String,
     /// Body text without markup, for search, related stories and word counts.
     pub text: String,
@@ -31,8 +31,8 @@ pub fn options() -> Options {
 }
 
 /// Renders `body`; on refusal returns the byte offset and the reason.
-pub fn render(body: &str) -> Result<Rendered, (usize, String)> {
-    let mut out = Rendered::default();
+pub fn render(body: &str) -> Result<Body, (usize, String)> {
+    let mut out = Body::default();
     let mut events: Vec<Event> = Vec::new();
     let mut depth = 0usize;
     let mut raw_depth = 0usize;

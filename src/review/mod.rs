@@ -1,4 +1,4 @@
-//! Review: a prepared site (`site::Loaded`) → editorial lints as diagnostics, and the
+//! Review: a prepared site (`site::Prepared`) → editorial lints as diagnostics, and the
 //! queue of drafts and review items for `kabar review` and the preview dashboard.
 //!
 //! Lints are warnings: they never stop a build. Only `kabar check` turns broken
@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::diagnostics::{self, Diagnostic, Severity};
-use crate::site::{self, BuildOptions, Loaded};
+use crate::site::{self, BuildOptions, Prepared};
 pub(crate) use links::percent_decode;
 pub(crate) use lints::findings;
 pub(crate) use queue::{PAGE_STYLE, dashboard};
@@ -35,14 +35,14 @@ pub struct LintOptions {
 
 /// Every lint over every parsed article (drafts included). Links are checked
 /// only for articles the build renders, against `outputs` (the paths it writes).
-pub fn lint(site: &Loaded, outputs: &BTreeSet<String>, opts: &LintOptions) -> Vec<Diagnostic> {
+pub fn lint(site: &Prepared, outputs: &BTreeSet<String>, opts: &LintOptions) -> Vec<Diagnostic> {
     lint_unless(site, outputs, opts, None).unwrap_or_default()
 }
 
 /// `lint`, abandoned (`None`) as soon as `give_way` says so: the preview's second
 /// pass stops for a new save.
 pub(crate) fn lint_unless(
-    site: &Loaded,
+    site: &Prepared,
     outputs: &BTreeSet<String>,
     opts: &LintOptions,
     give_way: Option<&crate::GiveWay>,
@@ -95,7 +95,7 @@ pub fn check(opts: &BuildOptions) -> Result<Vec<Diagnostic>, Error> {
     let site = site::prepare(opts)?;
     let outputs = site::dry_render(opts, &site)?;
     let lint_opts = LintOptions {
-        now: opts.now.unwrap_or_else(jiff::Timestamp::now),
+        now: opts.mode.now.unwrap_or_else(jiff::Timestamp::now),
         broken_link: Severity::Error,
     };
     let mut diags = site.warnings.clone();

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
 use crate::parse::{Article, Status, escape_html};
-use crate::site::Loaded;
+use crate::site::Prepared;
 
 #[derive(Debug)]
 pub struct QueueItem<'a> {
@@ -25,7 +25,7 @@ pub struct QueueGroup<'a> {
 }
 
 /// Review items, then drafts; newest first within each; each with its lints.
-pub fn queue<'a>(site: &'a Loaded, lints: &'a [Diagnostic]) -> Vec<QueueGroup<'a>> {
+pub fn queue<'a>(site: &'a Prepared, lints: &'a [Diagnostic]) -> Vec<QueueGroup<'a>> {
     let mut by_file: HashMap<&Path, Vec<&Diagnostic>> = HashMap::new();
     for d in lints {
         by_file.entry(d.file.as_path()).or_default().push(d);
@@ -91,7 +91,7 @@ ul.items>li{border-top:1px solid #ddd;padding:.6rem 0}.meta{color:#666;font-size
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}pre{background:#222}.error{color:#ff6b81}.warning{color:#f5c26b}}";
 
 /// The review queue as an HTML page linking to each preview page.
-pub(crate) fn dashboard(site: &Loaded, lints: &[Diagnostic]) -> String {
+pub(crate) fn dashboard(site: &Prepared, lints: &[Diagnostic]) -> String {
     let groups = queue(site, lints);
     let mut s = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Review queue — {}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n<h1>Review queue</h1>\n<p><a href=\"/\">← preview front page</a> · {} lint warning(s) across the site</p>\n",

@@ -94,8 +94,11 @@ pub fn run(opts: &ServeOptions) -> Result<(), Error> {
         output: Some(out_root.clone()),
         drafts: true,
         future: true,
-        preview: true,
         base_url: Some(base_url.clone()),
+        mode: crate::site::Mode {
+            preview: true,
+            ..Default::default()
+        },
         ..BuildOptions::new(&root)
     };
     let shared = Arc::new(Shared {

@@ -179,7 +179,10 @@ mod tests {
         let mut preview = Preview::new(BuildOptions {
             drafts: true,
             future: true,
-            preview: true,
+            mode: site::Mode {
+                preview: true,
+                ..Default::default()
+            },
             output: Some(site.path().join(".kabar-preview")),
             ..BuildOptions::new(site.path())
         });

@@ -15,6 +15,7 @@ use crate::index::{self, Index, IndexOptions};
 use crate::parse::Article;
 use crate::{load, parse, render, write};
 
+/// What the user asked of a build, and how the command runs it (`mode`).
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub root: PathBuf,
@@ -23,20 +24,28 @@ pub struct BuildOptions {
     pub drafts: bool,
     pub future: bool,
     pub base_url: Option<String>,
+    /// Rebuild even when no input changed since the last build.
+    pub force: bool,
+    pub mode: Mode,
+}
+
+/// How a command runs a build: set by kabar, never by a flag.
+#[derive(Debug, Clone, Default)]
+pub struct Mode {
     /// The moment that decides what is future-dated; `None` means now.
     pub now: Option<jiff::Timestamp>,
     /// Preview builds banner unpublished pages.
     pub preview: bool,
+    /// Show a spinner (a terminal is watching).
     pub progress: bool,
-    /// Lint findings for preview banners, by source path (filled by `kabar serve`).
-    pub findings: BTreeMap<PathBuf, Vec<String>>,
     /// Nothing will lint this build: keep less of each article in memory.
     pub lean: bool,
-    /// Rebuild even when no input changed since the last build.
-    pub force: bool,
     /// Keep a key per output file (see `render::Keys`) for incremental rebuilds.
     pub track: bool,
 }
+
+/// Lint findings shown in preview banners, by source path (filled by `kabar serve`).
+pub type Findings = BTreeMap<PathBuf, Vec<String>>;
 
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -46,13 +55,8 @@ impl BuildOptions {
             drafts: false,
             future: false,
             base_url: None,
-            now: None,
-            preview: false,
-            progress: false,
-            findings: BTreeMap::new(),
-            lean: false,
             force: false,
-            track: false,
+            mode: Mode::default(),
         }
     }
 
@@ -88,7 +92,7 @@ fn timed<T>(stages: &mut Stages, name: &'static str, stage: impl FnOnce() -> T) 
 }
 
 /// Everything up to rendering: the validated, indexed site.
-pub struct Loaded {
+pub struct Prepared {
     pub config: Config,
     pub index: Index,
     pub tera: tera::Tera,
@@ -96,20 +100,21 @@ pub struct Loaded {
     pub stages: Stages,
 }
 
-impl Loaded {
+impl Prepared {
     /// The render stage with the build's options: every output file, or with
     /// `previous` keys only those whose inputs changed. A file that cannot be
     /// written is an I/O error, named where it was going under the output folder.
     pub fn render(
         &self,
         opts: &BuildOptions,
+        findings: &Findings,
         emit: &render::Emit,
         previous: Option<&render::Keys>,
     ) -> Result<render::Rendered, Error> {
         let render_opts = render::RenderOptions {
-            preview: opts.preview,
-            findings: opts.findings.clone(),
-            track: opts.track,
+            preview: opts.mode.preview,
+            findings: findings.clone(),
+            track: opts.mode.track,
         };
         render::render(
             &self.index,
@@ -145,12 +150,12 @@ impl Loaded {
 }
 
 /// load → parse → index, plus templates. Collects every problem before failing.
-pub fn prepare(opts: &BuildOptions) -> Result<Loaded, Error> {
+pub fn prepare(opts: &BuildOptions) -> Result<Prepared, Error> {
     let config = config(opts)?;
     let mut stages = Stages::new();
     let loaded = timed(&mut stages, "read", || load::load(&opts.root, "content"));
     let parsed = timed(&mut stages, "parse", || {
-        parse::parse(loaded, &config, opts.lean)
+        parse::parse(loaded, &config, opts.mode.lean)
     });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();
     let mut site = assemble(opts, config, articles, parsed.diagnostics, None)?;
@@ -188,11 +193,11 @@ pub fn assemble(
     articles: Vec<Arc<Article>>,
     mut diags: Vec<Diagnostic>,
     related: Option<(&mut index::related::Cache, index::related::Pass<'_>)>,
-) -> Result<Loaded, Error> {
+) -> Result<Prepared, Error> {
     let index_opts = IndexOptions {
         drafts: opts.drafts,
         future: opts.future || opts.drafts,
-        now: Some(opts.now.unwrap_or_else(jiff::Timestamp::now)),
+        now: Some(opts.mode.now.unwrap_or_else(jiff::Timestamp::now)),
     };
     let mut stages = Stages::new();
     let index = timed(&mut stages, "index", || {
@@ -210,7 +215,7 @@ pub fn assemble(
     };
     diagnostics::sort(&mut diags);
     match tera {
-        Some(tera) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
+        Some(tera) if !diags.iter().any(Diagnostic::is_error) => Ok(Prepared {
             config,
             index,
             tera,
@@ -234,14 +239,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         out,
         opts.drafts,
         opts.future,
-        opts.preview,
+        opts.mode.preview,
         opts.base_url
     );
     let mut stages = Stages::new();
     let fingerprint = timed(&mut stages, "fingerprint", || {
         load::fingerprint(&opts.root, &salt)
     });
-    let now = opts.now.unwrap_or_else(jiff::Timestamp::now).as_second();
+    let now = opts
+        .mode
+        .now
+        .unwrap_or_else(jiff::Timestamp::now)
+        .as_second();
     if let Some(m) = write::Manifest::read(&out) {
         let fresh = m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t);
         if fresh && !opts.force && out.is_dir() {
@@ -257,7 +266,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
             });
         }
     }
-    let progress = opts.progress.then(|| {
+    let progress = opts.mode.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} files [{elapsed}]")
@@ -279,7 +288,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         .map(|a| a.date.timestamp().as_second())
         .filter(|&t| t > now)
         .min();
-    let mut report = write_site(opts, &site, progress.as_ref(), started)?;
+    let mut report = write_site(opts, &site, &Findings::new(), progress.as_ref(), started)?;
     report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -298,7 +307,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 /// the end (builds, and the preview's full rebuilds).
 pub fn write_site(
     opts: &BuildOptions,
-    site: &Loaded,
+    site: &Prepared,
+    findings: &Findings,
     progress: Option<&indicatif::ProgressBar>,
     started: Instant,
 ) -> Result<BuildReport, Error> {
@@ -322,7 +332,7 @@ pub fn write_site(
         Ok(())
     };
     let rendered = timed(&mut stages, "render + write", || {
-        site.render(opts, &emit, None)
+        site.render(opts, findings, &emit, None)
     })?;
     timed(&mut stages, "static files", || {
         staging.copy_static(&opts.root.join("static"))
@@ -347,7 +357,7 @@ pub fn write_site(
 /// Renders every page without writing anything and returns the output paths
 /// (`/`-separated, relative to the output root), static files included.
 /// `kabar check` uses it to catch template errors that only show at render time.
-pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>, Error> {
+pub fn dry_render(opts: &BuildOptions, site: &Prepared) -> Result<BTreeSet<String>, Error> {
     let paths = Mutex::new(BTreeSet::new());
     let emit = |path: &str, _: &[u8]| {
         paths
@@ -356,7 +366,7 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
             .insert(path.to_string());
         Ok(())
     };
-    site.render(opts, &emit, None)?;
+    site.render(opts, &Findings::new(), &emit, None)?;
     let mut paths = paths
         .into_inner()
         .map_err(|_| Error::Usage("a render thread panicked".into()))?;
@@ -366,7 +376,7 @@ pub fn dry_render(opts: &BuildOptions, site: &Loaded) -> Result<BTreeSet<String>
 
 /// Every output path a build would write, without rendering (for link checks
 /// before a preview build): the rendered pages plus the site's static files.
-pub fn output_paths(opts: &BuildOptions, site: &Loaded) -> BTreeSet<String> {
+pub fn output_paths(opts: &BuildOptions, site: &Prepared) -> BTreeSet<String> {
     let mut paths: BTreeSet<String> = render::output_paths(&site.index, site.config.paginate)
         .into_iter()
         .collect();

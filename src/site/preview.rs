@@ -8,7 +8,7 @@
 //! inputs changed and rewrites them in place. A change to site.yaml, templates/ or
 //! static/ starts over with a full build.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use crate::index::related;
 use crate::load::{self, Stamp};
 use crate::parse::{self, Article};
 use crate::render::Keys;
-use crate::site::{self, BuildOptions, Loaded};
+use crate::site::{self, BuildOptions, Findings, Prepared};
 use crate::write::InPlace;
 
 /// A parse result, cached until its file changes.
@@ -38,10 +38,12 @@ pub struct Preview {
     /// Keys of the files in the output folder; `None` until a full build wrote it.
     keys: Option<Keys>,
     /// The last site that built.
-    site: Option<Loaded>,
+    site: Option<Prepared>,
     /// Problems of the last scan that belong to no cached article (unreadable
     /// files, skipped symlinks).
     loose: Vec<Diagnostic>,
+    /// The lint findings the pages' banners show.
+    findings: Findings,
 }
 
 /// What one update did.
@@ -59,7 +61,10 @@ impl Preview {
     pub fn new(opts: BuildOptions) -> Preview {
         Preview {
             opts: BuildOptions {
-                track: true,
+                mode: site::Mode {
+                    track: true,
+                    ..opts.mode
+                },
                 ..opts
             },
             frame: None,
@@ -68,11 +73,12 @@ impl Preview {
             keys: None,
             site: None,
             loose: Vec::new(),
+            findings: Findings::new(),
         }
     }
 
     /// The last site that built, for lints and the review dashboard.
-    pub fn site(&self) -> Option<&Loaded> {
+    pub fn site(&self) -> Option<&Prepared> {
         self.site.as_ref()
     }
 
@@ -172,7 +178,7 @@ impl Preview {
     /// site. An update rescores only the lists an edit can change, with term
     /// weights as they were; after this pass the preview holds exactly the files a
     /// full build gives. Returns how many files were rewritten.
-    pub fn settle(&mut self, findings: BTreeMap<PathBuf, Vec<String>>) -> Result<usize, Error> {
+    pub fn settle(&mut self, findings: Findings) -> Result<usize, Error> {
         self.settle_unless(findings, None)
             .map(|written| written.unwrap_or(0))
     }
@@ -181,10 +187,10 @@ impl Preview {
     /// related lists are all recomputed: the editor's next save comes first.
     pub fn settle_unless(
         &mut self,
-        findings: BTreeMap<PathBuf, Vec<String>>,
+        findings: Findings,
         give_way: Option<crate::GiveWay>,
     ) -> Result<Option<usize>, Error> {
-        if findings == self.opts.findings && self.related.is_exact() {
+        if findings == self.findings && self.related.is_exact() {
             return Ok(Some(0));
         }
         let Some(config) = self.site.as_ref().map(|s| s.config.clone()) else {
@@ -197,10 +203,10 @@ impl Preview {
                 give_way: give_way.as_ref(),
             }
         };
-        let before = std::mem::replace(&mut self.opts.findings, findings);
+        let before = std::mem::replace(&mut self.findings, findings);
         let site = self.index(config, pass)?;
         if !self.related.is_exact() {
-            self.opts.findings = before;
+            self.findings = before;
             return Ok(None);
         }
         let update = self.write(&site)?;
@@ -220,7 +226,7 @@ impl Preview {
         &mut self,
         config: crate::config::Config,
         pass: related::Pass<'_>,
-    ) -> Result<Loaded, Error> {
+    ) -> Result<Prepared, Error> {
         let mut articles = Vec::with_capacity(self.sources.len());
         let mut diags = self.loose.clone();
         for (_, parsed) in self.sources.values() {
@@ -233,10 +239,16 @@ impl Preview {
         site::assemble(&self.opts, config, articles, diags, related)
     }
 
-    fn write(&mut self, site: &Loaded) -> Result<Update, Error> {
+    fn write(&mut self, site: &Prepared) -> Result<Update, Error> {
         let articles = site.index.entries.len();
         let Some(previous) = self.keys.take() else {
-            let report = site::write_site(&self.opts, site, None, std::time::Instant::now())?;
+            let report = site::write_site(
+                &self.opts,
+                site,
+                &self.findings,
+                None,
+                std::time::Instant::now(),
+            )?;
             self.keys = Some(report.keys);
             return Ok(Update {
                 articles,
@@ -247,7 +259,7 @@ impl Preview {
         };
         let out = InPlace::new(&self.opts.output_dir());
         let emit = |path: &str, bytes: &[u8]| out.emit(path, bytes);
-        let rendered = site.render(&self.opts, &emit, Some(&previous))?;
+        let rendered = site.render(&self.opts, &self.findings, &emit, Some(&previous))?;
         // Static files have no keys: they stay until static/ changes.
         let mut gone: Vec<&String> = previous
             .keys()
