@@ -5,6 +5,7 @@ mod diagnostics;
 mod harness;
 mod import;
 mod preview;
+mod publication;
 mod reliability;
 mod review;
 mod serve;

@@ -50,16 +50,32 @@ pub struct Index {
     pub months: Vec<archive::Period>,
     pub years: Vec<archive::Period>,
     pub tags: Vec<tags::Tag>,
-    /// Articles left out of the output (drafts, review items, embargoed), kept for review and lints.
+    /// Articles left out of the output (drafts, review items, embargoed, retracted), kept
+    /// for review and lints.
     pub unpublished: Vec<Arc<Article>>,
+    /// Retracted stories with their URL, which keeps a notice page; newest first.
+    pub retracted: Vec<(String, Arc<Article>)>,
+    /// Old paths (relative, ending in `/`) → the page that replaced them, sorted by path.
+    pub redirects: Vec<Redirect>,
     pub diagnostics: Vec<Diagnostic>,
     /// Time spent on related stories and timelines, the part of indexing that grows
     /// faster than the article count (`kabar build --timings`).
     pub related_time: std::time::Duration,
 }
 
+/// An old path that now answers with a pointer to the page that replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Redirect {
+    pub from: String,
+    pub to: String,
+}
+
 /// Whether an article belongs in the output at all, before any page is built from it.
+/// A retracted story never does: only its notice page stays.
 pub fn is_publishable(a: &Article, opts: &IndexOptions) -> bool {
+    if a.status == Status::Retracted {
+        return false;
+    }
     if opts.drafts {
         return true;
     }
@@ -89,9 +105,35 @@ pub fn build(
 
     // Two sources on one URL: report both files and keep neither, so the
     // output never depends on which file happened to win.
+    let mut retracted: Vec<(String, Arc<Article>)> = unpublished
+        .iter()
+        .filter(|a| a.status == Status::Retracted)
+        .map(|a| (article_url(a), a.clone()))
+        .collect();
+    retracted.sort_by(|a, b| {
+        b.1.date
+            .timestamp()
+            .cmp(&a.1.date.timestamp())
+            .then(a.0.cmp(&b.0))
+    });
     let mut by_url: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         by_url.entry(article_url(a)).or_default().push(i);
+    }
+    for (url, a) in &retracted {
+        if let Some(taken) = by_url.get(url).and_then(|idx| idx.first()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &a.path,
+                    format!(
+                        "the retracted story's URL /{url} is taken by {}",
+                        articles[*taken].path.display()
+                    ),
+                )
+                .at(1, 1)
+                .hint("a retracted story keeps its URL for its notice: give the other one a different `slug:`"),
+            );
+        }
     }
     let mut drop = vec![false; articles.len()];
     for (url, idx) in &by_url {
@@ -155,6 +197,7 @@ pub fn build(
         })
         .collect();
     let (days, months, years) = archive::periods(&entries);
+    let redirects = redirects(&entries, &retracted, &tags, config, &mut diagnostics);
     Index {
         entries,
         days,
@@ -162,9 +205,83 @@ pub fn build(
         years,
         tags,
         unpublished,
+        retracted,
+        redirects,
         diagnostics,
         related_time,
     }
+}
+
+/// Each story's `aliases:` and each renamed tag (`tag_aliases`) whose old slug no tag
+/// uses any more. An alias that names a page the site has is an error: the page wins
+/// nowhere silently.
+fn redirects(
+    entries: &[Entry],
+    retracted: &[(String, Arc<Article>)],
+    tags: &[tags::Tag],
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Redirect> {
+    let pages: std::collections::BTreeSet<String> = entries
+        .iter()
+        .map(|e| e.url.clone())
+        .chain(retracted.iter().map(|(u, _)| u.clone()))
+        .chain(tags.iter().map(|t| format!("tags/{}/", t.slug)))
+        .collect();
+    let mut out: BTreeMap<String, Redirect> = BTreeMap::new();
+    for e in entries {
+        for from in &e.article.aliases {
+            let taken = pages.contains(from) || is_archive_path(from);
+            let clash = out.get(from).filter(|r| r.to != e.url);
+            if taken || clash.is_some() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        &e.article.path,
+                        format!("alias /{from} is already a page of the site"),
+                    )
+                    .at(1, 1)
+                    .hint("an alias names the story's old path, one no other page has"),
+                );
+                continue;
+            }
+            out.insert(
+                from.clone(),
+                Redirect {
+                    from: from.clone(),
+                    to: e.url.clone(),
+                },
+            );
+        }
+    }
+    let slugs: std::collections::BTreeSet<&str> = tags.iter().map(|t| t.slug.as_str()).collect();
+    for (old, new) in &config.tag_aliases {
+        let (old, new) = (
+            crate::parse::slug::slugify(old),
+            crate::parse::slug::slugify(new),
+        );
+        if old.is_empty()
+            || old == new
+            || slugs.contains(old.as_str())
+            || !slugs.contains(new.as_str())
+        {
+            continue;
+        }
+        let from = format!("tags/{old}/");
+        out.entry(from.clone()).or_insert(Redirect {
+            from,
+            to: format!("tags/{new}/"),
+        });
+    }
+    out.into_values().collect()
+}
+
+/// `YYYY/`, `YYYY/MM/` or `YYYY/MM/DD/`: folders of the archive, which an alias may not take.
+fn is_archive_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `YYYY/MM/DD/<slug>/` with the date in the site time zone (dates are zoned when parsed).

@@ -13,8 +13,27 @@ use crate::diagnostics::{Diagnostic, suggest};
 pub const MAX_FRONT_MATTER_BYTES: usize = 16 * 1024;
 
 pub const KEYS: &[&str] = &[
-    "title", "date", "updated", "slug", "summary", "tags", "authors", "author", "editor", "source",
-    "dateline", "lang", "image", "status", "story", "related", "extra",
+    "title",
+    "date",
+    "updated",
+    "slug",
+    "summary",
+    "tags",
+    "authors",
+    "author",
+    "editor",
+    "source",
+    "dateline",
+    "lang",
+    "image",
+    "status",
+    "story",
+    "related",
+    "extra",
+    "corrections",
+    "retraction",
+    "aliases",
+    "canonical",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -23,6 +42,8 @@ pub enum Status {
     Draft,
     Review,
     Published,
+    /// Withdrawn after publication: the URL keeps a notice, every list forgets it.
+    Retracted,
 }
 
 impl Status {
@@ -31,6 +52,7 @@ impl Status {
             Status::Draft => "draft",
             Status::Review => "review",
             Status::Published => "published",
+            Status::Retracted => "retracted",
         }
     }
 }
@@ -53,6 +75,13 @@ pub struct SourceRef {
     pub url: Option<String>,
 }
 
+/// A correction to a published story: shown on it as a dated notice, newest last.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Correction {
+    pub date: ZonedDateTime,
+    pub text: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct FrontMatter {
     pub title: String,
@@ -71,6 +100,11 @@ pub struct FrontMatter {
     pub story: Option<String>,
     pub related: Vec<String>,
     pub extra: serde_json::Value,
+    pub corrections: Vec<Correction>,
+    pub retraction: Option<String>,
+    /// Old paths of this story (`YYYY/MM/DD/old-slug/`, relative, ending in `/`).
+    pub aliases: Vec<String>,
+    pub canonical: Option<String>,
 }
 
 /// `tags: politik` is read as one tag: a lone scalar is what editors mean.
@@ -118,6 +152,17 @@ struct Raw {
     story: Option<String>,
     related: Option<OneOrMany>,
     extra: Option<serde_yaml::Value>,
+    corrections: Option<Vec<RawCorrection>>,
+    retraction: Option<String>,
+    aliases: Option<OneOrMany>,
+    canonical: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCorrection {
+    date: serde_yaml::Value,
+    text: String,
 }
 
 /// Splits the fenced YAML block from the body. Returns (yaml, the line offset to
@@ -185,6 +230,18 @@ pub fn parse(
     let lang = check.lang(raw.lang);
     let authors = check.authors(raw.authors, raw.author);
     let source = check.source(raw.source);
+    let corrections = check.corrections(raw.corrections.unwrap_or_default(), tz);
+    let retraction = check.retraction(status, raw.retraction);
+    let aliases = check.aliases(raw.aliases.map(OneOrMany::into_vec).unwrap_or_default());
+    let canonical = check.http_url("canonical", raw.canonical);
+    if let (Some(date), Some(updated)) = (&date, &updated)
+        && updated < date
+    {
+        let d = check
+            .err("updated", "`updated` is earlier than `date`".into())
+            .hint("`updated` is when the story last changed, after it was published");
+        check.push(d);
+    }
     let tags: Vec<String> = raw
         .tags
         .map(OneOrMany::into_vec)
@@ -218,6 +275,10 @@ pub fn parse(
             story: raw.story,
             related: raw.related.map(OneOrMany::into_vec).unwrap_or_default(),
             extra,
+            corrections,
+            retraction,
+            aliases,
+            canonical,
         }),
         _ => Err(check.errs),
     }
@@ -331,12 +392,14 @@ impl Checker<'_> {
             None | Some("published") => Status::Published,
             Some("draft") => Status::Draft,
             Some("review") => Status::Review,
+            Some("retracted") => Status::Retracted,
             Some(other) => {
+                let known = ["draft", "review", "published", "retracted"];
                 let d = self
                     .err("status", format!("unknown status `{other}`"))
-                    .hint(match suggest(other, &["draft", "review", "published"]) {
+                    .hint(match suggest(other, &known) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => "use one of: draft, review, published".into(),
+                        None => "use one of: draft, review, published, retracted".into(),
                     });
                 self.push(d);
                 Status::Draft
@@ -377,6 +440,95 @@ impl Checker<'_> {
             }
         }
         authors
+    }
+
+    fn corrections(&mut self, raw: Vec<RawCorrection>, tz: &TimeZone) -> Vec<Correction> {
+        let mut out: Vec<Correction> = raw
+            .into_iter()
+            .filter_map(|c| {
+                let date = self.date_value("corrections", &c.date, tz)?;
+                let text = c.text.trim().to_string();
+                if text.is_empty() {
+                    let d = self
+                        .err("corrections", "a correction has no text".into())
+                        .hint("say what was wrong and what is right now");
+                    self.push(d);
+                    return None;
+                }
+                Some(Correction { date, text })
+            })
+            .collect();
+        // Shown oldest first, whatever order the editor wrote them in.
+        out.sort_by_key(|c| c.date.timestamp());
+        out
+    }
+
+    fn retraction(&mut self, status: Status, text: Option<String>) -> Option<String> {
+        let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        match (status, &text) {
+            (Status::Retracted, None) => {
+                let d = self
+                    .err(
+                        "status",
+                        "a retracted story needs a `retraction:` notice".into(),
+                    )
+                    .hint("retraction: \"Retracted: the source withdrew the report.\"");
+                self.push(d);
+            }
+            (Status::Draft | Status::Review | Status::Published, Some(_)) => {
+                let d = self
+                    .err(
+                        "retraction",
+                        "`retraction:` is set but the story is not retracted".into(),
+                    )
+                    .hint("add `status: retracted`, or remove the notice");
+                self.push(d);
+            }
+            _ => {}
+        }
+        text
+    }
+
+    /// Old paths, as `/YYYY/MM/DD/old-slug/` or a full URL on this site's root: each
+    /// becomes a redirect page, so only plain path segments are accepted.
+    fn aliases(&mut self, aliases: Vec<String>) -> Vec<String> {
+        let mut out = Vec::new();
+        for alias in aliases {
+            let path = alias.trim().trim_start_matches('/');
+            let path = path.strip_suffix("index.html").unwrap_or(path);
+            let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            let valid = !segments.is_empty()
+                && alias.trim().starts_with('/')
+                && segments.iter().all(|s| {
+                    *s != "."
+                        && *s != ".."
+                        && s.chars()
+                            .all(|c| c.is_alphanumeric() || "-_.~%".contains(c))
+                });
+            if valid {
+                out.push(format!("{}/", segments.join("/")));
+            } else {
+                let d = self
+                    .err("aliases", format!("`{alias}` is not a path on this site"))
+                    .hint("write the old path as it was published: /2024/06/24/old-slug/");
+                self.push(d);
+            }
+        }
+        out
+    }
+
+    fn http_url(&mut self, key: &str, url: Option<String>) -> Option<String> {
+        let url = url.map(|u| u.trim().to_string());
+        if let Some(u) = url
+            .as_deref()
+            .filter(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+        {
+            let d = self
+                .err(key, format!("`{u}` is not an http(s) URL"))
+                .hint("write the full address: https://…");
+            self.push(d);
+        }
+        url
     }
 
     fn source(&mut self, source: Option<RawSource>) -> Option<SourceRef> {

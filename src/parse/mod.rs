@@ -12,7 +12,7 @@ use std::sync::Arc;
 use jiff::ZonedDateTime;
 use rayon::prelude::*;
 
-pub use frontmatter::{Image, SourceRef, Status};
+pub use frontmatter::{Correction, Image, SourceRef, Status};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, line_col};
@@ -43,6 +43,13 @@ pub struct Article {
     pub story: Option<String>,
     pub related: Vec<String>,
     pub extra: serde_json::Value,
+    /// Oldest first.
+    pub corrections: Vec<Correction>,
+    pub retraction: Option<String>,
+    /// Old paths that redirect here (relative, ending in `/`).
+    pub aliases: Vec<String>,
+    /// Overrides the canonical URL (a syndicated copy of someone else's story).
+    pub canonical: Option<String>,
     pub html: String,
     pub text: String,
     pub word_count: usize,
@@ -144,7 +151,6 @@ pub fn parse_one(
         hash: source_hash(src),
         title: fm.title,
         date: fm.date,
-        updated: fm.updated,
         slug,
         has_summary: fm.summary.is_some(),
         summary,
@@ -159,6 +165,16 @@ pub fn parse_one(
         story: fm.story,
         related: fm.related,
         extra: fm.extra,
+        // A correction changes the story: feeds and the sitemap say so.
+        updated: fm
+            .updated
+            .into_iter()
+            .chain(fm.corrections.last().map(|c| c.date.clone()))
+            .max(),
+        corrections: fm.corrections,
+        retraction: fm.retraction,
+        aliases: fm.aliases,
+        canonical: fm.canonical,
         html: rendered.html,
         text: rendered.text,
         word_count: rendered.word_count,

@@ -134,8 +134,30 @@ pub struct ArticleView<'a> {
     pub day_url: String,
     /// Absolute URL, for canonical links and sharing metadata.
     pub permalink: String,
+    /// The story's canonical URL: its own, or the original's (`canonical:`).
+    pub canonical: String,
+    /// Oldest first, each a dated notice.
+    pub corrections: Vec<CorrectionView<'a>>,
     pub json_ld: String,
     pub extra: &'a serde_json::Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CorrectionView<'a> {
+    pub date: String,
+    pub date_display: String,
+    pub text: &'a str,
+}
+
+pub fn corrections<'a>(a: &'a crate::parse::Article) -> Vec<CorrectionView<'a>> {
+    a.corrections
+        .iter()
+        .map(|c| CorrectionView {
+            date: rfc3339(&c.date),
+            date_display: date_time(&c.date, &a.lang),
+            text: &c.text,
+        })
+        .collect()
 }
 
 pub fn article<'a>(
@@ -170,6 +192,11 @@ pub fn article<'a>(
         newer: e.newer.map(|j| &cards[j]),
         day_url: format!("{}{}", site.root, day_path(e.day)),
         permalink: format!("{}{}", site.base_url, e.url),
+        canonical: a
+            .canonical
+            .clone()
+            .unwrap_or_else(|| format!("{}{}", site.base_url, e.url)),
+        corrections: corrections(a),
         json_ld: json_ld(e, card, site),
         extra: &a.extra,
     }
@@ -209,6 +236,22 @@ fn json_ld(e: &Entry, card: &Card, site: &SiteView) -> String {
     });
     if let Some(img) = &a.image {
         v["image"] = serde_json::Value::String(absolute(&site.base_url, &img.src));
+    }
+    if let Some(url) = a.source.as_ref().and_then(|s| s.url.as_deref()) {
+        v["isBasedOn"] = serde_json::Value::String(url.to_string());
+    }
+    if !a.corrections.is_empty() {
+        v["correction"] = a
+            .corrections
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "@type": "CorrectionComment",
+                    "text": c.text,
+                    "datePublished": rfc3339(&c.date),
+                })
+            })
+            .collect();
     }
     script_safe_json(&v)
 }

@@ -17,6 +17,100 @@ fn xml_allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// A corrected story's feed entry carries its corrections above the text, so a reader
+/// whose feed reader shows the update sees what changed (Dewan Pers 1/2012 §4).
+fn with_corrections(a: &crate::parse::Article) -> std::borrow::Cow<'_, str> {
+    if a.corrections.is_empty() {
+        return a.html.as_str().into();
+    }
+    let words = super::filters::words(&a.lang);
+    let mut html = String::new();
+    for c in &a.corrections {
+        let _ = write!(
+            html,
+            "<p><strong>{} ({}):</strong> {}</p>",
+            words.correction,
+            super::filters::date_time(&c.date, &a.lang),
+            crate::parse::escape_html(&c.text)
+        );
+    }
+    html.push_str(&a.html);
+    html.into()
+}
+
+/// One correction of a published story, for the corrections log and its feed.
+pub struct CorrectionItem<'a> {
+    pub entry: usize,
+    pub correction: &'a crate::parse::Correction,
+}
+
+/// Every correction of the published stories, newest first (ties: the newer story).
+pub fn correction_items(index: &Index) -> Vec<CorrectionItem<'_>> {
+    let mut items: Vec<CorrectionItem> = index
+        .entries
+        .iter()
+        .enumerate()
+        .flat_map(|(entry, e)| {
+            e.article
+                .corrections
+                .iter()
+                .map(move |correction| CorrectionItem { entry, correction })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.correction
+            .date
+            .timestamp()
+            .cmp(&a.correction.date.timestamp())
+            .then(a.entry.cmp(&b.entry))
+    });
+    items
+}
+
+/// The corrections log as an Atom feed: one entry per correction, linked to its story.
+pub fn corrections_atom(index: &Index, config: &Config, title: &str) -> String {
+    let base = &config.base_url;
+    let items = correction_items(index);
+    let updated = items.first().map_or_else(
+        || "1970-01-01T00:00:00Z".to_string(),
+        |c| c.correction.date.timestamp().to_string(),
+    );
+    let mut x = String::new();
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n\
+         <title>{}</title>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{base}corrections/atom.xml\"/>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{base}corrections/\"/>\n<id>{base}corrections/</id>\n\
+         <updated>{updated}</updated>\n<author><name>{}</name></author>\n",
+        xml_escape(&config.lang),
+        xml_escape(title),
+        xml_escape(&config.title),
+    );
+    for item in items.iter().take(FEED_ITEMS) {
+        let e = &index.entries[item.entry];
+        let n = e
+            .article
+            .corrections
+            .iter()
+            .position(|c| std::ptr::eq(c, item.correction))
+            .unwrap_or(0);
+        let url = format!("{base}{}", e.url);
+        let _ = write!(
+            x,
+            "<entry>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <id>{}#correction-{}</id>\n<updated>{}</updated>\n<summary type=\"text\">{}</summary>\n</entry>\n",
+            xml_escape(&e.article.title),
+            xml_escape(&url),
+            xml_escape(&url),
+            n + 1,
+            item.correction.date.timestamp(),
+            xml_escape(&item.correction.text),
+        );
+    }
+    x.push_str("</feed>\n");
+    x
+}
+
 pub fn xml_escape(s: &str) -> String {
     // Byte by byte: everything to escape or drop is ASCII, or U+FFFE/U+FFFF
     // (EF BF BE/BF), and feeds escape whole article bodies.
@@ -126,7 +220,7 @@ pub fn atom(
             x,
             "<summary type=\"text\">{}</summary>\n<content type=\"html\">{}</content>\n</entry>\n",
             xml_escape(&a.summary),
-            xml_escape(&a.html)
+            xml_escape(&with_corrections(a))
         );
     }
     x.push_str("</feed>\n");
@@ -147,7 +241,7 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
                 "id": url,
                 "url": url,
                 "title": json_clean(&a.title),
-                "content_html": json_clean(&a.html),
+                "content_html": json_clean(&with_corrections(a)),
                 "summary": json_clean(&a.summary),
                 "date_published": cards[i].date,
                 "authors": a.authors.iter().map(|n| serde_json::json!({"name": json_clean(n)})).collect::<Vec<_>>(),

@@ -121,6 +121,11 @@ pub struct Words {
     pub feed: &'static str,
     pub latest: &'static str,
     pub photo: &'static str,
+    pub correction: &'static str,
+    pub corrections: &'static str,
+    pub corrections_text: &'static str,
+    pub retracted: &'static str,
+    pub moved: &'static str,
 }
 
 pub fn words(lang: &str) -> Words {
@@ -152,6 +157,11 @@ pub fn words(lang: &str) -> Words {
             feed: "Umpan Atom",
             latest: "Edisi terbaru",
             photo: "Foto",
+            correction: "Koreksi",
+            corrections: "Koreksi dan ralat",
+            corrections_text: "Setiap koreksi atas berita yang sudah terbit, terbaru di atas.",
+            retracted: "Berita ini dicabut",
+            moved: "Halaman ini sudah pindah ke",
         }
     } else {
         Words {
@@ -181,6 +191,11 @@ pub fn words(lang: &str) -> Words {
             feed: "Atom feed",
             latest: "Latest editions",
             photo: "Photo",
+            correction: "Correction",
+            corrections: "Corrections",
+            corrections_text: "Every correction to a published story, newest first.",
+            retracted: "This story was retracted",
+            moved: "This page has moved to",
         }
     }
 }

@@ -32,6 +32,18 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
     (
+        "retracted.html",
+        include_str!("../../templates/retracted.html"),
+    ),
+    (
+        "redirect.html",
+        include_str!("../../templates/redirect.html"),
+    ),
+    (
+        "corrections.html",
+        include_str!("../../templates/corrections.html"),
+    ),
+    (
         "partials/card.html",
         include_str!("../../templates/partials/card.html"),
     ),
@@ -301,6 +313,15 @@ impl<'a> Renderer<'a> {
             Output::Tag { tag, page } => return self.list(self.tag(tag, page), &dir, paths),
             Output::TagIndex => return self.tag_index(paths),
             Output::NotFound => return self.not_found(paths),
+            Output::Retracted(i) => return self.retracted(i, paths),
+            Output::Redirect(i) => return self.redirect(i, paths),
+            Output::Corrections => return self.corrections(paths),
+            Output::CorrectionsFeed => key_of(self.opts.track, |h| {
+                for c in feeds::correction_items(self.index) {
+                    (c.entry, c.correction, &self.index.entries[c.entry].url).hash(h);
+                    self.card_keys[c.entry].hash(h);
+                }
+            }),
             Output::Atom(None) => self.feed_key("atom.xml", &self.all),
             Output::Atom(Some(t)) => {
                 let tag = &self.index.tags[t];
@@ -361,6 +382,9 @@ impl<'a> Renderer<'a> {
             Output::SearchIndex => feeds::search_index(cards),
             Output::SyntaxCss => crate::parse::highlight::theme_css(),
             Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
+            Output::CorrectionsFeed => {
+                feeds::corrections_atom(index, config, self.words.corrections)
+            }
             _ => String::new(),
         };
         vec![one]
@@ -572,6 +596,67 @@ impl<'a> Renderer<'a> {
         self.page(paths, 0, "404.html", || {
             let mut ctx = self.base_ctx.clone();
             ctx.insert("page", &serde_json::json!({"title": self.words.not_found}));
+            ctx
+        })
+    }
+
+    fn retracted(&self, i: usize, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let (_, a) = &self.index.retracted[i];
+        let key = key_of(self.opts.track, |h| a.hash.hash(h));
+        self.page(paths, key, "retracted.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let page = serde_json::json!({
+                "title": a.title,
+                "lang": a.lang,
+                "date": filters::rfc3339(&a.date),
+                "date_display": filters::long_date(a.date.date(), &a.lang),
+                "notice": a.retraction,
+            });
+            ctx.insert("page", &page);
+            ctx
+        })
+    }
+
+    fn redirect(&self, i: usize, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let r = &self.index.redirects[i];
+        let key = key_of(self.opts.track, |h| r.hash(h));
+        self.page(paths, key, "redirect.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let to = format!("{}{}", self.config.base_url, r.to);
+            ctx.insert("page", &serde_json::json!({ "to": to }));
+            ctx
+        })
+    }
+
+    fn corrections(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let items: Vec<serde_json::Value> = feeds::correction_items(self.index)
+            .iter()
+            .map(|c| {
+                let e = &self.index.entries[c.entry];
+                let lang = &e.article.lang;
+                serde_json::json!({
+                    "date": filters::rfc3339(&c.correction.date),
+                    "date_display": filters::date_time(&c.correction.date, lang),
+                    "text": c.correction.text,
+                    "title": e.article.title,
+                    "url": format!("{}{}", self.site.root, e.url),
+                })
+            })
+            .collect();
+        let key = key_of(self.opts.track, |h| {
+            items
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .hash(h)
+        });
+        self.page(paths, key, "corrections.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let feed_url = format!("{}corrections/atom.xml", self.site.root);
+            ctx.insert(
+                "page",
+                &serde_json::json!({"items": items, "feed_url": feed_url}),
+            );
             ctx
         })
     }

@@ -23,6 +23,13 @@ pub(crate) enum Output {
         page: usize,
     },
     NotFound,
+    /// The notice page at a retracted story's URL, by index in `Index::retracted`.
+    Retracted(usize),
+    /// A page at an old path pointing to the new one, by index in `Index::redirects`.
+    Redirect(usize),
+    /// Every correction, newest first, and its feed.
+    Corrections,
+    CorrectionsFeed,
     /// The site's Atom feed, or a tag's.
     Atom(Option<usize>),
     JsonFeed,
@@ -47,6 +54,9 @@ pub(crate) fn plan(index: &Index, per_page: usize) -> Vec<Output> {
         plan.extend((0..pages(t.entries.len(), per_page)).map(|page| Output::Tag { tag, page }));
     }
     plan.push(Output::NotFound);
+    plan.extend((0..index.retracted.len()).map(Output::Retracted));
+    plan.extend((0..index.redirects.len()).map(Output::Redirect));
+    plan.extend([Output::Corrections, Output::CorrectionsFeed]);
     plan.push(Output::Atom(None));
     plan.extend((0..index.tags.len()).map(|t| Output::Atom(Some(t))));
     plan.extend([
@@ -72,6 +82,9 @@ impl Output {
             Output::Home(n) => page_path("", n),
             Output::TagIndex => "tags/".into(),
             Output::Tag { tag, page } => page_path(&tag_prefix(index, tag), page),
+            Output::Retracted(i) => index.retracted[i].0.clone(),
+            Output::Redirect(i) => index.redirects[i].from.clone(),
+            Output::Corrections => "corrections/".into(),
             _ => return None,
         })
     }
@@ -85,7 +98,11 @@ impl Output {
             | Output::Year(_)
             | Output::Home(_)
             | Output::TagIndex
-            | Output::Tag { .. } => format!("{}index.html", self.dir(index).unwrap_or_default()),
+            | Output::Tag { .. }
+            | Output::Retracted(_)
+            | Output::Redirect(_)
+            | Output::Corrections => format!("{}index.html", self.dir(index).unwrap_or_default()),
+            Output::CorrectionsFeed => "corrections/atom.xml".into(),
             Output::NotFound => "404.html".into(),
             Output::Atom(None) => "atom.xml".into(),
             Output::Atom(Some(t)) => format!("{}atom.xml", tag_prefix(index, t)),

@@ -1,0 +1,334 @@
+//! Life after publication: corrections, retractions and moved URLs, as a reader, a feed
+//! reader and a search engine see them.
+
+use crate::harness::{Site, article, html, select, text_of};
+
+fn with_front(extra: &str, title: &str, date: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: {title:?}\ndate: {date}\ntags: [Kota]\nauthors: [Tester]\n{extra}---\n\n{body}\n"
+    )
+}
+
+const CORRECTED: &str = "content/tarif.md";
+
+fn corrected_site() -> Site {
+    // Written out of order: the page and the log order them by date.
+    let corrections = "corrections:\n  - {date: 2024-06-26T09:00:00+07:00, text: \"Tarif dasar naik Rp1.000, bukan Rp2.000.\"}\n  - {date: 2024-06-25T18:00:00+07:00, text: \"Nama operator diperbaiki.\"}\n";
+    Site::new()
+        .file(
+            CORRECTED,
+            &with_front(
+                corrections,
+                "Tarif komuter naik",
+                "2024-06-25T10:00:00+07:00",
+                "Tarif naik.",
+            ),
+        )
+        .file(
+            "content/lain.md",
+            &article("Berita lain", "2024-06-24", &["Kota"], "Lain."),
+        )
+}
+
+#[test]
+fn a_correction_is_a_dated_notice_on_the_story_oldest_first() {
+    let site = corrected_site();
+    site.build().ok();
+    let page = html(&site.read("public/2024/06/25/tarif-komuter-naik/index.html"));
+    let notices: Vec<String> = select(&page, "aside.corrections li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(
+        notices[0].contains("Nama operator diperbaiki."),
+        "{notices:?}"
+    );
+    assert!(notices[1].contains("bukan Rp2.000"), "{notices:?}");
+    let times: Vec<&str> = select(&page, "aside.corrections time")
+        .iter()
+        .filter_map(|t| t.value().attr("datetime"))
+        .collect();
+    assert_eq!(
+        times,
+        ["2024-06-25T18:00:00+07:00", "2024-06-26T09:00:00+07:00"]
+    );
+    // The story counts as updated at its last correction.
+    assert!(
+        text_of(&page, ".byline").contains("26"),
+        "{}",
+        text_of(&page, ".byline")
+    );
+}
+
+#[test]
+fn json_ld_carries_each_correction_as_a_correction_comment() {
+    let site = corrected_site();
+    site.build().ok();
+    let page = html(&site.read("public/2024/06/25/tarif-komuter-naik/index.html"));
+    let script = select(&page, "script[type=\"application/ld+json\"]")[0]
+        .text()
+        .collect::<String>();
+    let ld: serde_json::Value = serde_json::from_str(&script).expect("JSON-LD parses");
+    let corrections = ld["correction"].as_array().expect("correction array");
+    assert_eq!(corrections.len(), 2);
+    assert_eq!(corrections[1]["@type"], "CorrectionComment");
+    assert_eq!(corrections[1]["datePublished"], "2024-06-26T09:00:00+07:00");
+    assert_eq!(ld["dateModified"], "2024-06-26T09:00:00+07:00");
+}
+
+#[test]
+fn feeds_show_the_corrected_entry_with_the_same_id_and_a_new_update_time() {
+    let site = corrected_site();
+    site.build().ok();
+    let feed = feed_rs::parser::parse(site.read("public/atom.xml").as_bytes()).expect("atom");
+    let entry = feed
+        .entries
+        .iter()
+        .find(|e| e.id.ends_with("/2024/06/25/tarif-komuter-naik/"))
+        .expect("the story's entry, id = its URL");
+    assert_eq!(
+        entry.updated.map(|u| u.to_rfc3339()).as_deref(),
+        Some("2024-06-26T02:00:00+00:00")
+    );
+    let content = entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .unwrap_or_default();
+    assert!(content.contains("bukan Rp2.000"), "{content}");
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("public/feed.json")).expect("json");
+    let item = &json["items"].as_array().expect("items")[0];
+    assert!(
+        item["content_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Nama operator")
+    );
+}
+
+#[test]
+fn the_corrections_log_lists_every_correction_newest_first_with_its_feed() {
+    let site = corrected_site();
+    site.build().ok();
+    let log = html(&site.read("public/corrections/index.html"));
+    let items: Vec<String> = select(&log, ".corrections-log li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(items.len(), 2);
+    assert!(items[0].contains("bukan Rp2.000") && items[0].contains("Tarif komuter naik"));
+    let link = select(&log, ".corrections-log li a")[0]
+        .value()
+        .attr("href")
+        .unwrap_or_default();
+    assert_eq!(link, "/2024/06/25/tarif-komuter-naik/");
+    let feed = feed_rs::parser::parse(site.read("public/corrections/atom.xml").as_bytes())
+        .expect("the corrections feed parses");
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "https://news.example.org/2024/06/25/tarif-komuter-naik/#correction-2",
+            "https://news.example.org/2024/06/25/tarif-komuter-naik/#correction-1"
+        ]
+    );
+}
+
+#[test]
+fn a_correction_without_text_or_date_is_an_error_at_its_key() {
+    let site = Site::new().file(
+        "content/x.md",
+        &with_front(
+            "corrections:\n  - {date: kemarin, text: \"x\"}\n  - {date: 2024-06-26, text: \" \"}\n",
+            "X",
+            "2024-06-25",
+            "x",
+        ),
+    );
+    let run = site.build().fails(1);
+    assert!(run.stderr.contains("content/x.md:6:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid date `kemarin`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("a correction has no text"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn retracted_site() -> Site {
+    let retracted =
+        "status: retracted\nretraction: \"Dicabut: sumber menarik laporannya.\"\nstory: pasar\n";
+    Site::new()
+        .file(
+            "content/dicabut.md",
+            &with_front(
+                retracted,
+                "Pasar ikan ditutup",
+                "2024-06-25T08:00:00+07:00",
+                "Pasar ikan ditutup permanen.",
+            ),
+        )
+        .file(
+            "content/ikan.md",
+            &with_front(
+                "story: pasar\n",
+                "Pasar ikan ramai",
+                "2024-06-26T08:00:00+07:00",
+                "Pasar ikan ditutup? Tidak, ramai.",
+            ),
+        )
+}
+
+#[test]
+fn a_retracted_story_keeps_a_noindex_notice_at_its_url_and_leaves_everything_else() {
+    let site = retracted_site();
+    site.build().ok();
+    let notice = html(&site.read("public/2024/06/25/pasar-ikan-ditutup/index.html"));
+    assert_eq!(
+        select(&notice, "meta[name=robots]")[0]
+            .value()
+            .attr("content"),
+        Some("noindex")
+    );
+    assert!(text_of(&notice, ".notice").contains("sumber menarik laporannya"));
+    assert!(
+        !text_of(&notice, "body").contains("ditutup permanen"),
+        "the text is gone"
+    );
+    for file in [
+        "public/index.html",
+        "public/tags/kota/index.html",
+        "public/2024/06/index.html",
+        "public/atom.xml",
+        "public/feed.json",
+        "public/sitemap.xml",
+        "public/search-index.json",
+        "public/2024/06/26/pasar-ikan-ramai/index.html",
+    ] {
+        assert!(
+            !site.read(file).contains("pasar-ikan-ditutup"),
+            "{file} still names it"
+        );
+    }
+    assert!(
+        !site.exists("public/2024/06/25/index.html"),
+        "no edition for the day"
+    );
+}
+
+#[test]
+fn a_retraction_needs_its_notice_and_a_notice_needs_the_status() {
+    let site = Site::new()
+        .file(
+            "content/a.md",
+            &with_front("status: retracted\n", "A", "2024-06-25", "x"),
+        )
+        .file(
+            "content/b.md",
+            &with_front("retraction: \"Dicabut.\"\n", "B", "2024-06-25", "x"),
+        );
+    let run = site.build().fails(1);
+    assert!(run.stderr.contains("content/a.md:6:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("needs a `retraction:` notice"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("content/b.md:6:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("not retracted"), "{}", run.stderr);
+}
+
+#[test]
+fn an_alias_leaves_a_redirect_at_the_old_path() {
+    let moved = "aliases: [/2024/06/24/tarif-lama/, \"/2024/06/23/x/index.html\"]\ncanonical: \"https://original.example/story\"\n";
+    let site = Site::new().file(
+        "content/a.md",
+        &with_front(moved, "Tarif baru", "2024-06-25", "x"),
+    );
+    site.build().ok();
+    for old in [
+        "public/2024/06/24/tarif-lama/index.html",
+        "public/2024/06/23/x/index.html",
+    ] {
+        let page = html(&site.read(old));
+        let refresh = select(&page, "meta[http-equiv=refresh]")[0]
+            .value()
+            .attr("content");
+        assert_eq!(
+            refresh,
+            Some("0; url=https://news.example.org/2024/06/25/tarif-baru/")
+        );
+        let link = select(&page, "a")[0].value().attr("href");
+        assert_eq!(
+            link,
+            Some("https://news.example.org/2024/06/25/tarif-baru/")
+        );
+    }
+    let story = html(&site.read("public/2024/06/25/tarif-baru/index.html"));
+    let canonical = select(&story, "link[rel=canonical]")[0]
+        .value()
+        .attr("href");
+    assert_eq!(canonical, Some("https://original.example/story"));
+}
+
+#[test]
+fn an_alias_that_is_a_page_or_not_a_path_is_an_error() {
+    let site = Site::new()
+        .file("content/a.md", &article("Satu", "2024-06-25", &[], "x"))
+        .file(
+            "content/b.md",
+            &with_front("aliases: [/2024/06/25/satu/]\n", "Dua", "2024-06-26", "x"),
+        )
+        .file(
+            "content/c.md",
+            &with_front("aliases: [\"../../etc\"]\n", "Tiga", "2024-06-26", "x"),
+        );
+    let run = site.build().fails(1);
+    assert!(
+        run.stderr
+            .contains("alias /2024/06/25/satu/ is already a page"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("content/c.md:6:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not a path on this site"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_renamed_tag_leaves_a_redirect_at_its_old_page() {
+    let site = Site::empty()
+        .file("site.yaml", "title: T\nbase_url: \"https://news.example.org/\"\ntag_aliases: {Korut: Korea Utara}\n")
+        .file("content/a.md", &article("A", "2024-06-25", &["Korut"], "x"));
+    site.build().ok();
+    assert!(site.exists("public/tags/korea-utara/index.html"));
+    let page = html(&site.read("public/tags/korut/index.html"));
+    let refresh = select(&page, "meta[http-equiv=refresh]")[0]
+        .value()
+        .attr("content");
+    assert_eq!(
+        refresh,
+        Some("0; url=https://news.example.org/tags/korea-utara/")
+    );
+}
+
+#[test]
+fn updated_before_date_is_an_error() {
+    let site = Site::new().file(
+        "content/x.md",
+        &with_front("updated: 2024-06-24\n", "X", "2024-06-25", "x"),
+    );
+    site.build()
+        .fails(1)
+        .stderr_has("content/x.md:6:1")
+        .stderr_has("earlier than `date`");
+}
