@@ -22,8 +22,26 @@ pub struct Config {
     pub tags: Vec<String>,
     pub related: RelatedConfig,
     pub author: Option<String>,
+    /// The publisher's logo (a path under the site or a URL), for JSON-LD and feeds.
+    pub logo: Option<String>,
+    pub feeds: FeedsConfig,
+    /// A WebSub hub that feeds advertise, so that readers learn of new stories at once.
+    pub websub_hub: Option<String>,
     /// Free-form values passed to templates as `site.extra`.
     pub extra: serde_yaml::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedsConfig {
+    /// Entries per feed.
+    pub items: usize,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig { items: 20 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +69,9 @@ impl Default for Config {
             tags: Vec::new(),
             related: RelatedConfig::default(),
             author: None,
+            logo: None,
+            feeds: FeedsConfig::default(),
+            websub_hub: None,
             extra: serde_yaml::Value::Null,
         }
     }
@@ -67,6 +88,9 @@ const KEYS: &[&str] = &[
     "tags",
     "related",
     "author",
+    "logo",
+    "feeds",
+    "websub_hub",
     "extra",
 ];
 
@@ -92,6 +116,30 @@ impl Config {
         if !config.base_url.ends_with('/') {
             config.base_url.push('/');
         }
+        for (key, url) in [
+            ("base_url", Some(&config.base_url)),
+            ("websub_hub", config.websub_hub.as_ref()),
+        ] {
+            if let Some(url) =
+                url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+            {
+                return Err(Diagnostic::error(
+                    "site.yaml",
+                    format!("`{key}` `{url}` has no http:// or https://"),
+                )
+                .at(key_line(text, key), 1)
+                .hint(format!(
+                    "write the full address: {key}: \"https://{}\"",
+                    url.trim_end_matches('/')
+                )));
+            }
+        }
+        if config.feeds.items == 0 {
+            return Err(
+                Diagnostic::error("site.yaml", "`feeds.items` must be at least 1")
+                    .at(key_line(text, "feeds"), 1),
+            );
+        }
         if config.paginate == 0 {
             return Err(Diagnostic::error(
                 "site.yaml",
@@ -99,18 +147,19 @@ impl Config {
             ));
         }
         if jiff::tz::TimeZone::get(&config.timezone).is_err() {
-            let line = text
-                .lines()
-                .position(|l| l.starts_with("timezone"))
-                .map_or(1, |i| i + 1);
             return Err(Diagnostic::error(
                 "site.yaml",
                 format!("unknown time zone `{}`", config.timezone),
             )
-            .at(line, 1)
+            .at(key_line(text, "timezone"), 1)
             .hint("use an IANA name such as Asia/Jakarta or Europe/London"));
         }
         Ok(config)
+    }
+
+    /// Entries in each feed (`feeds.items`).
+    pub fn feed_items(&self) -> usize {
+        self.feeds.items
     }
 
     pub fn tz(&self) -> jiff::tz::TimeZone {
@@ -131,6 +180,24 @@ impl Config {
     }
 }
 
+/// What YAML's own message leaves out for the two mistakes editors make most.
+fn syntax_hint(msg: &str, line: &str) -> Option<&'static str> {
+    if line.contains('\t') || msg.contains("tab") {
+        Some("YAML does not allow tabs for indentation: indent with spaces")
+    } else if msg.contains("mapping values are not allowed") {
+        Some("a value that contains `: ` must be quoted: title: \"Banjir: warga mengungsi\"")
+    } else {
+        None
+    }
+}
+
+/// The 1-based line of a top-level key, or 1.
+fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(key))
+        .map_or(1, |i| i + 1)
+}
+
 /// A YAML error with its position moved by `line_offset` (the front matter fence),
 /// and a "did you mean" hint for unknown fields.
 pub fn yaml_diagnostic(
@@ -146,6 +213,13 @@ pub fn yaml_diagnostic(
     let mut diag = Diagnostic::error(file, msg.clone());
     if let Some(loc) = err.location() {
         diag = diag.at(loc.line() + line_offset, loc.column());
+        let line = text
+            .lines()
+            .nth(loc.line().saturating_sub(1))
+            .unwrap_or_default();
+        if let Some(hint) = syntax_hint(&msg, line) {
+            diag = diag.hint(hint);
+        }
     } else {
         diag = diag.at(line_offset.max(1), 1);
     }

@@ -72,6 +72,7 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
         base_url: args.base_url,
         force: args.force,
         mode: kabar::Mode {
+            now: clock()?,
             progress: ui.interactive,
             lean: true,
             ..Default::default()
@@ -104,6 +105,24 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The build's clock: `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds convention)
+/// when set, so that embargoes and the news sitemap's window can be fixed; else now.
+fn clock() -> Result<Option<jiff::Timestamp>, Error> {
+    let Some(raw) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    raw.to_str()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH={} is not a number of seconds since 1970",
+                raw.to_string_lossy()
+            ))
+        })
+}
+
 fn serve(root: std::path::PathBuf, args: cli::Serve) -> Result<ExitCode, Error> {
     if !args.bind.is_loopback() {
         eprintln!(
@@ -124,6 +143,10 @@ fn serve(root: std::path::PathBuf, args: cli::Serve) -> Result<ExitCode, Error> 
 fn check(root: &Path, ui: &Ui, args: cli::Check) -> Result<ExitCode, Error> {
     let opts = BuildOptions {
         drafts: args.drafts,
+        mode: kabar::Mode {
+            now: clock()?,
+            ..Default::default()
+        },
         ..BuildOptions::new(root)
     };
     let diags = kabar::check(&opts)?;

@@ -332,3 +332,217 @@ fn updated_before_date_is_an_error() {
         .stderr_has("content/x.md:6:1")
         .stderr_has("earlier than `date`");
 }
+
+/// `kabar build` with the build's clock fixed (`SOURCE_DATE_EPOCH`).
+fn build_at(site: &Site, when: &str) -> crate::harness::Run {
+    let at: jiff::Timestamp = when.parse().expect("timestamp");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabar"))
+        .args(["build"])
+        .env("SOURCE_DATE_EPOCH", at.as_second().to_string())
+        .env("NO_COLOR", "1")
+        .current_dir(site.path())
+        .output()
+        .expect("run kabar");
+    crate::harness::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn news_site() -> Site {
+    Site::new()
+        .file(
+            "content/baru.md",
+            &article(
+                "Berita baru",
+                "2024-06-25T10:00:00+07:00",
+                &["Kota"],
+                "Baru.",
+            ),
+        )
+        .file(
+            "content/kemarin.md",
+            &article(
+                "Berita kemarin",
+                "2024-06-24T09:00:00+07:00",
+                &["Kota"],
+                "Kemarin.",
+            ),
+        )
+        .file(
+            "content/lama.md",
+            &article(
+                "Berita lama",
+                "2024-06-20T09:00:00+07:00",
+                &["Kota"],
+                "Lama.",
+            ),
+        )
+}
+
+/// (loc, news:title, news:language, news:publication_date) of each URL, read with an XML parser.
+fn news_urls(xml: &str) -> Vec<(String, String, String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut urls, mut path, mut current) = (Vec::new(), Vec::<String>::new(), Vec::new());
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => path.push(String::from_utf8_lossy(e.name().as_ref()).into_owned()),
+            Event::End(_) if path.pop().as_deref() == Some("url") => {
+                let get = |k: &str| -> String {
+                    current
+                        .iter()
+                        .find(|(n, _): &&(String, String)| n == k)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                urls.push((
+                    get("loc"),
+                    get("news:title"),
+                    get("news:language"),
+                    get("news:publication_date"),
+                ));
+                current.clear();
+            }
+            Event::Text(t) => {
+                if let Some(name) = path.last() {
+                    current.push((name.clone(), t.decode().expect("text").into_owned()));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    urls
+}
+
+#[test]
+fn the_news_sitemap_holds_the_last_two_days_and_robots_names_it() {
+    let site = news_site();
+    build_at(&site, "2024-06-25T12:00:00+07:00").ok();
+    let xml = site.read("public/news-sitemap.xml");
+    assert!(xml.contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\""));
+    let urls = news_urls(&xml);
+    assert_eq!(urls.len(), 2, "{urls:?}");
+    assert_eq!(
+        urls[0].0,
+        "https://news.example.org/2024/06/25/berita-baru/"
+    );
+    assert_eq!(urls[0].1, "Berita baru");
+    assert_eq!(urls[0].2, "id");
+    assert_eq!(urls[0].3, "2024-06-25T10:00:00+07:00");
+    assert!(
+        site.read("public/robots.txt")
+            .contains("Sitemap: https://news.example.org/news-sitemap.xml")
+    );
+}
+
+#[test]
+fn a_story_leaving_the_news_window_makes_the_next_build_run() {
+    let site = news_site();
+    build_at(&site, "2024-06-25T12:00:00+07:00").ok();
+    let unchanged = build_at(&site, "2024-06-26T08:00:00+07:00").ok();
+    assert!(
+        unchanged.stderr.contains("unchanged"),
+        "{}",
+        unchanged.stderr
+    );
+    // Yesterday's story leaves the window at 2024-06-26T09:00+07:00.
+    let run = build_at(&site, "2024-06-26T09:30:00+07:00").ok();
+    assert!(!run.stderr.contains("unchanged"), "{}", run.stderr);
+    let urls = news_urls(&site.read("public/news-sitemap.xml"));
+    assert_eq!(urls.len(), 1, "{urls:?}");
+}
+
+#[test]
+fn rss_feeds_parse_and_hold_feeds_items_entries() {
+    let site = news_site().file(
+        "site.yaml",
+        &format!(
+            "{}feeds: {{items: 2}}\nwebsub_hub: \"https://hub.example/\"\n",
+            crate::harness::SITE_YAML
+        ),
+    );
+    site.build().ok();
+    for (file, entries) in [
+        ("public/rss.xml", 2),
+        ("public/tags/kota/rss.xml", 2),
+        ("public/atom.xml", 2),
+    ] {
+        let feed = feed_rs::parser::parse(site.read(file).as_bytes())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(feed.entries.len(), entries, "{file}");
+        assert_eq!(
+            feed.entries[0].links[0].href,
+            "https://news.example.org/2024/06/25/berita-baru/"
+        );
+    }
+    let rss = site.read("public/rss.xml");
+    assert!(
+        rss.contains("<atom:link rel=\"hub\" href=\"https://hub.example/\"/>"),
+        "{rss}"
+    );
+    assert!(
+        site.read("public/atom.xml")
+            .contains("<link rel=\"hub\" href=\"https://hub.example/\"/>")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("public/feed.json")).expect("json");
+    assert_eq!(json["hubs"][0]["url"], "https://hub.example/");
+    assert_eq!(json["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn pages_carry_opengraph_with_absolute_urls() {
+    let site = Site::new()
+        .file(
+            "site.yaml",
+            &format!("{}logo: /images/logo.svg\n", crate::harness::SITE_YAML),
+        )
+        .file(
+            "content/a.md",
+            &with_front(
+                "image: {src: /images/banjir.jpg, alt: \"Warga mengungsi\"}\n",
+                "Banjir",
+                "2024-06-25",
+                "x",
+            ),
+        );
+    site.build().ok();
+    let page = html(&site.read("public/2024/06/25/banjir/index.html"));
+    let meta = |name: &str| -> Option<String> {
+        select(
+            &page,
+            &format!("meta[property=\"{name}\"], meta[name=\"{name}\"]"),
+        )
+        .first()
+        .and_then(|m| m.value().attr("content").map(String::from))
+    };
+    assert_eq!(
+        meta("og:image").as_deref(),
+        Some("https://news.example.org/images/banjir.jpg")
+    );
+    assert_eq!(meta("og:site_name").as_deref(), Some("Test Digest"));
+    assert_eq!(meta("og:locale").as_deref(), Some("id_ID"));
+    assert_eq!(meta("twitter:card").as_deref(), Some("summary_large_image"));
+    assert_eq!(
+        meta("article:published_time").as_deref(),
+        Some("2024-06-25T00:00:00+07:00")
+    );
+    assert_eq!(meta("article:section").as_deref(), Some("Kota"));
+    let script = select(&page, "script[type=\"application/ld+json\"]")[0]
+        .text()
+        .collect::<String>();
+    let ld: serde_json::Value = serde_json::from_str(&script).expect("JSON-LD");
+    assert_eq!(
+        ld["publisher"]["logo"]["url"],
+        "https://news.example.org/images/logo.svg"
+    );
+    assert_eq!(ld["articleSection"], "Kota");
+    let front = html(&site.read("public/index.html"));
+    let og_url = select(&front, "meta[property=\"og:url\"]")[0]
+        .value()
+        .attr("content");
+    assert_eq!(og_url, Some("https://news.example.org/"));
+}

@@ -25,6 +25,10 @@ pub struct SiteView {
     pub preview: bool,
     pub extra: serde_json::Value,
     pub generator: &'static str,
+    /// OpenGraph's `language_TERRITORY` form of the site language.
+    pub locale: String,
+    /// Absolute URL of the publisher's logo (`logo:` in site.yaml).
+    pub logo_url: Option<String>,
 }
 
 impl SiteView {
@@ -44,7 +48,22 @@ impl SiteView {
             preview,
             extra: serde_json::to_value(&config.extra).unwrap_or_default(),
             generator: concat!("kabar ", env!("CARGO_PKG_VERSION")),
+            locale: og_locale(&config.lang),
+            logo_url: config
+                .logo
+                .as_deref()
+                .map(|l| absolute(&config.base_url, l)),
         }
+    }
+}
+
+/// `id` → `id_ID`, `en` → `en_US`; a tag with a region keeps it.
+pub fn og_locale(lang: &str) -> String {
+    match lang.split_once(['-', '_']) {
+        Some((l, r)) => format!("{}_{}", l.to_lowercase(), r.to_uppercase()),
+        None if lang.eq_ignore_ascii_case("id") => "id_ID".into(),
+        None if lang.eq_ignore_ascii_case("en") => "en_US".into(),
+        None => lang.to_lowercase(),
     }
 }
 
@@ -136,6 +155,9 @@ pub struct ArticleView<'a> {
     pub permalink: String,
     /// The story's canonical URL: its own, or the original's (`canonical:`).
     pub canonical: String,
+    /// Absolute URL of the lead image, for link previews.
+    pub image_url: Option<String>,
+    pub locale: String,
     /// Oldest first, each a dated notice.
     pub corrections: Vec<CorrectionView<'a>>,
     pub json_ld: String,
@@ -197,6 +219,8 @@ pub fn article<'a>(
             .clone()
             .unwrap_or_else(|| format!("{}{}", site.base_url, e.url)),
         corrections: corrections(a),
+        image_url: a.image.as_ref().map(|i| absolute(&site.base_url, &i.src)),
+        locale: og_locale(&a.lang),
         json_ld: json_ld(e, card, site),
         extra: &a.extra,
     }
@@ -231,11 +255,14 @@ fn json_ld(e: &Entry, card: &Card, site: &SiteView) -> String {
         "inLanguage": a.lang,
         "mainEntityOfPage": url,
         "author": a.authors.iter().map(|n| serde_json::json!({"@type": "Person", "name": n})).collect::<Vec<_>>(),
-        "publisher": {"@type": "Organization", "name": site.title},
+        "publisher": publisher(site),
         "keywords": card.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
     });
     if let Some(img) = &a.image {
         v["image"] = serde_json::Value::String(absolute(&site.base_url, &img.src));
+    }
+    if let Some(section) = card.tags.first() {
+        v["articleSection"] = serde_json::Value::String(section.name.clone());
     }
     if let Some(url) = a.source.as_ref().and_then(|s| s.url.as_deref()) {
         v["isBasedOn"] = serde_json::Value::String(url.to_string());
@@ -254,6 +281,14 @@ fn json_ld(e: &Entry, card: &Card, site: &SiteView) -> String {
             .collect();
     }
     script_safe_json(&v)
+}
+
+fn publisher(site: &SiteView) -> serde_json::Value {
+    let mut p = serde_json::json!({"@type": "Organization", "name": site.title});
+    if let Some(logo) = &site.logo_url {
+        p["logo"] = serde_json::json!({"@type": "ImageObject", "url": logo});
+    }
+    p
 }
 
 pub fn script_safe_json(v: &serde_json::Value) -> String {
@@ -330,6 +365,8 @@ pub struct ListView<'a> {
     pub kind: &'static str,
     pub title: String,
     pub url: String,
+    /// Absolute URL, for canonical links and sharing metadata.
+    pub permalink: String,
     pub groups: Vec<DayGroup<'a>>,
     /// Sub-periods (months of a year, days of a month) or sibling links.
     pub links: Vec<Link>,

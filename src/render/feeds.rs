@@ -9,7 +9,6 @@ use super::context::{Card, absolute};
 use crate::config::Config;
 use crate::index::Index;
 
-pub const FEED_ITEMS: usize = 20;
 const SITEMAP_MAX_URLS: usize = 50_000;
 
 /// Characters XML 1.0 forbids; one of them makes readers reject the whole feed.
@@ -86,7 +85,7 @@ pub fn corrections_atom(index: &Index, config: &Config, title: &str) -> String {
         xml_escape(title),
         xml_escape(&config.title),
     );
-    for item in items.iter().take(FEED_ITEMS) {
+    for item in items.iter().take(config.feed_items()) {
         let e = &index.entries[item.entry];
         let n = e
             .article
@@ -154,7 +153,7 @@ fn json_clean(s: &str) -> String {
     s.chars().filter(|&c| xml_allowed(c)).collect()
 }
 
-/// An Atom feed of `entries` (newest first, at most `FEED_ITEMS`).
+/// An Atom feed of `entries` (newest first, at most `feeds.items`).
 pub fn atom(
     index: &Index,
     cards: &[Card],
@@ -168,7 +167,7 @@ pub fn atom(
     let mut x = String::new();
     let updated = entries
         .iter()
-        .take(FEED_ITEMS)
+        .take(config.feed_items())
         .map(|&i| {
             let a = &index.entries[i].article;
             a.updated.as_ref().unwrap_or(&a.date).timestamp()
@@ -188,7 +187,10 @@ pub fn atom(
         xml_escape(page_path),
         xml_escape(self_path),
     );
-    for &i in entries.iter().take(FEED_ITEMS) {
+    if let Some(hub) = &config.websub_hub {
+        let _ = writeln!(x, "<link rel=\"hub\" href=\"{}\"/>", xml_escape(hub));
+    }
+    for &i in entries.iter().take(config.feed_items()) {
         let e = &index.entries[i];
         let a = &e.article;
         let url = format!("{base}{}", e.url);
@@ -232,7 +234,7 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
     let items: Vec<serde_json::Value> = index
         .entries
         .iter()
-        .take(FEED_ITEMS)
+        .take(config.feed_items())
         .enumerate()
         .map(|(i, e)| {
             let a = &e.article;
@@ -266,6 +268,10 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
         "language": config.lang,
         "items": items,
     });
+    let mut feed = feed;
+    if let Some(hub) = &config.websub_hub {
+        feed["hubs"] = serde_json::json!([{"type": "WebSub", "url": hub}]);
+    }
     let mut s = serde_json::to_string_pretty(&feed).unwrap_or_default();
     s.push('\n');
     s
@@ -327,7 +333,134 @@ pub fn sitemap_names(urls: usize) -> Vec<String> {
 }
 
 pub fn robots(base: &str) -> String {
-    format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\nSitemap: {base}news-sitemap.xml\n"
+    )
+}
+
+/// Google News reads stories published in the last two days, at most 1 000 of them.
+pub const NEWS_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
+const NEWS_MAX_URLS: usize = 1_000;
+
+/// Entries (newest first) inside the news sitemap's window at `now`.
+pub fn news_window(index: &Index, now: jiff::Timestamp) -> Vec<usize> {
+    index
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let published = e.article.date.timestamp();
+            published <= now && now.duration_since(published) <= NEWS_WINDOW
+        })
+        .map(|(i, _)| i)
+        .take(NEWS_MAX_URLS)
+        .collect()
+}
+
+/// `news-sitemap.xml` by Google's rules: the `news:` extension, the publication's name
+/// and language, each story's publication date and title.
+pub fn news_sitemap(index: &Index, config: &Config, window: &[usize]) -> String {
+    let base = &config.base_url;
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+         xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
+    );
+    for &i in window {
+        let e = &index.entries[i];
+        let a = &e.article;
+        let _ = writeln!(
+            x,
+            "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name>\
+             <news:language>{}</news:language></news:publication>\
+             <news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>",
+            xml_escape(&format!("{base}{}", e.url)),
+            xml_escape(&config.title),
+            xml_escape(&news_language(&a.lang)),
+            super::filters::rfc3339(&a.date),
+            xml_escape(&a.title),
+        );
+    }
+    x.push_str("</urlset>\n");
+    x
+}
+
+/// Google News takes ISO 639 codes, with `zh-cn` and `zh-tw` the only regional ones.
+fn news_language(lang: &str) -> String {
+    let lower = lang.to_ascii_lowercase();
+    match lower.as_str() {
+        "zh-cn" | "zh-tw" => lower,
+        _ => lower.split(['-', '_']).next().unwrap_or("und").to_string(),
+    }
+}
+
+/// An RSS 2.0 feed of `entries` (newest first, at most `feeds.items`), for the readers
+/// and RSS-to-email services that read nothing else.
+pub fn rss(
+    index: &Index,
+    entries: &[usize],
+    config: &Config,
+    title: &str,
+    self_path: &str,
+    page_path: &str,
+) -> String {
+    let base = &config.base_url;
+    let date = |z: &jiff::ZonedDateTime| jiff::fmt::rfc2822::to_string(z).unwrap_or_default();
+    let shown: Vec<usize> = entries.iter().take(config.feed_items()).copied().collect();
+    let mut x = String::new();
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n<title>{}</title>\n<link>{base}{}</link>\n\
+         <description>{}</description>\n<language>{}</language>\n<generator>kabar</generator>\n\
+         <atom:link rel=\"self\" type=\"application/rss+xml\" href=\"{base}{}\"/>\n",
+        xml_escape(title),
+        xml_escape(page_path),
+        xml_escape(&config.description),
+        xml_escape(&config.lang),
+        xml_escape(self_path),
+    );
+    if let Some(hub) = &config.websub_hub {
+        let _ = writeln!(x, "<atom:link rel=\"hub\" href=\"{}\"/>", xml_escape(hub));
+    }
+    if let Some(newest) = shown
+        .iter()
+        .map(|&i| {
+            index.entries[i]
+                .article
+                .updated
+                .as_ref()
+                .unwrap_or(&index.entries[i].article.date)
+        })
+        .max()
+    {
+        let _ = writeln!(x, "<lastBuildDate>{}</lastBuildDate>", date(newest));
+    }
+    for &i in &shown {
+        let e = &index.entries[i];
+        let a = &e.article;
+        let url = xml_escape(&format!("{base}{}", e.url));
+        let _ = write!(
+            x,
+            "<item>\n<title>{}</title>\n<link>{url}</link>\n<guid isPermaLink=\"true\">{url}</guid>\n\
+             <pubDate>{}</pubDate>\n<description>{}</description>\n",
+            xml_escape(&a.title),
+            date(&a.date),
+            xml_escape(&with_corrections(a)),
+        );
+        for name in &a.authors {
+            let _ = writeln!(x, "<dc:creator>{}</dc:creator>", xml_escape(name));
+        }
+        for t in &e.tags {
+            let _ = writeln!(
+                x,
+                "<category>{}</category>",
+                xml_escape(&index.tags[*t].name)
+            );
+        }
+        x.push_str("</item>\n");
+    }
+    x.push_str("</channel>\n</rss>\n");
+    x
 }
 
 /// Compact records for the client-side search box: title, URL, day, summary, tags.

@@ -64,6 +64,8 @@ pub struct RenderOptions {
     pub findings: BTreeMap<std::path::PathBuf, Vec<String>>,
     /// Compute a key per output file from what it shows, for `Rendered::keys`.
     pub track: bool,
+    /// The build's clock: the news sitemap holds the stories of the two days before it.
+    pub now: jiff::Timestamp,
 }
 
 /// Per output path, a hash of everything the file shows (the same templates and
@@ -328,6 +330,15 @@ impl<'a> Renderer<'a> {
                 self.feed_key(&format!("{}\n{}", tag.name, paths[0]), &tag.entries)
             }
             Output::JsonFeed => self.feed_key("feed.json", &self.all),
+            Output::Rss(None) => self.feed_key("rss.xml", &self.all),
+            Output::Rss(Some(t)) => {
+                let tag = &self.index.tags[t];
+                self.feed_key(&format!("{}\n{}", tag.name, paths[0]), &tag.entries)
+            }
+            Output::NewsSitemap => {
+                let window = feeds::news_window(self.index, self.opts.now);
+                self.feed_key("news-sitemap.xml", &window)
+            }
             Output::Sitemaps => {
                 let urls = plan::sitemap_urls(self.index, self.config.paginate);
                 key_of(self.opts.track, |h| urls.hash(h))
@@ -371,6 +382,17 @@ impl<'a> Renderer<'a> {
                 )
             }
             Output::JsonFeed => feeds::json_feed(index, cards, config),
+            Output::Rss(None) => feeds::rss(index, &self.all, config, &config.title, "rss.xml", ""),
+            Output::Rss(Some(t)) => {
+                let tag = &index.tags[t];
+                let title = format!("{} — {}", config.title, tag.name);
+                let prefix = plan::tag_prefix(index, t);
+                feeds::rss(index, &tag.entries, config, &title, &paths[0], &prefix)
+            }
+            Output::NewsSitemap => {
+                let window = feeds::news_window(index, self.opts.now);
+                feeds::news_sitemap(index, config, &window)
+            }
             Output::Sitemaps => {
                 let urls = plan::sitemap_urls(index, config.paginate);
                 return feeds::sitemaps(&urls, &config.base_url)
@@ -474,6 +496,7 @@ impl<'a> Renderer<'a> {
                 kind: page.kind,
                 title: page.title,
                 url: format!("{}{dir}", self.site.root),
+                permalink: format!("{}{dir}", self.config.base_url),
                 groups: context::group_by_day(
                     self.index,
                     &self.cards,
@@ -685,7 +708,7 @@ impl<'a> Renderer<'a> {
     fn feed_key(&self, name: &str, entries: &[usize]) -> u64 {
         key_of(self.opts.track, |h| {
             name.hash(h);
-            for &i in entries.iter().take(feeds::FEED_ITEMS) {
+            for &i in entries.iter().take(self.config.feed_items()) {
                 (self.index.entries[i].article.hash, self.card_keys[i]).hash(h);
             }
         })

@@ -32,6 +32,10 @@ pub(crate) enum Output {
     CorrectionsFeed,
     /// The site's Atom feed, or a tag's.
     Atom(Option<usize>),
+    /// The site's RSS 2.0 feed, or a tag's.
+    Rss(Option<usize>),
+    /// Google News: the stories of the last two days.
+    NewsSitemap,
     JsonFeed,
     /// `sitemap.xml`, split into an index and parts past the protocol's limit.
     Sitemaps,
@@ -59,6 +63,9 @@ pub(crate) fn plan(index: &Index, per_page: usize) -> Vec<Output> {
     plan.extend([Output::Corrections, Output::CorrectionsFeed]);
     plan.push(Output::Atom(None));
     plan.extend((0..index.tags.len()).map(|t| Output::Atom(Some(t))));
+    plan.push(Output::Rss(None));
+    plan.extend((0..index.tags.len()).map(|t| Output::Rss(Some(t))));
+    plan.push(Output::NewsSitemap);
     plan.extend([
         Output::JsonFeed,
         Output::Sitemaps,
@@ -106,6 +113,9 @@ impl Output {
             Output::NotFound => "404.html".into(),
             Output::Atom(None) => "atom.xml".into(),
             Output::Atom(Some(t)) => format!("{}atom.xml", tag_prefix(index, t)),
+            Output::Rss(None) => "rss.xml".into(),
+            Output::Rss(Some(t)) => format!("{}rss.xml", tag_prefix(index, t)),
+            Output::NewsSitemap => "news-sitemap.xml".into(),
             Output::JsonFeed => "feed.json".into(),
             Output::Sitemaps => return feeds::sitemap_names(sitemap_urls(index, per_page).len()),
             Output::Robots => "robots.txt".into(),

@@ -98,6 +98,8 @@ pub struct Prepared {
     pub tera: tera::Tera,
     pub warnings: Vec<Diagnostic>,
     pub stages: Stages,
+    /// The build's clock: what is future-dated, and what the news sitemap holds.
+    pub now: jiff::Timestamp,
 }
 
 impl Prepared {
@@ -115,6 +117,7 @@ impl Prepared {
             preview: opts.mode.preview,
             findings: findings.clone(),
             track: opts.mode.track,
+            now: self.now,
         };
         render::render(
             &self.index,
@@ -194,10 +197,11 @@ pub fn assemble(
     mut diags: Vec<Diagnostic>,
     related: Option<(&mut index::related::Cache, index::related::Pass<'_>)>,
 ) -> Result<Prepared, Error> {
+    let now = opts.mode.now.unwrap_or_else(jiff::Timestamp::now);
     let index_opts = IndexOptions {
         drafts: opts.drafts,
         future: opts.future || opts.drafts,
-        now: Some(opts.mode.now.unwrap_or_else(jiff::Timestamp::now)),
+        now: Some(now),
     };
     let mut stages = Stages::new();
     let index = timed(&mut stages, "index", || {
@@ -221,6 +225,7 @@ pub fn assemble(
             tera,
             warnings: diags,
             stages,
+            now,
         }),
         _ => Err(Error::Content(diags)),
     }
@@ -280,14 +285,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = &progress {
         bar.set_message("rendering");
     }
-    let rebuild_after = site
-        .index
-        .unpublished
-        .iter()
-        .filter(|a| a.status == crate::parse::Status::Published)
-        .map(|a| a.date.timestamp().as_second())
-        .filter(|&t| t > now)
-        .min();
+    let rebuild_after = changes_by_itself(&site, now);
     let mut report = write_site(opts, &site, &Findings::new(), progress.as_ref(), started)?;
     report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
@@ -301,6 +299,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Without a manifest the next build simply runs in full.
     let _ = manifest.write(&out);
     Ok(report)
+}
+
+/// When the site changes though no file does (seconds since the epoch): an embargo
+/// lifts, or a story leaves the news sitemap's two-day window.
+fn changes_by_itself(site: &Prepared, now: i64) -> Option<i64> {
+    let embargo = site
+        .index
+        .unpublished
+        .iter()
+        .filter(|a| a.status == crate::parse::Status::Published)
+        .map(|a| a.date.timestamp().as_second())
+        .filter(|&t| t > now);
+    let window = render::feeds::news_window(&site.index, site.now);
+    let leaves = window.iter().map(|&i| {
+        let published = site.index.entries[i].article.date.timestamp();
+        published.as_second() + render::feeds::NEWS_WINDOW.as_secs()
+    });
+    embargo.chain(leaves).min()
 }
 
 /// render → write for a site already prepared, into a fresh folder swapped in at
