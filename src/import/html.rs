@@ -22,7 +22,8 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
-use super::body::{self, Block, BlockKind, Class, ClassifyState, Meta};
+use super::classify::{self, Class, ClassifyState};
+use super::clean::{self, Block, BlockKind, Meta};
 use super::rules;
 use super::{Extracted, ImportOptions, date};
 
@@ -82,7 +83,9 @@ fn ld_objects<'a>(v: &'a Value, out: &mut Vec<&'a Value>, depth: usize) {
 
 fn ld_str(v: Option<&Value>) -> Option<String> {
     match v? {
-        Value::String(s) => Some(body::collapse_ws(&decode_entities(s))).filter(|s| !s.is_empty()),
+        Value::String(s) => {
+            Some(classify::collapse_ws(&decode_entities(s))).filter(|s| !s.is_empty())
+        }
         Value::Array(a) => a.iter().find_map(|x| ld_str(Some(x))),
         Value::Object(o) => ld_str(o.get("name").or(o.get("@id")).or(o.get("url"))),
         _ => None,
@@ -94,7 +97,7 @@ fn ld_names(v: Option<&Value>) -> Vec<String> {
         Some(Value::Array(a)) => a.iter().flat_map(|x| ld_names(Some(x))).collect(),
         Some(Value::Object(o)) => ld_str(o.get("name")).into_iter().collect(),
         Some(Value::String(s)) => {
-            body::parse_names(s).unwrap_or_else(|| vec![body::collapse_ws(s)])
+            classify::parse_names(s).unwrap_or_else(|| vec![classify::collapse_ws(s)])
         }
         _ => Vec::new(),
     }
@@ -167,7 +170,7 @@ fn read_meta_tags(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
             .or_else(|| node.attr("name"))
             .or_else(|| node.attr("itemprop"));
         if let (Some(k), Some(v)) = (key, node.attr("content")) {
-            let v = body::collapse_ws(&v);
+            let v = classify::collapse_ws(&v);
             if !v.is_empty() {
                 tags.entry(k.to_ascii_lowercase()).or_insert(v);
             }
@@ -188,7 +191,7 @@ fn read_meta_tags(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
         ])
         .filter(|a| !a.starts_with("http"))
         {
-            m.authors = body::parse_names(&a).unwrap_or_else(|| vec![a]);
+            m.authors = classify::parse_names(&a).unwrap_or_else(|| vec![a]);
         }
     }
     m.editor = m
@@ -244,10 +247,10 @@ fn read_meta_tags(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
             .select("h1")
             .nodes()
             .first()
-            .map(|n| body::collapse_ws(&n.text()))
+            .map(|n| classify::collapse_ws(&n.text()))
             .filter(|t| !t.is_empty())
             .or_else(|| {
-                let t = body::collapse_ws(&doc.select("title").text());
+                let t = classify::collapse_ws(&doc.select("title").text());
                 let t = t.split(" | ").next().unwrap_or_default();
                 let t = t.rsplit_once(" - ").map_or(t, |(a, _)| a);
                 Some(t.to_string()).filter(|t| !t.is_empty())
@@ -260,11 +263,11 @@ fn read_meta_tags(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
 fn read_page_chrome(doc: &Document, meta: &mut Meta, tz: &TimeZone) {
     let sel = "[class*='author'], [class*='byline'], [class*='editor'], [class*='date'], [class*='credit'], [rel='author'], [itemprop='author'], time";
     for node in doc.select(sel).nodes() {
-        let text = body::collapse_ws(&node.text());
+        let text = classify::collapse_ws(&node.text());
         if text.is_empty() || text.len() > 160 {
             continue;
         }
-        let class = body::classify(&text, &mut ClassifyState::default(), true, None, tz);
+        let class = classify::classify(&text, &mut ClassifyState::default(), true, None, tz);
         match class {
             Class::Byline(_) | Class::Editor(_) | Class::Date(_) | Class::Report { .. } => {
                 meta.record(&class)
@@ -276,7 +279,7 @@ fn read_page_chrome(doc: &Document, meta: &mut Meta, tz: &TimeZone) {
                         .attr("class")
                         .is_some_and(|c| c.contains("author-name"));
                 if is_author && meta.authors.is_empty() {
-                    meta.authors = body::parse_names(&text).unwrap_or_default();
+                    meta.authors = classify::parse_names(&text).unwrap_or_default();
                 }
             }
         }
@@ -290,14 +293,14 @@ fn read_page_chrome(doc: &Document, meta: &mut Meta, tz: &TimeZone) {
             n.is_element()
                 && (n.is("cite, small") || n.attr("class").is_some_and(|c| c.contains("credit")))
         });
-        let full = body::collapse_ws(&fc.text());
+        let full = classify::collapse_ws(&fc.text());
         let (caption, credit) = match credit_node {
             Some(c) => {
-                let cr = body::collapse_ws(&c.text());
-                let cap = body::collapse_ws(&full.replace(cr.as_str(), ""));
+                let cr = classify::collapse_ws(&c.text());
+                let cap = classify::collapse_ws(&full.replace(cr.as_str(), ""));
                 (cap, Some(cr))
             }
-            None => body::split_caption(&full),
+            None => classify::split_caption(&full),
         };
         if meta.caption.is_none() && !caption.is_empty() {
             meta.caption = Some(caption);
@@ -364,7 +367,7 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
     for b in &mut blocks {
         b.class = match b.kind {
             BlockKind::Para | BlockKind::Heading(_) => {
-                body::classify(&b.plain, &mut st, true, site, tz)
+                classify::classify(&b.plain, &mut st, true, site, tz)
             }
             _ => Class::Text,
         };
@@ -372,12 +375,12 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
     // The headline repeated at the top of the content.
     if let (Some(first), Some(t)) = (blocks.first(), pm.title.as_deref())
         && matches!(first.kind, BlockKind::Heading(_))
-        && body::collapse_ws(&first.plain).eq_ignore_ascii_case(t)
+        && classify::collapse_ws(&first.plain).eq_ignore_ascii_case(t)
     {
         blocks.remove(0);
     }
-    let footer = body::footer_start(&blocks, 0);
-    let body_md = body::clean(&blocks[..footer], &mut meta, false);
+    let footer = clean::footer_start(&blocks, 0);
+    let body_md = clean::clean(&blocks[..footer], &mut meta, false);
 
     let mut authors = pm.authors;
     if authors.is_empty() {
@@ -390,7 +393,7 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
     let dateline = pm
         .dateline
         .and_then(|d| {
-            body::parse_dateline(&format!("{d} - x"))
+            classify::parse_dateline(&format!("{d} - x"))
                 .and_then(|d| d.city)
                 .or(Some(d.to_uppercase()))
         })
@@ -465,7 +468,7 @@ fn has_block_child(n: &NodeRef<'_>) -> bool {
 }
 
 fn make_block(kind: BlockKind, md: String, plain: String, link_chars: usize) -> Option<Block> {
-    let plain = body::collapse_ws(&plain);
+    let plain = classify::collapse_ws(&plain);
     let md = md
         .lines()
         .map(str::trim)
@@ -604,7 +607,7 @@ fn list(node: &NodeRef<'_>, ordered: bool, indent: usize) -> (String, String, us
         } else {
             "-".to_string()
         };
-        let text = body::collapse_ws(&i.md.replace('\n', " "));
+        let text = classify::collapse_ws(&i.md.replace('\n', " "));
         md.push(format!("{}{marker} {text}", "  ".repeat(indent)));
         plain.push(i.plain);
         links += i.link_chars;
@@ -711,7 +714,7 @@ impl Inline {
             "em" | "i" | "cite" => self.wrapped(node, depth, "*", "*"),
             "strong" | "b" => self.wrapped(node, depth, "**", "**"),
             "code" => {
-                let t = body::collapse_ws(&node.text());
+                let t = classify::collapse_ws(&node.text());
                 if !t.is_empty() {
                     self.md.push_str(&format!("`{}`", t.replace('`', "'")));
                     self.plain.push_str(&t);

@@ -11,7 +11,8 @@
 //! * Both hand their blocks to the same body cleaner, and the rules they use
 //!   are data: `rules/generic.yaml` plus one YAML file per site.
 
-mod body;
+mod classify;
+mod clean;
 mod date;
 mod html;
 mod rules;
@@ -261,7 +262,7 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
     }
     let title = ex
         .title
-        .map(|t| body::collapse_ws(&t))
+        .map(|t| classify::collapse_ws(&t))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ImportError::NoTitle { file: file.clone() })?;
     let date = match (ex.date, opts.date) {
@@ -302,7 +303,7 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
     };
     let mut authors: Vec<String> = Vec::new();
     for a in ex.authors {
-        let a = body::collapse_ws(&a);
+        let a = classify::collapse_ws(&a);
         if !a.is_empty() && !authors.contains(&a) {
             authors.push(a);
         }
@@ -313,7 +314,7 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
         date: date::rfc3339(&date),
         summary: ex
             .summary
-            .map(|s| body::collapse_ws(&s))
+            .map(|s| classify::collapse_ws(&s))
             .filter(|s| !s.is_empty()),
         tags: Vec::new(),
         authors,

@@ -1,0 +1,191 @@
+//! clean: classified blocks (from the text or the HTML reader) → the body
+//! Markdown, with promos, chrome, photo widgets and meta lines dropped and what
+//! the meta lines said recorded in [`Meta`].
+
+use jiff::ZonedDateTime as Zoned;
+
+use super::classify::{
+    Class, agency_name, ends_sentence, is_headline_like, is_paragraph, is_subheading,
+    parse_dateline, word_count,
+};
+
+/// What kind of Markdown block a line or element became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    Para,
+    Heading(u8),
+    List,
+    Quote,
+    Code,
+}
+
+/// One block of the article: its Markdown, its plain text and its class.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub kind: BlockKind,
+    pub md: String,
+    pub plain: String,
+    /// Share of the plain text that sits inside links (HTML only).
+    pub link_ratio: f32,
+    pub class: Class,
+    /// Whether a blank line came before this line (text only).
+    pub blank_before: bool,
+}
+
+/// Metadata gathered while reading lines.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    pub authors: Vec<String>,
+    pub editor: Option<String>,
+    pub report_authors: Vec<String>,
+    pub report_editor: Option<String>,
+    pub date: Option<Zoned>,
+    pub dateline: Option<String>,
+    pub agency: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+impl Meta {
+    /// Records what a classified line tells.
+    pub fn record(&mut self, class: &Class) {
+        match class {
+            Class::Byline(names) if self.authors.is_empty() => self.authors = names.clone(),
+            Class::Editor(e) if self.editor.is_none() => self.editor = Some(e.clone()),
+            Class::Report { authors, editor } => {
+                if self.report_authors.is_empty() {
+                    self.report_authors = authors.clone();
+                }
+                if self.report_editor.is_none() {
+                    self.report_editor = editor.clone();
+                }
+            }
+            Class::Date(d) if self.date.is_none() => self.date = Some(d.clone()),
+            Class::Credit(c) if self.credit.is_none() => self.credit = Some(c.clone()),
+            Class::Caption { caption, credit } if self.caption.is_none() => {
+                self.caption = Some(caption.clone());
+                if self.credit.is_none() {
+                    self.credit = credit.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where the footer starts among `blocks` (from `from` on): the first footer
+/// marker, moved back over the short chrome lines just before it.
+pub(crate) fn footer_start(blocks: &[Block], from: usize) -> usize {
+    let Some(mut f) = blocks
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, b)| b.class == Class::Footer)
+        .map(|(i, _)| i)
+    else {
+        return blocks.len();
+    };
+    while f > from {
+        let b = &blocks[f - 1];
+        let chrome = matches!(b.class, Class::Chrome | Class::Promo | Class::PromoHeader)
+            || (b.class == Class::Text
+                && b.kind == BlockKind::Para
+                && word_count(&b.plain) <= 6
+                && !ends_sentence(&b.plain));
+        if !chrome {
+            break;
+        }
+        f -= 1;
+    }
+    f
+}
+
+/// Cleans the body blocks: drops promos (and the headline lists after promo
+/// headers), chrome, photo widgets, meta lines (recording them in `meta`),
+/// strips the dateline from the first paragraph, and, for plain text
+/// (`promote`), turns short unpunctuated lines into `##` subheadings.
+pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String {
+    let mut kept: Vec<(BlockKind, String, String)> = Vec::new();
+    let mut skipping_list = false;
+    let mut first_para = true;
+    for b in blocks {
+        meta.record(&b.class);
+        if skipping_list {
+            let headline = match b.kind {
+                BlockKind::Para | BlockKind::Heading(_) => {
+                    is_headline_like(&b.plain) && !is_paragraph(&b.plain)
+                }
+                BlockKind::List => b.link_ratio > 0.5,
+                _ => false,
+            };
+            if headline && !(b.class == Class::Text && b.blank_before && promote) {
+                continue;
+            }
+            skipping_list = false;
+        }
+        match b.class {
+            Class::PromoHeader => {
+                skipping_list = true;
+                continue;
+            }
+            Class::Text => {}
+            _ => continue,
+        }
+        if b.kind == BlockKind::List && b.link_ratio > 0.8 {
+            continue;
+        }
+        let mut md = b.md.clone();
+        let mut plain = b.plain.clone();
+        if first_para && b.kind == BlockKind::Para {
+            first_para = false;
+            if let Some(d) = parse_dateline(&plain) {
+                if meta.dateline.is_none() {
+                    meta.dateline = d.city.clone();
+                }
+                if meta.agency.is_none() {
+                    meta.agency = d.agency.clone().map(|a| agency_name(&a));
+                }
+                if let Some(md_d) = parse_dateline(&md) {
+                    md = md_d.rest;
+                } else {
+                    md = d.rest.clone();
+                }
+                plain = d.rest;
+            }
+        }
+        kept.push((b.kind, md, plain));
+    }
+    // Drop trailing short lines (chrome that survived), then promote.
+    while let Some((k, _, p)) = kept.last() {
+        if *k == BlockKind::Para && !is_paragraph(p) && word_count(p) <= 8 && !ends_sentence(p) {
+            kept.pop();
+        } else {
+            break;
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(kept.len());
+    for i in 0..kept.len() {
+        let (k, md, p) = &kept[i];
+        let next_is_para = kept
+            .get(i + 1)
+            .is_some_and(|(nk, _, np)| *nk == BlockKind::Para && is_paragraph(np));
+        if promote
+            && *k == BlockKind::Para
+            && i > 0
+            && next_is_para
+            && is_subheading(p)
+            && !is_paragraph(p)
+        {
+            out.push(format!("## {}", md.trim()));
+        } else {
+            out.push(md.trim().to_string());
+        }
+    }
+    let mut s = out
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    s.push('\n');
+    s
+}
