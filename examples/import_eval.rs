@@ -1,13 +1,15 @@
 //! kabar's HTML import on the ScrapingHub article-extraction benchmark.
 //!
 //! ```sh
-//! cargo run --example import_eval -- BENCH_DIR [--write OUT.json] [--score PRED.json]...
+//! cargo run --example import_eval -- BENCH_DIR [--write OUT.json] [--score PRED.json]... [--with-figures]
 //! ```
 //!
 //! `BENCH_DIR` is a checkout of the benchmark (its `html/*.html.gz` pages and
 //! `ground-truth.json`); nothing is downloaded. Every page goes through
 //! `kabar::import::import_str` (with a fallback date, so a page without one is
-//! still scored on its body), the body is reduced to plain text, and the score
+//! still scored on its body), the body is reduced to plain text (Markdown
+//! syntax, link targets and figures — an image with its caption — dropped,
+//! unless `--with-figures`), and the score
 //! is the benchmark's own: 4-gram shingle precision/recall/F1 per page,
 //! normalised per page, averaged over pages (its `evaluate.py`, without the
 //! bootstrap). `--write` saves kabar's output in the benchmark's format, so its
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use kabar::import::{ImportOptions, import_str};
-use pulldown_cmark::{Event, Parser, TagEnd};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -111,10 +113,24 @@ fn metrics(rows: &[(f64, f64, f64)]) -> (f64, f64, f64) {
 }
 
 /// The Markdown body as plain text: link targets and markup dropped, one line per block.
-fn plain_text(md: &str) -> String {
+fn plain_text(md: &str, figures: bool) -> String {
     let mut out = String::with_capacity(md.len());
+    // A figure (an image and its caption, one paragraph) is not article text
+    // in the benchmark's ground truth; `--with-figures` keeps the caption.
+    let mut para_start = 0;
+    let mut in_figure = false;
     for ev in Parser::new(md) {
         match ev {
+            Event::Start(Tag::Paragraph) => para_start = out.len(),
+            Event::Start(Tag::Image { .. }) => in_figure = true,
+            Event::End(TagEnd::Paragraph) if in_figure => {
+                in_figure = false;
+                if !figures {
+                    out.truncate(para_start);
+                    continue;
+                }
+                out.push('\n');
+            }
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
             Event::End(
@@ -191,10 +207,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut bench: Option<PathBuf> = None;
     let mut write: Option<PathBuf> = None;
     let mut score: Vec<PathBuf> = Vec::new();
+    let mut figures = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--write" => write = args.next().map(PathBuf::from),
             "--score" => score.extend(args.next().map(PathBuf::from)),
+            "--with-figures" => figures = true,
             _ => bench = Some(PathBuf::from(a)),
         }
     }
@@ -222,7 +240,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let key = name.split('.').next().unwrap_or_default().to_string();
         let html = read_gz(page)?;
         let body = match import_str(name, &html, &opts) {
-            Ok(i) => plain_text(&i.body),
+            Ok(i) => plain_text(&i.body, figures),
             Err(e) => {
                 failed.push((key.clone(), e.to_string()));
                 String::new()

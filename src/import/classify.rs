@@ -51,9 +51,11 @@ fn last_char(s: &str) -> Option<char> {
 /// Ends like a sentence (or a quotation closing one).
 pub(crate) fn ends_sentence(s: &str) -> bool {
     let t = s.trim_end();
-    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»']);
-    matches!(last_char(t), Some('.' | '!' | '?' | '…' | ':' | ';'))
-        || matches!(last_char(s), Some('"' | '”'))
+    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»', '」', '』', '）']);
+    matches!(
+        last_char(t),
+        Some('.' | '!' | '?' | '…' | ':' | ';' | '。' | '！' | '？' | '：')
+    ) || matches!(last_char(s), Some('"' | '”'))
 }
 
 /// Long enough, or sentence-like enough, to be a paragraph of prose.

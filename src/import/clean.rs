@@ -17,6 +17,10 @@ pub(crate) enum BlockKind {
     List,
     Quote,
     Code,
+    Table,
+    /// `![alt](src)`, maybe with its caption on the next line; its plain text
+    /// is the caption, or else the alt text.
+    Image,
 }
 
 /// One block of the article: its Markdown, its plain text and its class.
@@ -74,15 +78,33 @@ impl Meta {
 }
 
 /// Where the footer starts among `blocks` (from `from` on): the first footer
-/// marker, moved back over the short chrome lines just before it.
+/// marker near the end, moved back over the short chrome lines just before it.
 pub(crate) fn footer_start(blocks: &[Block], from: usize) -> usize {
-    let Some(mut f) = blocks
-        .iter()
-        .enumerate()
-        .skip(from)
-        .find(|(_, b)| b.class == Class::Footer)
-        .map(|(i, _)| i)
-    else {
+    // A copyright line is also how photo credits start ("© Agency"): a marker
+    // with more prose after it than a third of the prose before it is inside
+    // the article, not its footer.
+    let prose = |b: &Block| {
+        // Characters, not words: CJK text has no spaces between words.
+        let chars = b.plain.chars().count();
+        if b.class == Class::Text && (is_paragraph(&b.plain) || chars >= 80) {
+            chars
+        } else {
+            0
+        }
+    };
+    let mut after: usize = blocks.iter().skip(from).map(prose).sum();
+    let mut before = 0;
+    let mut found = None;
+    for (i, b) in blocks.iter().enumerate().skip(from) {
+        let p = prose(b);
+        after -= p;
+        if b.class == Class::Footer && after * 3 <= before {
+            found = Some(i);
+            break;
+        }
+        before += p;
+    }
+    let Some(mut f) = found else {
         return blocks.len();
     };
     while f > from {
@@ -108,6 +130,7 @@ pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String 
     let mut kept: Vec<(BlockKind, String, String)> = Vec::new();
     let mut skipping_list = false;
     let mut first_para = true;
+    let mut seen = std::collections::HashSet::new();
     for b in blocks {
         meta.record(&b.class);
         if skipping_list {
@@ -134,6 +157,10 @@ pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String 
         if b.kind == BlockKind::List && b.link_ratio > 0.8 {
             continue;
         }
+        // Galleries and sticky headers repeat captions and teasers word for word.
+        if b.plain.chars().count() >= 20 && !seen.insert(b.plain.as_str()) {
+            continue;
+        }
         let mut md = b.md.clone();
         let mut plain = b.plain.clone();
         if first_para && b.kind == BlockKind::Para {
@@ -157,7 +184,12 @@ pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String 
     }
     // Drop trailing short lines (chrome that survived), then promote.
     while let Some((k, _, p)) = kept.last() {
-        if *k == BlockKind::Para && !is_paragraph(p) && word_count(p) <= 8 && !ends_sentence(p) {
+        if *k == BlockKind::Para
+            && !is_paragraph(p)
+            && word_count(p) <= 8
+            && p.chars().count() < 80
+            && !ends_sentence(p)
+        {
             kept.pop();
         } else {
             break;

@@ -323,12 +323,121 @@ fn strip_credit_prefix(c: &str) -> String {
     }
 }
 
-/// Elements removed before content extraction: chrome by tag, role or class.
-const PRE_REMOVE: &str = "script:not([type='application/ld+json']), style, noscript, nav, footer, aside, form, iframe, [role='navigation'], [role='complementary'], [role='contentinfo'], [class*='related'], [class*='share'], [class*='social'], [class*='newsletter'], [class*='advert'], [class*='promo'], [id*='related'], [class*='breadcrumb'], [class*='comment']";
+/// Never content, removed before anything else.
+const ALWAYS_REMOVE: &str =
+    "script:not([type='application/ld+json']), style, noscript, iframe, template";
+
+/// Elements that are page chrome when they do not hold the article: by tag or role here,
+/// by whole class or id token in [`CHROME_TOKENS`].
+const CHROME_CANDIDATES: &str = "nav, aside, footer, form, [role='navigation'], [role='complementary'], [role='contentinfo'], [class], [id]";
+
+/// Whole class or id names (not substrings: `has-comments` on a `<body>` or
+/// `newsletter-post` on an `<article>` are not chrome) that mark chrome.
+const CHROME_TOKENS: &[&str] = &[
+    "share",
+    "sharing",
+    "share-bar",
+    "share-buttons",
+    "share-box",
+    "share-tools",
+    "sharebar",
+    "social",
+    "social-share",
+    "social-links",
+    "social-media",
+    "social-icons",
+    "related",
+    "related-posts",
+    "related-articles",
+    "related-stories",
+    "related-content",
+    "related-news",
+    "newsletter",
+    "newsletter-signup",
+    "newsletter-box",
+    "newsletter-form",
+    "comments",
+    "comment-list",
+    "comments-area",
+    "comment-section",
+    "comments-section",
+    "disqus_thread",
+    "breadcrumb",
+    "breadcrumbs",
+    "advertisement",
+    "ad-slot",
+    "ad-container",
+    "ads",
+    "adsbygoogle",
+    "promo",
+    "promo-box",
+    "sidebar",
+    "site-footer",
+    "site-header",
+    "cookie-banner",
+    "cookie-notice",
+];
+
+fn is_chrome(n: &NodeRef<'_>) -> bool {
+    if matches!(name_of(n).as_str(), "nav" | "aside" | "footer" | "form")
+        || n.attr("role")
+            .is_some_and(|r| matches!(&*r, "navigation" | "complementary" | "contentinfo"))
+    {
+        return true;
+    }
+    let tokens = |a: Option<&str>| {
+        a.is_some_and(|v| {
+            v.split_whitespace()
+                .any(|t| CHROME_TOKENS.contains(&t.to_ascii_lowercase().as_str()))
+        })
+    };
+    tokens(n.attr("class").as_deref()) || tokens(n.attr("id").as_deref())
+}
+
+/// Whether removing `n` could take the article with it: the document's
+/// structural containers, anything holding one of them, and anything holding
+/// a large share of the page's text (a `<form>` around the whole page).
+fn holds_content(n: &NodeRef<'_>, page_chars: usize) -> bool {
+    let name = name_of(n);
+    if matches!(name.as_str(), "html" | "body" | "main" | "article")
+        || n.attr("itemprop").is_some_and(|v| &*v == "articleBody")
+        || n.descendants_it().any(|d| {
+            d.is_element()
+                && (matches!(name_of(&d).as_str(), "main" | "article")
+                    || d.attr("itemprop").is_some_and(|v| &*v == "articleBody"))
+        })
+    {
+        return true;
+    }
+    let chars = n.text().chars().filter(|c| !c.is_whitespace()).count();
+    chars * 10 > page_chars * 3
+}
+
+/// Structural pre-cleaning: chrome goes, but never an element that may hold
+/// the article (see [`holds_content`]).
+fn pre_clean(doc: &Document) {
+    doc.select(ALWAYS_REMOVE).remove();
+    let page_chars = doc
+        .body()
+        .map(|b| b.text().chars().filter(|c| !c.is_whitespace()).count())
+        .unwrap_or(0);
+    let chrome: Vec<NodeRef<'_>> = doc
+        .select(CHROME_CANDIDATES)
+        .nodes()
+        .iter()
+        .filter(|n| is_chrome(n))
+        .cloned()
+        .collect();
+    for n in chrome {
+        if n.parent().is_some() && !holds_content(&n, page_chars) {
+            n.remove_from_parent();
+        }
+    }
+}
 
 fn main_content_html(input: &str, url: Option<&str>) -> String {
     let doc = Document::from(input);
-    doc.select(PRE_REMOVE).remove();
+    pre_clean(&doc);
     let cfg = Config::default();
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let parsed = Readability::with_document(doc, url, Some(cfg.clone()))
@@ -338,7 +447,7 @@ fn main_content_html(input: &str, url: Option<&str>) -> String {
         Ok(article) if !article.text_content.trim().is_empty() => article.content.to_string(),
         _ => {
             let doc = Document::from(input);
-            doc.select(PRE_REMOVE).remove();
+            pre_clean(&doc);
             doc.body()
                 .map(|b| b.inner_html().to_string())
                 .unwrap_or_default()
@@ -449,11 +558,12 @@ const BLOCK_TAGS: &[&str] = &[
     "table",
     "figure",
     "dl",
+    "img",
 ];
 const SKIP_TAGS: &[&str] = &[
     "img", "picture", "script", "style", "noscript", "iframe", "svg", "form", "button", "nav",
     "aside", "footer", "video", "audio", "source", "input", "select", "textarea", "template",
-    "object", "embed", "figure", "table", "head", "title", "meta", "link", "hr", "br",
+    "object", "embed", "head", "title", "meta", "link", "hr", "br",
 ];
 
 fn name_of(n: &NodeRef<'_>) -> String {
@@ -567,6 +677,15 @@ fn to_blocks(node: &NodeRef<'_>, out: &mut Vec<Block>, depth: usize) {
                     out.push(b);
                 }
             }
+            "table" => match table(&child) {
+                Some((md, plain, links)) => {
+                    out.extend(make_block(BlockKind::Table, md, plain, links))
+                }
+                // A layout table: its cells are the page's blocks.
+                None => to_blocks(&child, out, depth + 1),
+            },
+            "figure" => figure(&child, out),
+            "img" => out.extend(image(&child)),
             _ if SKIP_TAGS.contains(&name.as_str()) => {}
             _ => {
                 if has_block_child(&child) {
@@ -580,6 +699,110 @@ fn to_blocks(node: &NodeRef<'_>, out: &mut Vec<Block>, depth: usize) {
         }
     }
     flush(&mut pending, out);
+}
+
+/// A data table as a Markdown pipe table (its first row the header); `None`
+/// for a layout table (nested tables, or cells holding paragraphs).
+fn table(node: &NodeRef<'_>) -> Option<(String, String, usize)> {
+    if node.descendants_it().any(|d| {
+        d.is_element()
+            && matches!(
+                name_of(&d).as_str(),
+                "table" | "p" | "div" | "ul" | "h2" | "h3"
+            )
+    }) {
+        return None;
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut plain = Vec::new();
+    let mut links = 0;
+    for tr in node
+        .descendants_it()
+        .filter(|d| d.is_element() && name_of(d) == "tr")
+    {
+        let mut row = Vec::new();
+        for cell in tr
+            .children_it(false)
+            .filter(|c| c.is_element() && matches!(name_of(c).as_str(), "td" | "th"))
+        {
+            let mut i = Inline::default();
+            i.children(&cell, 0);
+            row.push(classify::collapse_ws(&i.md.replace('\n', " ")).replace('|', "\\|"));
+            plain.push(classify::collapse_ws(&i.plain));
+            links += i.link_chars;
+        }
+        if !row.is_empty() {
+            rows.push(row);
+        }
+    }
+    let width = rows.iter().map(Vec::len).max()?;
+    if width < 2 {
+        return None;
+    }
+    let mut md = Vec::with_capacity(rows.len() + 1);
+    for (n, mut row) in rows.into_iter().enumerate() {
+        row.resize(width, String::new());
+        md.push(format!("| {} |", row.join(" | ")));
+        if n == 0 {
+            md.push(format!("|{}", " --- |".repeat(width)));
+        }
+    }
+    Some((md.join("\n"), plain.join(" "), links))
+}
+
+/// `![alt](src)` for an image with a usable address (not a data: URI or a tracking pixel).
+fn image(node: &NodeRef<'_>) -> Option<Block> {
+    let src = node
+        .attr("src")
+        .or_else(|| node.attr("data-src"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/'))?;
+    let alt = classify::collapse_ws(&node.attr("alt").unwrap_or_default());
+    Some(Block {
+        kind: BlockKind::Image,
+        md: format!(
+            "![{}]({})",
+            escape_md(&alt),
+            src.replace(' ', "%20").replace(')', "%29")
+        ),
+        plain: alt,
+        link_ratio: 0.0,
+        class: Class::Text,
+        blank_before: true,
+    })
+}
+
+/// A figure becomes its image with the caption in italics on the line below
+/// (one Markdown paragraph, so the two stay together).
+fn figure(node: &NodeRef<'_>, out: &mut Vec<Block>) {
+    let img = node
+        .descendants_it()
+        .find(|d| d.is_element() && name_of(d) == "img")
+        .and_then(|i| image(&i));
+    let caption = node
+        .descendants_it()
+        .find(|d| d.is_element() && name_of(d) == "figcaption")
+        .map(|cap| {
+            let mut i = Inline::default();
+            i.children(&cap, 0);
+            (
+                classify::collapse_ws(&i.md.replace('\n', " ")),
+                classify::collapse_ws(&i.plain),
+            )
+        })
+        .filter(|(md, _)| !md.is_empty());
+    match (img, caption) {
+        (Some(mut b), Some((md, plain))) => {
+            b.md = format!("{}\n*{}*", b.md, md.trim_matches('*'));
+            b.plain = plain;
+            out.push(b);
+        }
+        (Some(b), None) => out.push(b),
+        (None, Some((md, plain))) => {
+            out.extend(make_block(BlockKind::Para, md, plain, 0));
+        }
+        (None, None) => {}
+    }
 }
 
 fn list(node: &NodeRef<'_>, ordered: bool, indent: usize) -> (String, String, usize) {
