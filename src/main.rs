@@ -182,6 +182,9 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
             for path in &report.written {
                 println!("{}", path.display());
             }
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
             if report.errors.is_empty() {
                 Ok(ExitCode::SUCCESS)
             } else {

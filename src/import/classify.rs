@@ -115,6 +115,73 @@ fn is_agency(s: &str) -> bool {
     AGENCIES.contains(&l.as_str()) || is_domain(&l)
 }
 
+/// Words that make a capitalised name a news outlet's ("Harbour Wire", "Kabar
+/// Satu"), not a person's.
+const OUTLET_WORDS: &[&str] = &[
+    "news",
+    "wire",
+    "post",
+    "times",
+    "daily",
+    "media",
+    "press",
+    "ledger",
+    "gazette",
+    "courier",
+    "herald",
+    "tribune",
+    "journal",
+    "chronicle",
+    "tv",
+    "radio",
+    "network",
+    "agency",
+    "kabar",
+    "berita",
+    "harian",
+    "warta",
+    "pos",
+    "suara",
+    "televisi",
+    "kantor",
+    "online",
+    "magazine",
+];
+
+/// A news agency, a site's domain, an outlet's name or an acronym ("CNN").
+fn is_outlet(s: &str) -> bool {
+    let t = s.trim();
+    let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
+    let acronym = !t.contains(' ')
+        && (2..=5).contains(&letters.len())
+        && letters.iter().all(|c| c.is_uppercase());
+    is_agency(t)
+        || acronym
+        || t.split_whitespace().any(|w| {
+            OUTLET_WORDS.contains(
+                &w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+                    .as_str(),
+            )
+        })
+}
+
+/// A job title after a byline's name ("AP Auto Writer", "Koresponden").
+fn is_job_title(s: &str) -> bool {
+    let l = s.trim().to_lowercase();
+    [
+        "writer",
+        "correspondent",
+        "reporter",
+        "editor",
+        "koresponden",
+        "wartawan",
+        "kontributor",
+    ]
+    .iter()
+    .any(|t| l.ends_with(t))
+}
+
 const PARTICLES: &[&str] = &[
     "bin", "binti", "van", "von", "de", "da", "al", "el", "der", "la", "le",
 ];
@@ -162,8 +229,13 @@ pub(crate) fn parse_names(s: &str) -> Option<Vec<String>> {
     let s = PAREN_TAIL.replace(s, "").to_string();
     let parts: Vec<String> = NAME_SPLIT.split(&s).map(collapse_ws).collect();
     let mut names = Vec::new();
-    for p in parts.into_iter().filter(|p| !p.is_empty()) {
-        if is_agency(&p) {
+    for (i, p) in parts.into_iter().filter(|p| !p.is_empty()).enumerate() {
+        // After the first name, "Jane Doe, Harbour Wire" or "…, AP Auto Writer".
+        if is_agency(&p) || i > 0 && (is_outlet(&p) || is_job_title(&p)) {
+            continue;
+        }
+        // "Kontributor Jayapura, Markus Yikwa": a title and a place, then the name.
+        if p.split_whitespace().next().is_some_and(is_job_title) {
             continue;
         }
         if !is_name(&p) {
@@ -175,11 +247,14 @@ pub(crate) fn parse_names(s: &str) -> Option<Vec<String>> {
 }
 
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:penulis|reporter|wartawan|author|authors|writer|written by|ditulis oleh|oleh)\s*[:：]\s*(.+)$|^(?i:oleh)\s+(.+)$|^(?:By|BY)\s*:?\s+(.+)$").expect("BYLINE pattern compiles")
+    Regex::new(r"(?i)^(?:penulis|reporter|wartawan|pewarta|author|authors|writer|written by|ditulis oleh|oleh)\s*[:：]\s*(.+)$|^(?i:oleh|penulis|reporter|pewarta|wartawan)\s+(.+)$|^(?:By|BY)\s*:?\s+(.+)$").expect("BYLINE pattern compiles")
 });
 static EDITOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:editor|penyunting|redaktur|edited by)\s*[:：]?\s*(.+)$")
         .expect("EDITOR pattern compiles")
+});
+static NAME_OUTLET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([^,]{3,60}),\s*([^,]{2,60})$").expect("NAME_OUTLET pattern compiles")
 });
 static NAME_DASH_SITE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.+?)\s+[-–—|]\s+(\S+)$").expect("NAME_DASH_SITE pattern compiles")
@@ -196,9 +271,16 @@ fn classify_byline(line: &str) -> Option<Class> {
     if word_count(line) > 14 {
         return None;
     }
+    if line.contains('|') {
+        return classify_credit_parts(line);
+    }
     if let Some(c) = BYLINE.captures(line) {
         let names = c.get(1).or(c.get(2)).or(c.get(3))?.as_str();
-        return parse_names(names).map(Class::Byline);
+        if let Some(n) = parse_names(names) {
+            return Some(Class::Byline(n));
+        }
+        // "By Reuters": no person to record, but not article text either.
+        return is_outlet(names).then_some(Class::Chrome);
     }
     if let Some(c) = EDITOR.captures(line) {
         let names = parse_names(c.get(1)?.as_str())?;
@@ -209,7 +291,28 @@ fn classify_byline(line: &str) -> Option<Class> {
     {
         return parse_names(c.get(1)?.as_str()).map(Class::Byline);
     }
+    if let Some(c) = NAME_OUTLET.captures(line) {
+        let (name, outlet) = (c.get(1)?.as_str(), c.get(2)?.as_str());
+        if (is_outlet(outlet) || is_job_title(outlet)) && word_count(name) >= 2 && !is_outlet(name)
+        {
+            return parse_names(name).map(Class::Byline);
+        }
+    }
     None
+}
+
+/// "Reporter NAME | Editor NAME": every part a byline or an editor line.
+fn classify_credit_parts(line: &str) -> Option<Class> {
+    let mut authors = Vec::new();
+    let mut editor = None;
+    for part in line.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+        match classify_byline(part)? {
+            Class::Byline(n) => authors.extend(n),
+            Class::Editor(e) => editor = editor.or(Some(e)),
+            _ => return None,
+        }
+    }
+    Some(Class::Report { authors, editor })
 }
 
 fn classify_report(line: &str) -> Option<Class> {
@@ -426,6 +529,7 @@ pub(crate) fn parse_dateline(line: &str) -> Option<Dateline> {
     let mut agency: Option<String> = None;
     let mut city: Option<String> = None;
     let mut upper_city = false;
+    let mut extra_part = false;
     let mut parts: Vec<String> = Vec::new();
     for p in PARENS.captures_iter(pre) {
         if let Some(m) = p.get(1) {
@@ -450,11 +554,17 @@ pub(crate) fn parse_dateline(line: &str) -> Option<Dateline> {
         } else if is_dateish(p) {
             continue;
         } else if let Some(upper) = city_case(p) {
-            if city.is_some() {
-                return None;
+            match &city {
+                None => {
+                    upper_city = upper;
+                    city = Some(p.to_uppercase());
+                }
+                // "BANDUNG, Kabar Priangan --": the outlet after the city.
+                Some(_) if agency.is_none() && is_outlet(p) => agency = Some(p.clone()),
+                // "CEBU, Philippines (Wire) —": the country after the city.
+                Some(_) if !extra_part => extra_part = true,
+                Some(_) => return None,
             }
-            upper_city = upper;
-            city = Some(p.to_uppercase());
         } else {
             return None;
         }
@@ -465,6 +575,18 @@ pub(crate) fn parse_dateline(line: &str) -> Option<Dateline> {
         (None, None) => false,
     };
     ok.then_some(Dateline { city, agency, rest })
+}
+
+/// "Kupang -" on a line of its own: the dateline of the paragraph below. Returns
+/// the line with the dash, ready to be joined to that paragraph.
+pub(crate) fn lone_dateline(line: &str) -> Option<&str> {
+    let city = line.trim_end().strip_suffix(['-', '–', '—'])?.trim_end();
+    let city = city.trim_end_matches(['-', '–', '—']).trim_end();
+    let (place, outlet) = match city.split_once(',') {
+        Some((p, o)) => (p.trim(), Some(o.trim())),
+        None => (city, None),
+    };
+    (city_case(place).is_some() && outlet.is_none_or(is_outlet)).then_some(line.trim())
 }
 
 /// Whether a line opens with a dateline.
@@ -500,6 +622,7 @@ mod tests {
             &BYLINE,
             &EDITOR,
             &NAME_DASH_SITE,
+            &NAME_OUTLET,
             &REPORT_PART,
             &CAPTION_CREDIT,
             &DATELINE,
@@ -539,6 +662,16 @@ mod tests {
             d("Jakarta - Presiden berkata.").and_then(|x| x.0),
             Some("JAKARTA".into())
         );
+        assert_eq!(
+            d("CEBU, Philippines (Harbour Wire) — Ferries resumed.").map(|x| (x.0, x.1)),
+            Some((Some("CEBU".into()), Some("Harbour Wire".into())))
+        );
+        assert_eq!(
+            d("BANDUNG, Kabar Priangan -- Petani bersiap.").map(|x| (x.0, x.1)),
+            Some((Some("BANDUNG".into()), Some("Kabar Priangan".into())))
+        );
+        assert_eq!(lone_dateline("Kupang -"), Some("Kupang -"));
+        assert_eq!(lone_dateline("Harga naik -"), None);
         assert_eq!(d("Menurut dia, harga beras naik - dan terus naik."), None);
         assert_eq!(d("The minister - who spoke on Monday - said."), None);
     }
@@ -564,6 +697,23 @@ mod tests {
         assert_eq!(
             classify_byline("Oleh karena itu, pemerintah menunda rencana itu."),
             None
+        );
+        assert_eq!(
+            classify_byline("Emma Castillo, Harbour Wire"),
+            Some(Class::Byline(vec!["Emma Castillo".into()]))
+        );
+        assert_eq!(
+            classify_byline("Tom Roe, AP Auto Writer"),
+            Some(Class::Byline(vec!["Tom Roe".into()]))
+        );
+        assert_eq!(classify_byline("By Reuters"), Some(Class::Chrome));
+        assert_eq!(classify_byline("Jakarta, Indonesia"), None);
+        assert_eq!(
+            classify_byline("Reporter Dimas Pratama | Editor Sari Wulandari"),
+            Some(Class::Report {
+                authors: vec!["Dimas Pratama".into()],
+                editor: Some("Sari Wulandari".into())
+            })
         );
         assert_eq!(
             classify_byline("Firdaus Anwar - detikNews"),

@@ -65,6 +65,14 @@ impl Meta {
                 }
             }
             Class::Date(d) if self.date.is_none() => self.date = Some(d.clone()),
+            // A later line with the time of day beats a bare date for the same day.
+            Class::Date(d)
+                if self.date.as_ref().is_some_and(|o| {
+                    o.date() == d.date() && o.time() == jiff::civil::Time::midnight()
+                }) =>
+            {
+                self.date = Some(d.clone());
+            }
             Class::Credit(c) if self.credit.is_none() => self.credit = Some(c.clone()),
             Class::Caption { caption, credit } if self.caption.is_none() => {
                 self.caption = Some(caption.clone());

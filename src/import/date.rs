@@ -145,6 +145,10 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*(a\.?m\.?|p\.?m\.?)(?:\s|$|,))?")
         .expect("TIME pattern compiles")
 });
+static UPDATED_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\s|[|·•,;-])\s*(?:updated|last updated|diperbarui|update)\b")
+        .expect("UPDATED_SUFFIX pattern compiles")
+});
 static ZONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(WITA|WIB|WIT|GMT|UTC|BST|CEST|CET|EDT|EST|CDT|CST|MDT|MST|PDT|PST|SGT|MYT|JST|KST|AEST|IST)\b(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?|(?:^|\s)([+-])(\d{2}):?(\d{2})\b").expect("ZONE pattern compiles")
 });
@@ -194,6 +198,14 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 pub fn parse_date_line(line: &str, tz: &TimeZone) -> Option<Zoned> {
     if line.chars().count() > 90 {
         return None;
+    }
+    // "June 21, 2024 3:45 PM GMT+8 Updated 2 hours ago": the publication date
+    // is the part before the update note.
+    if let Some(m) = UPDATED_SUFFIX.find(line)
+        && m.start() > 0
+        && let Some(z) = parse_date_line(line[..m.start()].trim_end(), tz)
+    {
+        return Some(z);
     }
     let (date, dspan) = find_date(line)?;
     let mut spans = vec![dspan];
@@ -347,7 +359,15 @@ mod tests {
     /// A pattern that does not compile must fail here, not disable its rule.
     #[test]
     fn every_pattern_compiles() {
-        for re in [&DMY, &MDY, &NUMERIC, &ISO_DATE, &TIME, &ZONE] {
+        for re in [
+            &DMY,
+            &MDY,
+            &NUMERIC,
+            &ISO_DATE,
+            &TIME,
+            &ZONE,
+            &UPDATED_SUFFIX,
+        ] {
             assert!(!LazyLock::force(re).as_str().is_empty());
         }
     }
@@ -401,6 +421,14 @@ mod tests {
         assert_eq!(
             p("June 20, 2024").as_deref(),
             Some("2024-06-20T00:00:00+07:00")
+        );
+        assert_eq!(
+            p("June 21, 2024 3:45 PM GMT+8 Updated 2 hours ago").as_deref(),
+            Some("2024-06-21T14:45:00+07:00")
+        );
+        assert_eq!(
+            p("Diperbarui 28 Juni 2024, 07:05 PM GMT+7").as_deref(),
+            Some("2024-06-28T19:05:00+07:00")
         );
         assert_eq!(
             p("Published 12:30 PM +08:00, June 20, 2024").as_deref(),

@@ -38,6 +38,11 @@ struct PageMeta {
     publisher: Option<String>,
     url: Option<String>,
     description: Option<String>,
+    updated: Option<Zoned>,
+    tags: Vec<String>,
+    section: Option<String>,
+    /// The last resort for a page whose content the extractor cannot find.
+    article_body: Option<String>,
     image: Option<String>,
     image_alt: Option<String>,
     image_caption: Option<String>,
@@ -106,6 +111,23 @@ fn ld_names(v: Option<&Value>) -> Vec<String> {
     .collect()
 }
 
+/// A JSON-LD list given as an array or as one comma-separated string.
+fn ld_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().flat_map(|x| ld_list(Some(x))).collect(),
+        Some(Value::String(s)) => split_list(&decode_entities(s)),
+        Some(o @ Value::Object(_)) => ld_str(Some(o)).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ';'])
+        .map(classify::collapse_ws)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
@@ -139,6 +161,14 @@ fn read_json_ld(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
     m.date = ld_str(a.get("datePublished"))
         .or_else(|| ld_str(a.get("dateCreated")))
         .and_then(|d| date::parse_iso(&d, tz));
+    m.article_body = a
+        .get("articleBody")
+        .and_then(Value::as_str)
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty());
+    m.updated = ld_str(a.get("dateModified")).and_then(|d| date::parse_iso(&d, tz));
+    m.tags = ld_list(a.get("keywords"));
+    m.section = ld_list(a.get("articleSection")).into_iter().next();
     m.publisher = a
         .get("publisher")
         .and_then(|p| ld_str(p.get("name")).or_else(|| ld_str(Some(p))));
@@ -256,6 +286,55 @@ fn read_meta_tags(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
                 Some(t.to_string()).filter(|t| !t.is_empty())
             });
     }
+}
+
+/// The modified date, tags and section from meta tags (`article:tag` may
+/// repeat).
+fn read_more_meta(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
+    let mut tags = Vec::new();
+    let mut keywords = Vec::new();
+    for node in doc.select("meta[content]").nodes() {
+        let key = node
+            .attr("property")
+            .or_else(|| node.attr("name"))
+            .map(|k| k.to_ascii_lowercase())
+            .unwrap_or_default();
+        let v = classify::collapse_ws(&node.attr("content").unwrap_or_default());
+        match key.as_str() {
+            "article:tag" => tags.extend(split_list(&v)),
+            "news_keywords" | "keywords" if keywords.is_empty() => keywords = split_list(&v),
+            "article:section" if m.section.is_none() && !v.is_empty() => m.section = Some(v),
+            "article:modified_time" | "og:updated_time" | "datemodified" | "last-modified"
+                if m.updated.is_none() =>
+            {
+                m.updated = date::parse_iso(&v, tz);
+            }
+            _ => {}
+        }
+    }
+    if m.tags.is_empty() {
+        tags.extend(keywords);
+        m.tags = tags;
+    }
+}
+
+/// `…/2024/06/27/…` or `…/20240627…` in an article's address.
+fn date_from_url(url: &str, tz: &TimeZone) -> Option<Zoned> {
+    let segs: Vec<&str> = url.split('/').collect();
+    segs.windows(3).find_map(|w| {
+        let (y, mo, d) = (
+            w[0].parse::<i16>().ok()?,
+            w[1].parse::<i8>().ok()?,
+            w[2].get(..2)?.parse::<i8>().ok()?,
+        );
+        if !(1990..=2100).contains(&y) || w[1].len() != 2 {
+            return None;
+        }
+        jiff::civil::Date::new(y, mo, d)
+            .ok()?
+            .to_zoned_datetime(tz.clone())
+            .ok()
+    })
 }
 
 /// Byline, editor, date and figure caption from the page chrome, for what
@@ -461,6 +540,7 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
     let mut pm = PageMeta::default();
     read_json_ld(&doc, &mut pm, tz);
     read_meta_tags(&doc, &mut pm, tz);
+    read_more_meta(&doc, &mut pm, tz);
     let url = opts.url.clone().or(pm.url.clone());
     let site = rules::site_for(url.as_deref(), input);
 
@@ -489,7 +569,12 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         blocks.remove(0);
     }
     let footer = clean::footer_start(&blocks, 0);
-    let body_md = clean::clean(&blocks[..footer], &mut meta, false);
+    let mut body_md = clean::clean(&blocks[..footer], &mut meta, false);
+    if body_md.trim().is_empty()
+        && let Some(b) = pm.article_body.take()
+    {
+        body_md = escape_md(&b);
+    }
 
     let mut authors = pm.authors;
     if authors.is_empty() {
@@ -522,7 +607,13 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         summary: pm.description,
         authors,
         editor: pm.editor.or(meta.editor).or(meta.report_editor),
-        date: pm.date.or(meta.date),
+        date: pm
+            .date
+            .or(meta.date)
+            .or_else(|| url.as_deref().and_then(|u| date_from_url(u, tz))),
+        updated: pm.updated,
+        tags: pm.tags,
+        section: pm.section,
         source_name,
         url: pm.url,
         dateline,

@@ -26,6 +26,7 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         lines.push((l, blank));
         blank = false;
     }
+    join_lone_datelines(&mut lines);
     let has_blank_lines = lines.iter().any(|(_, b)| *b);
     let mut st = ClassifyState::default();
     let blocks: Vec<Block> = lines
@@ -68,6 +69,9 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         authors,
         editor: meta.editor.or(meta.report_editor),
         date: meta.date,
+        updated: None,
+        tags: Vec::new(),
+        section: None,
         source_name,
         url: None,
         dateline: meta.dateline,
@@ -76,6 +80,22 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         image_caption: meta.caption,
         image_credit: meta.credit,
         body: body_md,
+    }
+}
+
+/// A dateline on a line of its own ("Kupang -") opens the paragraph after it.
+fn join_lone_datelines(lines: &mut Vec<(String, bool)>) {
+    let mut i = 0;
+    while i + 1 < lines.len() {
+        if let Some(d) = classify::lone_dateline(&lines[i].0)
+            && classify::is_paragraph(&lines[i + 1].0)
+        {
+            let joined = format!("{d} {}", lines[i + 1].0);
+            lines[i + 1].0 = joined;
+            lines[i + 1].1 = lines[i].1;
+            lines.remove(i);
+        }
+        i += 1;
     }
 }
 
