@@ -263,8 +263,12 @@ static REPORT_PART: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(additional reporting|reporting|writing|editing)\s+by\s+(.+)$")
         .expect("REPORT_PART pattern compiles")
 });
+static CREDIT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(foto|photo|image|picture|pic|credit)\s*:")
+        .expect("CREDIT_LABEL pattern compiles")
+});
 static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(.+?)\s*\(((?:[^()]*/[^()]*)|(?:(?i:foto|photo|dok\.?|istimewa|ilustrasi|getty|shutterstock|reuters|ap|afp|antara)[^()]*))\)\s*\.?$").expect("CAPTION_CREDIT pattern compiles")
+    Regex::new(r"^(.+?)\s*\(((?:[^()]*/[^()]*)|(?:(?i:foto|photo|image|picture|pic|credit|dok\.?|istimewa|ilustrasi|getty|shutterstock|reuters|ap|afp|antara)[^()]*))\)\s*\.?$").expect("CAPTION_CREDIT pattern compiles")
 });
 
 fn classify_byline(line: &str) -> Option<Class> {
@@ -461,7 +465,7 @@ pub(crate) fn classify(
     if word_count(line) <= 40 {
         let (caption, credit) = split_caption(line);
         if let Some(cr) = credit
-            && cr.contains('/')
+            && (cr.contains('/') || CREDIT_LABEL.is_match(&cr))
         {
             return Class::Caption {
                 caption,
@@ -625,6 +629,7 @@ mod tests {
             &NAME_OUTLET,
             &REPORT_PART,
             &CAPTION_CREDIT,
+            &CREDIT_LABEL,
             &DATELINE,
             &PARENS,
         ] {

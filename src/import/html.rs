@@ -455,6 +455,20 @@ const CHROME_TOKENS: &[&str] = &[
     "site-header",
     "cookie-banner",
     "cookie-notice",
+    // Captions outside a <figure> (galleries, slideshows, "… more" toggles);
+    // a figure keeps its caption (see `pre_clean`).
+    "caption",
+    "caption-full",
+    "caption-truncated",
+    "caption-text",
+    "image-caption",
+    "photo-caption",
+    "media-caption",
+    "wp-caption-text",
+    "photo-credit",
+    "image-credit",
+    "gallery",
+    "slideshow",
 ];
 
 fn is_chrome(n: &NodeRef<'_>) -> bool {
@@ -508,7 +522,9 @@ fn pre_clean(doc: &Document) {
         .cloned()
         .collect();
     for n in chrome {
-        if n.parent().is_some() && !holds_content(&n, page_chars) {
+        let in_figure =
+            name_of(&n) == "figcaption" || n.ancestors_it(None).any(|a| name_of(&a) == "figure");
+        if n.parent().is_some() && !in_figure && !holds_content(&n, page_chars) {
             n.remove_from_parent();
         }
     }
