@@ -88,6 +88,8 @@ impl Meta {
 /// Where the footer starts among `blocks` (from `from` on): the first footer
 /// marker near the end, moved back over the short chrome lines just before it.
 pub(crate) fn footer_start(blocks: &[Block], from: usize) -> usize {
+    let end = teaser_grid_start(blocks, from).unwrap_or(blocks.len());
+    let blocks = &blocks[..end];
     // A copyright line is also how photo credits start ("© Agency"): a marker
     // with more prose after it than a third of the prose before it is inside
     // the article, not its footer.
@@ -130,6 +132,38 @@ pub(crate) fn footer_start(blocks: &[Block], from: usize) -> usize {
     f
 }
 
+/// Where a grid of teasers for other stories starts: shouted kickers
+/// ("'A NATIONAL TRAGEDY'", "LIFE AFTER X") each followed by a heading, with
+/// no more text after the first than before it.
+fn teaser_grid_start(blocks: &[Block], from: usize) -> Option<usize> {
+    let shouted = |s: &str| {
+        let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase()) && word_count(s) <= 8
+    };
+    let kickers: Vec<usize> = (from..blocks.len().saturating_sub(1))
+        .filter(|&i| {
+            blocks[i].kind == BlockKind::Para
+                && shouted(&blocks[i].plain)
+                && matches!(blocks[i + 1].kind, BlockKind::Heading(_))
+        })
+        .collect();
+    let chars = |bs: &[Block]| bs.iter().map(|b| b.plain.chars().count()).sum::<usize>();
+    // A grid is three or more kickers a few blocks apart (kicker, heading,
+    // dek); an article's own section kickers stand alone.
+    let mut run_start = 0;
+    for w in 1..=kickers.len() {
+        let run_ends = w == kickers.len() || kickers[w] - kickers[w - 1] > 4;
+        if run_ends {
+            let first = kickers[run_start];
+            if w - run_start >= 3 && chars(&blocks[first..]) <= chars(&blocks[from..first]) {
+                return Some(first);
+            }
+            run_start = w;
+        }
+    }
+    None
+}
+
 /// Cleans the body blocks: drops promos (and the headline lists after promo
 /// headers), chrome, photo widgets, meta lines (recording them in `meta`),
 /// strips the dateline from the first paragraph, and, for plain text
@@ -143,8 +177,9 @@ pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String 
         meta.record(&b.class);
         if skipping_list {
             let headline = match b.kind {
+                // A linked teaser is a headline whatever its punctuation.
                 BlockKind::Para | BlockKind::Heading(_) => {
-                    is_headline_like(&b.plain) && !is_paragraph(&b.plain)
+                    is_headline_like(&b.plain) && (!is_paragraph(&b.plain) || b.link_ratio > 0.5)
                 }
                 BlockKind::List => b.link_ratio > 0.5,
                 _ => false,
@@ -228,4 +263,63 @@ pub(crate) fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String 
         .join("\n\n");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(kind: BlockKind, text: &str) -> Block {
+        Block {
+            kind,
+            md: text.to_string(),
+            plain: text.to_string(),
+            link_ratio: 0.0,
+            class: Class::Text,
+            blank_before: true,
+        }
+    }
+
+    fn para(text: &str) -> Block {
+        block(BlockKind::Para, text)
+    }
+
+    const PROSE: &str = "The council said the drainage channels along the embankment would be inspected this week, after residents complained that debris had blocked them.";
+
+    #[test]
+    fn a_teaser_grid_after_the_article_is_cut() {
+        let mut blocks = vec![para(PROSE), para(PROSE), para(PROSE), para(PROSE)];
+        for (kicker, head) in [
+            ("STORM WATCH", "Rain Record Broken"),
+            ("'NOT AGAIN'", "Drains To Get Upgrade"),
+            ("CITY HALL", "Budget Vote Delayed"),
+        ] {
+            blocks.push(para(kicker));
+            blocks.push(block(BlockKind::Heading(2), head));
+            blocks.push(para("A short teaser line for another story."));
+        }
+        assert_eq!(footer_start(&blocks, 0), 4);
+    }
+
+    #[test]
+    fn an_article_s_own_kicker_is_not_a_grid() {
+        let blocks = vec![
+            para(PROSE),
+            para("TL;DR"),
+            block(BlockKind::Heading(2), "What The Council Decided"),
+            para(PROSE),
+            para(PROSE),
+        ];
+        assert_eq!(footer_start(&blocks, 0), blocks.len());
+    }
+
+    #[test]
+    fn a_copyright_credit_inside_the_article_is_not_its_footer() {
+        let mut credit = para("© Harbour Wire");
+        credit.class = Class::Footer;
+        let mut end = para("© 2024 Eastside Courier");
+        end.class = Class::Footer;
+        let blocks = vec![para(PROSE), credit, para(PROSE), para(PROSE), end];
+        assert_eq!(footer_start(&blocks, 0), 4);
+    }
 }

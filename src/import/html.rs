@@ -867,16 +867,29 @@ fn image(node: &NodeRef<'_>) -> Option<Block> {
     let alt = classify::collapse_ws(&node.attr("alt").unwrap_or_default());
     Some(Block {
         kind: BlockKind::Image,
-        md: format!(
-            "![{}]({})",
-            escape_md(&alt),
-            src.replace(' ', "%20").replace(')', "%29")
-        ),
+        md: format!("![{}]({})", escape_md(&alt), url_for_md(&src)),
         plain: alt,
         link_ratio: 0.0,
         class: Class::Text,
         blank_before: true,
     })
+}
+
+/// A URL as a Markdown link destination: whitespace, parentheses and angle
+/// brackets percent-encoded, so no attribute value can break out of it.
+fn url_for_md(u: &str) -> String {
+    let mut out = String::with_capacity(u.len());
+    for c in u.trim().chars() {
+        match c {
+            c if c.is_whitespace() => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A figure becomes its image with the caption in italics on the line below
@@ -1075,10 +1088,7 @@ impl Inline {
                 {
                     self.md.push_str(&t);
                 } else {
-                    self.md.push_str(&format!(
-                        "[{t}]({})",
-                        href.replace(' ', "%20").replace(')', "%29")
-                    ));
+                    self.md.push_str(&format!("[{t}]({})", url_for_md(&href)));
                 }
                 self.plain.push_str(inner.plain.trim());
                 self.link_chars += n;
