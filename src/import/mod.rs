@@ -1,15 +1,17 @@
-//! import: raw scraped article (text or HTML) → front matter + Markdown
+//! import: a raw scraped article (plain text or saved HTML, as bytes) → front
+//! matter + Markdown, written under `content/` with `status: review`.
 //!
 //! `kabar import` turns a raw news page — the text someone copied from it, or
 //! the saved HTML — into a Markdown file with the project's front matter,
 //! marked `status: review` for an editor to check.
 //!
-//! * [`text`] classifies the lines of copied text (site chrome, promos, photo
-//!   widgets, bylines, datelines, date lines, subheadings, footer).
-//! * [`html`] reads JSON-LD, OpenGraph and meta tags, extracts the main
-//!   content with `dom_smoothie` and converts it to Markdown.
-//! * Both hand their blocks to the same body cleaner, and the rules they use
-//!   are data: `rules/generic.yaml` plus one YAML file per site.
+//! * [`decode_input`] turns the file's bytes into text (size cap, binary
+//!   check, BOM / UTF-8 / declared charset / windows-1252 with a warning).
+//! * `text` finds the header, body and footer of copied text; `html` reads
+//!   the page's metadata and extracts its main content as Markdown blocks.
+//! * Both classify their lines with `classify` and hand them to `clean`;
+//!   the rules they use are data (`rules`: `rules/generic.yaml` plus one
+//!   YAML file per site); `date` reads the dates.
 
 mod classify;
 mod clean;
