@@ -353,6 +353,12 @@ fn cli_imports_fixtures_into_a_site_that_builds() {
     );
 }
 
+fn find_in<'a>(msgs: &'a [String], name: &str) -> &'a str {
+    msgs.iter()
+        .find(|m| m.contains(name))
+        .unwrap_or_else(|| panic!("no error for {name}: {msgs:?}"))
+}
+
 /// Bad input never writes a file, and the error names the file and says why.
 #[test]
 fn bad_inputs_fail_by_name_and_write_nothing() {
@@ -374,14 +380,28 @@ fn bad_inputs_fail_by_name_and_write_nothing() {
     let big = fs::File::create(dir.join("huge.txt")).expect("create");
     big.set_len(kabar::import::MAX_INPUT_BYTES + 1)
         .expect("set_len");
+    // Nesting whose parse alone would take minutes.
+    let deep = format!(
+        "<!DOCTYPE html><html><body>{}<p>Deep.</p>{}</body></html>",
+        "<div>".repeat(50_000),
+        "</div>".repeat(50_000)
+    );
+    fs::write(dir.join("deep.html"), deep).expect("write");
     let opts = ImportOptions {
         date: Some("2024-06-21".parse().expect("date")),
         ..ImportOptions::default()
     };
+    let started = std::time::Instant::now();
     let report = import_paths(&[dir.to_path_buf()], content.path(), &opts);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "bad input took {:?}",
+        started.elapsed()
+    );
     assert!(report.written.is_empty(), "{:?}", report.written);
     let msgs: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
-    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    assert!(find_in(&msgs, "deep.html").contains("nested"), "{msgs:?}");
     let find = |name: &str| {
         msgs.iter()
             .find(|m| m.contains(name))

@@ -402,6 +402,83 @@ fn strip_credit_prefix(c: &str) -> String {
     }
 }
 
+/// The deepest element nesting an import accepts. Real pages stay under a few
+/// hundred; beyond this, the extractor's ancestor walks make the time grow
+/// with the square of the depth.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+/// Elements that never hold others, or that the parser closes by itself: the
+/// raw-text depth estimate does not count them.
+const NO_DEPTH: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "td", "th", "tr", "option", "dt", "dd", "!doctype",
+];
+
+/// The nesting depth of the raw markup, counting start and end tags. An
+/// over-estimate on sloppy markup, so its limit is four times [`MAX_DEPTH`];
+/// it exists because parsing itself is quadratic in the depth.
+fn raw_depth(input: &str) -> usize {
+    let b = input.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        i += off + 1;
+        let closing = b.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let len = b.get(start..).map_or(0, |r| {
+            r.iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'!')
+                .count()
+        });
+        if len == 0 {
+            continue;
+        }
+        let name = input
+            .get(start..start + len)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let end = b
+            .get(i..)
+            .and_then(|r| r.iter().position(|c| *c == b'>'))
+            .map_or(b.len(), |e| i + e);
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        if NO_DEPTH.contains(&name.as_str()) {
+            // Neither counted when opened nor when closed.
+        } else if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing && !name.starts_with('!') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i = end;
+    }
+    deepest
+}
+
+/// How deeply the page's elements nest, if deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep(input: &str) -> Option<usize> {
+    let raw = raw_depth(input);
+    if raw > 4 * MAX_DEPTH {
+        return Some(raw);
+    }
+    let doc = Document::from(input);
+    let root = doc.root();
+    let mut deepest = 0;
+    // An explicit stack: recursion is what deep input would break.
+    let mut stack = vec![(root, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if deepest > MAX_DEPTH {
+            return Some(deepest);
+        }
+        stack.extend(
+            node.children_it(false)
+                .filter(|c| c.is_element())
+                .map(|c| (c, depth + 1)),
+        );
+    }
+    None
+}
+
 /// Never content, removed before anything else.
 const ALWAYS_REMOVE: &str =
     "script:not([type='application/ld+json']), style, noscript, iframe, template";

@@ -76,6 +76,12 @@ pub enum ImportError {
     TooLarge { file: String, size: u64, limit: u64 },
     #[error("{file}: binary data, not text or HTML; not imported")]
     Binary { file: String },
+    #[error("{file}: HTML elements nested {depth} deep (the limit is {limit}); not imported")]
+    TooDeep {
+        file: String,
+        depth: usize,
+        limit: usize,
+    },
     #[error("{file}: no headline found")]
     NoTitle { file: String },
     #[error("{file}: no publication date found in the input; pass --date YYYY-MM-DD")]
@@ -99,6 +105,7 @@ impl ImportError {
             | ImportError::Empty { file, .. }
             | ImportError::TooLarge { file, .. }
             | ImportError::Binary { file }
+            | ImportError::TooDeep { file, .. }
             | ImportError::NoTitle { file }
             | ImportError::NoDate { file }
             | ImportError::Exists { file, .. }
@@ -262,6 +269,15 @@ pub fn detect_kind(name: &str, input: &str) -> InputKind {
 /// Imports one input held in memory. `name` is used in messages.
 pub fn import_str(name: &str, input: &str, opts: &ImportOptions) -> Result<Imported, ImportError> {
     let kind = detect_kind(name, input);
+    if kind == InputKind::Html
+        && let Some(depth) = html::too_deep(input)
+    {
+        return Err(ImportError::TooDeep {
+            file: name.to_string(),
+            depth,
+            limit: html::MAX_DEPTH,
+        });
+    }
     let ex = match kind {
         InputKind::Html => html::extract(input, opts),
         InputKind::Text => text::extract(input, opts),
