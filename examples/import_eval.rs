@@ -226,6 +226,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut pred = HashMap::new();
     let mut failed = Vec::new();
+    // Metadata coverage: pages whose own markup gave a date (the fallback
+    // `--date` is the first day of 2020, which no page here is from), and authors.
+    let (mut dated, mut authored) = (0usize, 0usize);
     let mut pages: Vec<PathBuf> = std::fs::read_dir(bench.join("html"))?
         .flatten()
         .map(|e| e.path())
@@ -240,7 +243,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let key = name.split('.').next().unwrap_or_default().to_string();
         let html = read_gz(page)?;
         let body = match import_str(name, &html, &opts) {
-            Ok(i) => plain_text(&i.body, figures),
+            Ok(i) => {
+                dated += usize::from(!i.front.date.starts_with("2020-01-01T00:00:00"));
+                authored += usize::from(!i.front.authors.is_empty());
+                plain_text(&i.body, figures)
+            }
             Err(e) => {
                 failed.push((key.clone(), e.to_string()));
                 String::new()
@@ -249,6 +256,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pred.insert(key, body);
     }
     report("kabar", &truth, &pred, &failed);
+    println!(
+        "  metadata: a date on {dated}/{n} pages, authors on {authored}/{n}",
+        n = pages.len()
+    );
     if let Some(w) = write {
         let output: serde_json::Map<String, Value> = pred
             .iter()

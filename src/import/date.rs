@@ -153,7 +153,7 @@ static ZONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(WITA|WIB|WIT|GMT|UTC|BST|CEST|CET|EDT|EST|CDT|CST|MDT|MST|PDT|PST|SGT|MYT|JST|KST|AEST|IST)\b(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?|(?:^|\s)([+-])(\d{2}):?(\d{2})\b").expect("ZONE pattern compiles")
 });
 
-fn month_number(s: &str) -> Option<i8> {
+pub(crate) fn month_number(s: &str) -> Option<i8> {
     let l = s.to_lowercase();
     MONTHS.iter().find(|(n, _)| *n == l).map(|(_, m)| *m)
 }

@@ -318,16 +318,22 @@ fn read_more_meta(doc: &Document, m: &mut PageMeta, tz: &TimeZone) {
     }
 }
 
-/// `…/2024/06/27/…` or `…/20240627…` in an article's address.
+/// `…/2024/06/27/…` or `…/2019/nov/18/…` in an article's address.
 fn date_from_url(url: &str, tz: &TimeZone) -> Option<Zoned> {
     let segs: Vec<&str> = url.split('/').collect();
     segs.windows(3).find_map(|w| {
-        let (y, mo, d) = (
-            w[0].parse::<i16>().ok()?,
-            w[1].parse::<i8>().ok()?,
-            w[2].get(..2)?.parse::<i8>().ok()?,
-        );
-        if !(1990..=2100).contains(&y) || w[1].len() != 2 {
+        // "/2024/06/27/" or "/2019/nov/18/".
+        let mo = match w[1].parse::<i8>() {
+            Ok(m) if w[1].len() == 2 => m,
+            Ok(_) => return None,
+            Err(_) => date::month_number(w[1])?,
+        };
+        let y = w[0].parse::<i16>().ok()?;
+        let day = w[2]
+            .get(..2)?
+            .trim_end_matches(|c: char| !c.is_ascii_digit());
+        let d = day.parse::<i8>().ok()?;
+        if !(1990..=2100).contains(&y) {
             return None;
         }
         jiff::civil::Date::new(y, mo, d)
@@ -1177,5 +1183,37 @@ impl Inline {
             n if SKIP_TAGS.contains(&n) => {}
             _ => self.children(node, depth),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_urls() {
+        let tz = TimeZone::fixed(jiff::tz::offset(7));
+        let d = |u: &str| date_from_url(u, &tz).map(|z| date::rfc3339(&z));
+        assert_eq!(
+            d("https://x.example/2024/06/27/sekolah-pesisir").as_deref(),
+            Some("2024-06-27T00:00:00+07:00")
+        );
+        assert_eq!(
+            d("https://x.example/statements/2019/nov/18/a-claim/").as_deref(),
+            Some("2019-11-18T00:00:00+07:00")
+        );
+        assert_eq!(d("https://x.example/item/1234/56/78"), None);
+        assert_eq!(d("https://x.example/2024/13/01/x"), None);
+    }
+
+    #[test]
+    fn depth_guard_counts_real_nesting_only() {
+        let flat = format!("<html><body>{}</body></html>", "<p>a<br>b".repeat(5000));
+        assert_eq!(too_deep(&flat), None);
+        let deep = format!(
+            "<html><body>{}x</body></html>",
+            "<div>".repeat(MAX_DEPTH + 10)
+        );
+        assert!(too_deep(&deep).is_some_and(|d| d > MAX_DEPTH));
     }
 }
