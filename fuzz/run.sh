@@ -12,7 +12,7 @@ export RUSTC_BOOTSTRAP=1
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(frontmatter markdown import_text serve_path serve_resolve)
+[ ${#targets[@]} -eq 0 ] && targets=(frontmatter markdown import_text import_html serve_path serve_resolve)
 status=0
 mkdir -p logs
 for t in "${targets[@]}"; do
@@ -23,6 +23,7 @@ for t in "${targets[@]}"; do
         frontmatter) extra=(-max_len=20000 -dict=dicts/frontmatter.dict) ;;
         markdown) extra=(-dict=dicts/markdown.dict) ;;
         serve_resolve) extra=(-dict=dicts/serve_resolve.dict) ;;
+        import_html) extra=(-max_len=65536 -dict=dicts/import_html.dict) ;;
     esac
     echo "== $t for ${secs}s"
     if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \

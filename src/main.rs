@@ -210,6 +210,9 @@ fn import(root: &Path, args: cli::Import) -> Result<ExitCode, Error> {
     for path in &report.written {
         println!("{}", path.display());
     }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if report.errors.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kabar::import::{ImportError, ImportOptions, import_paths, import_str};
+use kabar::import::{ImportError, ImportOptions, decode_input, import_paths, import_str};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -20,8 +20,12 @@ struct Opts {
 struct Expect {
     title: String,
     date: String,
+    updated: Option<String>,
     #[serde(default)]
     authors: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    section: Option<String>,
     editor: Option<String>,
     dateline: Option<String>,
     lang: String,
@@ -83,7 +87,8 @@ fn options(o: &Opts) -> ImportOptions {
 
 /// Scores one fixture: the list of failed checks.
 fn check(stem: &str, raw: &Path, exp: &Expect) -> Vec<String> {
-    let input = fs::read_to_string(raw).expect("read raw");
+    let bytes = fs::read(raw).expect("read raw");
+    let (input, _) = decode_input(stem, &bytes).expect("decode raw");
     let got = match import_str(stem, &input, &options(&exp.options)) {
         Ok(g) => g,
         Err(e) => return vec![format!("import failed: {e}")],
@@ -103,6 +108,17 @@ fn check(stem: &str, raw: &Path, exp: &Expect) -> Vec<String> {
         Some(&exp.authors.join(" | ")),
     );
     eq("editor", f.editor.as_deref(), exp.editor.as_deref());
+    eq("updated", f.updated.as_deref(), exp.updated.as_deref());
+    eq(
+        "tags",
+        Some(&f.tags.join(" | ")),
+        Some(&exp.tags.join(" | ")),
+    );
+    eq(
+        "section",
+        f.extra.get("section").map(String::as_str),
+        exp.section.as_deref(),
+    );
     eq("dateline", f.dateline.as_deref(), exp.dateline.as_deref());
     eq("lang", f.lang.as_deref(), Some(&exp.lang));
     eq(
@@ -335,4 +351,97 @@ fn cli_imports_fixtures_into_a_site_that_builds() {
         pages <= 3,
         "review items leaked into the public build: {pages} pages"
     );
+}
+
+fn find_in<'a>(msgs: &'a [String], name: &str) -> &'a str {
+    msgs.iter()
+        .find(|m| m.contains(name))
+        .unwrap_or_else(|| panic!("no error for {name}: {msgs:?}"))
+}
+
+/// Bad input never writes a file, and the error names the file and says why.
+#[test]
+fn bad_inputs_fail_by_name_and_write_nothing() {
+    let inputs = tempfile::tempdir().expect("tempdir");
+    let content = tempfile::tempdir().expect("tempdir");
+    let dir = inputs.path();
+    // A page of navigation only: nothing the extractor can call an article.
+    fs::write(
+        dir.join("menu-only.html"),
+        "<!DOCTYPE html><html><head><title>Index</title></head><body><nav><a href='/'>Home</a> \
+         <a href='/news'>News</a></nav><footer>© 2024 Example</footer></body></html>",
+    )
+    .expect("write");
+    // Binary data under an importable name.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(std::iter::repeat_n(0u8, 64));
+    fs::write(dir.join("photo.html"), &png).expect("write");
+    // Over the size cap (sparse, so the test stays cheap).
+    let big = fs::File::create(dir.join("huge.txt")).expect("create");
+    big.set_len(kabar::import::MAX_INPUT_BYTES + 1)
+        .expect("set_len");
+    // Nesting whose parse alone would take minutes.
+    let deep = format!(
+        "<!DOCTYPE html><html><body>{}<p>Deep.</p>{}</body></html>",
+        "<div>".repeat(50_000),
+        "</div>".repeat(50_000)
+    );
+    fs::write(dir.join("deep.html"), deep).expect("write");
+    let opts = ImportOptions {
+        date: Some("2024-06-21".parse().expect("date")),
+        ..ImportOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = import_paths(&[dir.to_path_buf()], content.path(), &opts);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "bad input took {:?}",
+        started.elapsed()
+    );
+    assert!(report.written.is_empty(), "{:?}", report.written);
+    let msgs: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    assert!(find_in(&msgs, "deep.html").contains("nested"), "{msgs:?}");
+    let find = |name: &str| {
+        msgs.iter()
+            .find(|m| m.contains(name))
+            .unwrap_or_else(|| panic!("no error for {name}: {msgs:?}"))
+    };
+    assert!(find("huge.txt").contains("limit"), "{msgs:?}");
+    assert!(find("menu-only.html").contains("no article text found"));
+    assert!(find("menu-only.html").contains("main-content extractor"));
+    assert!(find("photo.html").contains("binary"));
+    assert!(
+        walkdir::WalkDir::new(content.path())
+            .into_iter()
+            .flatten()
+            .all(|e| !e.file_type().is_file()),
+        "a bad input left a file behind"
+    );
+}
+
+/// An encoding a page does not declare is guessed, and the guess is reported.
+#[test]
+fn undeclared_encoding_is_read_with_a_warning() {
+    let inputs = tempfile::tempdir().expect("tempdir");
+    let content = tempfile::tempdir().expect("tempdir");
+    let mut text = b"Kafe Tepi Pantai Ramai Dikunjungi Turis\n\nPenulis: Rina Sari\n\n\
+        JAKARTA, PORTAL.com - Pemilik kaf\xe9 di tepi pantai mengatakan jumlah pengunjung naik \
+        tajam sejak awal bulan ini menurut catatan mereka.\n\n"
+        .to_vec();
+    text.extend(
+        b"Para pedagang berharap keramaian itu bertahan sampai akhir musim liburan sekolah.\n",
+    );
+    fs::write(inputs.path().join("latin1.txt"), &text).expect("write");
+    let opts = ImportOptions {
+        date: Some("2024-06-21".parse().expect("date")),
+        ..ImportOptions::default()
+    };
+    let report = import_paths(&[inputs.path().to_path_buf()], content.path(), &opts);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("latin1.txt"));
+    assert!(report.warnings[0].contains("windows-1252"));
+    let md = fs::read_to_string(&report.written[0]).expect("read");
+    assert!(md.contains("Pemilik kafé di tepi pantai"), "{md}");
 }

@@ -1,5 +1,6 @@
-//! Dates as news pages print them: Indonesian and English forms, with
-//! WIB/WITA/WIT, named zones or UTC offsets, and ISO 8601 from metadata.
+//! date: one date string as news pages print it (Indonesian and English forms,
+//! with WIB/WITA/WIT, named zones or UTC offsets) or as metadata gives it (ISO
+//! 8601, RFC 2822) → a zoned date-time in the import time zone.
 
 use std::sync::LazyLock;
 
@@ -126,23 +127,33 @@ const FILLER: &[&str] = &[
 
 const MONTH_RE: &str = r"(?i:januari|january|jan|februari|pebruari|february|feb|maret|march|mar|april|apr|mei|may|juni|june|jun|juli|july|jul|agustus|august|agu|agt|ags|aug|september|sept|sep|oktober|october|okt|oct|november|nopember|nov|desember|december|des|dec)";
 
-static DMY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r"\b(\d{{1,2}})\s+({MONTH_RE})\.?,?\s+(\d{{4}})\b")).ok());
-static MDY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r"\b({MONTH_RE})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b")).ok());
-static NUMERIC: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b").ok());
-static ISO_DATE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").ok());
-static TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*(a\.?m\.?|p\.?m\.?)(?:\s|$|,))?")
-        .ok()
+static DMY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b(\d{{1,2}})\s+({MONTH_RE})\.?,?\s+(\d{{4}})\b"))
+        .expect("DMY pattern compiles")
 });
-static ZONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b(WITA|WIB|WIT|GMT|UTC|BST|CEST|CET|EDT|EST|CDT|CST|MDT|MST|PDT|PST|SGT|MYT|JST|KST|AEST|IST)\b(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?|(?:^|\s)([+-])(\d{2}):?(\d{2})\b").ok()
+static MDY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b({MONTH_RE})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b"))
+        .expect("MDY pattern compiles")
+});
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b").expect("NUMERIC pattern compiles")
+});
+static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("ISO_DATE pattern compiles")
+});
+static TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*(a\.?m\.?|p\.?m\.?)(?:\s|$|,))?")
+        .expect("TIME pattern compiles")
+});
+static UPDATED_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\s|[|·•,;-])\s*(?:updated|last updated|diperbarui|update)\b")
+        .expect("UPDATED_SUFFIX pattern compiles")
+});
+static ZONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(WITA|WIB|WIT|GMT|UTC|BST|CEST|CET|EDT|EST|CDT|CST|MDT|MST|PDT|PST|SGT|MYT|JST|KST|AEST|IST)\b(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?|(?:^|\s)([+-])(\d{2}):?(\d{2})\b").expect("ZONE pattern compiles")
 });
 
-fn month_number(s: &str) -> Option<i8> {
+pub(crate) fn month_number(s: &str) -> Option<i8> {
     let l = s.to_lowercase();
     MONTHS.iter().find(|(n, _)| *n == l).map(|(_, m)| *m)
 }
@@ -155,8 +166,7 @@ fn num<T: std::str::FromStr>(c: &regex::Captures<'_>, i: usize) -> Option<T> {
 type Ymd = Option<(i16, i8, i8)>;
 
 fn find_date(line: &str) -> Option<(Date, (usize, usize))> {
-    let try_re = |re: &Option<Regex>, order: &dyn Fn(&regex::Captures<'_>) -> Ymd| {
-        let re = re.as_ref()?;
+    let try_re = |re: &Regex, order: &dyn Fn(&regex::Captures<'_>) -> Ymd| {
         re.captures_iter(line).find_map(|c| {
             let (y, m, d) = order(&c)?;
             let m0 = c.get(0)?;
@@ -189,16 +199,22 @@ pub fn parse_date_line(line: &str, tz: &TimeZone) -> Option<Zoned> {
     if line.chars().count() > 90 {
         return None;
     }
+    // "June 21, 2024 3:45 PM GMT+8 Updated 2 hours ago": the publication date
+    // is the part before the update note.
+    if let Some(m) = UPDATED_SUFFIX.find(line)
+        && m.start() > 0
+        && let Some(z) = parse_date_line(line[..m.start()].trim_end(), tz)
+    {
+        return Some(z);
+    }
     let (date, dspan) = find_date(line)?;
     let mut spans = vec![dspan];
     let mut time = Time::midnight();
     let mut has_time = false;
-    if let Some(re) = TIME.as_ref()
-        && let Some(c) = re.captures_iter(line).find(|c| {
-            c.get(0)
-                .is_some_and(|m| !overlaps((m.start(), m.end()), dspan))
-        })
-        && let Some(m0) = c.get(0)
+    if let Some(c) = TIME.captures_iter(line).find(|c| {
+        c.get(0)
+            .is_some_and(|m| !overlaps((m.start(), m.end()), dspan))
+    }) && let Some(m0) = c.get(0)
     {
         let mut h: i8 = num(&c, 1)?;
         let mi: i8 = num(&c, 2)?;
@@ -217,14 +233,12 @@ pub fn parse_date_line(line: &str, tz: &TimeZone) -> Option<Zoned> {
         spans.push((m0.start(), m0.end()));
     }
     let mut offset: Option<i32> = None;
-    if let Some(re) = ZONE.as_ref()
-        && let Some(c) = re.captures_iter(line).find(|c| {
-            c.get(0).is_some_and(|m| {
-                let start = m.start() + (m.as_str().len() - m.as_str().trim_start().len());
-                !spans.iter().any(|s| overlaps((start, m.end()), *s))
-            })
+    if let Some(c) = ZONE.captures_iter(line).find(|c| {
+        c.get(0).is_some_and(|m| {
+            let start = m.start() + (m.as_str().len() - m.as_str().trim_start().len());
+            !spans.iter().any(|s| overlaps((start, m.end()), *s))
         })
-        && let Some(m0) = c.get(0)
+    }) && let Some(m0) = c.get(0)
     {
         let (base, sign, hh, mm) = if let Some(z) = c.get(1) {
             let base = ZONES
@@ -342,6 +356,22 @@ pub fn rfc3339(z: &Zoned) -> String {
 mod tests {
     use super::*;
 
+    /// A pattern that does not compile must fail here, not disable its rule.
+    #[test]
+    fn every_pattern_compiles() {
+        for re in [
+            &DMY,
+            &MDY,
+            &NUMERIC,
+            &ISO_DATE,
+            &TIME,
+            &ZONE,
+            &UPDATED_SUFFIX,
+        ] {
+            assert!(!LazyLock::force(re).as_str().is_empty());
+        }
+    }
+
     fn jkt() -> TimeZone {
         TimeZone::get("Asia/Jakarta").unwrap_or(TimeZone::UTC)
     }
@@ -391,6 +421,14 @@ mod tests {
         assert_eq!(
             p("June 20, 2024").as_deref(),
             Some("2024-06-20T00:00:00+07:00")
+        );
+        assert_eq!(
+            p("June 21, 2024 3:45 PM GMT+8 Updated 2 hours ago").as_deref(),
+            Some("2024-06-21T14:45:00+07:00")
+        );
+        assert_eq!(
+            p("Diperbarui 28 Juni 2024, 07:05 PM GMT+7").as_deref(),
+            Some("2024-06-28T19:05:00+07:00")
         );
         assert_eq!(
             p("Published 12:30 PM +08:00, June 20, 2024").as_deref(),

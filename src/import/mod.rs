@@ -1,17 +1,20 @@
-//! import: raw scraped article (text or HTML) → front matter + Markdown
+//! import: a raw scraped article (plain text or saved HTML, as bytes) → front
+//! matter + Markdown, written under `content/` with `status: review`.
 //!
 //! `kabar import` turns a raw news page — the text someone copied from it, or
 //! the saved HTML — into a Markdown file with the project's front matter,
 //! marked `status: review` for an editor to check.
 //!
-//! * [`text`] classifies the lines of copied text (site chrome, promos, photo
-//!   widgets, bylines, datelines, date lines, subheadings, footer).
-//! * [`html`] reads JSON-LD, OpenGraph and meta tags, extracts the main
-//!   content with `dom_smoothie` and converts it to Markdown.
-//! * Both hand their blocks to the same body cleaner, and the rules they use
-//!   are data: `rules/generic.yaml` plus one YAML file per site.
+//! * [`decode_input`] turns the file's bytes into text (size cap, binary
+//!   check, BOM / UTF-8 / declared charset / windows-1252 with a warning).
+//! * `text` finds the header, body and footer of copied text; `html` reads
+//!   the page's metadata and extracts its main content as Markdown blocks.
+//! * Both classify their lines with `classify` and hand them to `clean`;
+//!   the rules they use are data (`rules`: `rules/generic.yaml` plus one
+//!   YAML file per site); `date` reads the dates.
 
-mod body;
+mod classify;
+mod clean;
 mod date;
 mod html;
 mod rules;
@@ -67,8 +70,18 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: no article text found")]
-    Empty { file: String },
+    #[error("{file}: no article text found ({tried}); nothing written")]
+    Empty { file: String, tried: String },
+    #[error("{file}: {size} bytes is over the {limit}-byte import limit; not read")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    #[error("{file}: binary data, not text or HTML; not imported")]
+    Binary { file: String },
+    #[error("{file}: HTML elements nested {depth} deep (the limit is {limit}); not imported")]
+    TooDeep {
+        file: String,
+        depth: usize,
+        limit: usize,
+    },
     #[error("{file}: no headline found")]
     NoTitle { file: String },
     #[error("{file}: no publication date found in the input; pass --date YYYY-MM-DD")]
@@ -89,7 +102,10 @@ impl ImportError {
     pub fn file(&self) -> &str {
         match self {
             ImportError::Read { file, .. }
-            | ImportError::Empty { file }
+            | ImportError::Empty { file, .. }
+            | ImportError::TooLarge { file, .. }
+            | ImportError::Binary { file }
+            | ImportError::TooDeep { file, .. }
             | ImportError::NoTitle { file }
             | ImportError::NoDate { file }
             | ImportError::Exists { file, .. }
@@ -134,6 +150,8 @@ pub struct Image {
 pub struct FrontMatter {
     pub title: String,
     pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
     pub slug: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -202,6 +220,9 @@ pub(crate) struct Extracted {
     pub authors: Vec<String>,
     pub editor: Option<String>,
     pub date: Option<Zoned>,
+    pub updated: Option<Zoned>,
+    pub tags: Vec<String>,
+    pub section: Option<String>,
     pub source_name: Option<String>,
     pub url: Option<String>,
     pub dateline: Option<String>,
@@ -247,21 +268,97 @@ pub fn detect_kind(name: &str, input: &str) -> InputKind {
 
 /// Imports one input held in memory. `name` is used in messages.
 pub fn import_str(name: &str, input: &str, opts: &ImportOptions) -> Result<Imported, ImportError> {
-    let ex = match detect_kind(name, input) {
+    let kind = detect_kind(name, input);
+    if kind == InputKind::Html
+        && let Some(depth) = html::too_deep(input)
+    {
+        return Err(ImportError::TooDeep {
+            file: name.to_string(),
+            depth,
+            limit: html::MAX_DEPTH,
+        });
+    }
+    let ex = match kind {
         InputKind::Html => html::extract(input, opts),
         InputKind::Text => text::extract(input, opts),
     };
+    if ex.body.trim().is_empty() {
+        let tried = match kind {
+            InputKind::Html => {
+                "read as HTML: tried the main-content extractor, the whole <body> and JSON-LD articleBody"
+            }
+            InputKind::Text => {
+                "read as plain text: every line was site chrome, a promo, a byline or a date"
+            }
+        };
+        return Err(ImportError::Empty {
+            file: name.to_string(),
+            tried: tried.to_string(),
+        });
+    }
     finish(name, ex, opts)
+}
+
+/// The largest input `kabar import` reads: real article pages are well under
+/// 2 MiB; anything far larger is not one, and would cost time and memory.
+pub const MAX_INPUT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Bytes as read from a file → text: a BOM wins, then valid UTF-8, then the
+/// charset an HTML page declares; anything else is read as windows-1252 with a
+/// warning. NUL bytes (outside UTF-16) mean binary data, an error.
+pub fn decode_input(name: &str, bytes: &[u8]) -> Result<(String, Option<String>), ImportError> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom..]);
+        return Ok((text.into_owned(), None));
+    }
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Err(ImportError::Binary {
+            file: name.to_string(),
+        });
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_string(), None));
+    }
+    let declared = declared_charset(bytes);
+    let enc = declared
+        .as_deref()
+        .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8);
+    match enc {
+        Some(e) => Ok((e.decode_without_bom_handling(bytes).0.into_owned(), None)),
+        None => {
+            let why = match declared {
+                Some(l) => format!("declares charset {l:?} but is not valid in it"),
+                None => "is not UTF-8 and declares no charset".to_string(),
+            };
+            let text = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned();
+            Ok((text, Some(format!("{name}: {why}; read as windows-1252"))))
+        }
+    }
+}
+
+/// `<meta charset="…">` or `content="text/html; charset=…"` in the first 4 KiB.
+fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let at = lower.windows(8).position(|w| w == b"charset=")? + 8;
+    let label: String = lower[at..]
+        .iter()
+        .skip_while(|b| matches!(b, b'"' | b'\'' | b' '))
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+        .map(|b| *b as char)
+        .collect();
+    (!label.is_empty()).then_some(label)
 }
 
 fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, ImportError> {
     let file = name.to_string();
-    if ex.body.trim().is_empty() {
-        return Err(ImportError::Empty { file });
-    }
     let title = ex
         .title
-        .map(|t| body::collapse_ws(&t))
+        .map(|t| classify::collapse_ws(&t))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ImportError::NoTitle { file: file.clone() })?;
     let date = match (ex.date, opts.date) {
@@ -300,9 +397,17 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
             None
         }
     };
+    // `extra.section` until the front matter parser knows `section:`.
+    if let Some(s) = ex
+        .section
+        .map(|s| classify::collapse_ws(&s))
+        .filter(|s| !s.is_empty())
+    {
+        extra.insert("section".to_string(), s);
+    }
     let mut authors: Vec<String> = Vec::new();
     for a in ex.authors {
-        let a = body::collapse_ws(&a);
+        let a = classify::collapse_ws(&a);
         if !a.is_empty() && !authors.contains(&a) {
             authors.push(a);
         }
@@ -313,9 +418,14 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
         date: date::rfc3339(&date),
         summary: ex
             .summary
-            .map(|s| body::collapse_ws(&s))
+            .map(|s| classify::collapse_ws(&s))
             .filter(|s| !s.is_empty()),
-        tags: Vec::new(),
+        updated: ex
+            .updated
+            .map(|u| u.with_time_zone(opts.timezone.clone()))
+            .filter(|u| *u > date)
+            .map(|u| date::rfc3339(&u)),
+        tags: dedup_tags(ex.tags),
         authors,
         editor: ex.editor.filter(|s| !s.is_empty()),
         source,
@@ -330,6 +440,22 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
         date,
         body: ex.body,
     })
+}
+
+/// Tags as the page lists them, each once (case-insensitively), at most 12.
+fn dedup_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = classify::collapse_ws(&t);
+        if !t.is_empty()
+            && t.chars().count() <= 60
+            && !out.iter().any(|o| o.to_lowercase() == t.to_lowercase())
+        {
+            out.push(t);
+        }
+    }
+    out.truncate(12);
+    out
 }
 
 /// ASCII lowercase words joined by '-', at most 80 characters, cut at a word.
@@ -392,6 +518,8 @@ pub struct ImportReport {
     pub written: Vec<PathBuf>,
     /// One error per input that failed.
     pub errors: Vec<ImportError>,
+    /// Inputs that were imported with a guess (an undeclared encoding), each naming its file.
+    pub warnings: Vec<String>,
 }
 
 fn is_importable(p: &Path) -> bool {
@@ -431,7 +559,7 @@ pub fn import_paths(inputs: &[PathBuf], content_dir: &Path, opts: &ImportOptions
     }
     for file in files {
         let name = file.display().to_string();
-        match import_file(&file, &name, content_dir, opts) {
+        match import_file(&file, &name, content_dir, opts, &mut report.warnings) {
             Ok(p) => report.written.push(p),
             Err(e) => report.errors.push(e),
         }
@@ -444,12 +572,29 @@ fn import_file(
     name: &str,
     content_dir: &Path,
     opts: &ImportOptions,
+    warnings: &mut Vec<String>,
 ) -> Result<PathBuf, ImportError> {
-    let bytes = fs::read(file).map_err(|source| ImportError::Read {
+    let rerr = |source| ImportError::Read {
         file: name.to_string(),
         source,
-    })?;
-    let input = String::from_utf8_lossy(&bytes);
+    };
+    let size = fs::metadata(file).map_err(rerr)?.len();
+    if size > MAX_INPUT_BYTES {
+        return Err(ImportError::TooLarge {
+            file: name.to_string(),
+            size,
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    let mut bytes = Vec::new();
+    // `take`: the file may have grown since `metadata`.
+    fs::File::open(file)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_INPUT_BYTES), &mut bytes)
+        })
+        .map_err(rerr)?;
+    let (input, warning) = decode_input(name, &bytes)?;
+    warnings.extend(warning);
     let imported = import_str(name, &input, opts)?;
     let path = content_dir.join(imported.relative_path());
     if path.exists() {

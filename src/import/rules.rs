@@ -1,6 +1,6 @@
-//! Line rules as data: `rules/generic.yaml` for every site, and one YAML file
-//! per site (compiled into the binary with `include_str!`) for what the
-//! generic rules miss.
+//! rules: the compiled-in YAML rule files → line patterns. `rules/generic.yaml`
+//! applies to every site; one YAML file per site (compiled into the binary with
+//! `include_str!`) adds only what the generic rules miss.
 
 use std::sync::LazyLock;
 

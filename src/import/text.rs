@@ -1,10 +1,12 @@
-//! Plain text copied from a news page: classify every line, find the header
-//! (banner, headline, dek, byline, date, photo widget), the body and the
-//! footer, and hand the body to the shared cleaner.
+//! text: plain text copied from a news page → [`Extracted`] (headline, dek,
+//! byline, date, body, …). Every line is classified, the header (banner,
+//! headline, dek, byline, date, photo widget), the body and the footer are
+//! found, and the body goes to the shared cleaner.
 
 use super::Extracted;
 use super::ImportOptions;
-use super::body::{self, Block, BlockKind, Class, ClassifyState, Meta};
+use super::classify::{self, Class, ClassifyState};
+use super::clean::{self, Block, BlockKind, Meta};
 use super::rules;
 
 /// How many leading lines may hold the header.
@@ -15,7 +17,8 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
     let mut lines: Vec<(String, bool)> = Vec::new();
     let mut blank = false;
     for raw in input.lines() {
-        let l = body::collapse_ws(raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
+        let l =
+            classify::collapse_ws(raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
         if l.is_empty() {
             blank = true;
             continue;
@@ -23,13 +26,14 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         lines.push((l, blank));
         blank = false;
     }
+    join_lone_datelines(&mut lines);
     let has_blank_lines = lines.iter().any(|(_, b)| *b);
     let mut st = ClassifyState::default();
     let blocks: Vec<Block> = lines
         .into_iter()
         .map(|(l, blank_before)| {
             let contiguous = !blank_before || !has_blank_lines;
-            let class = body::classify(&l, &mut st, contiguous, site, &opts.timezone);
+            let class = classify::classify(&l, &mut st, contiguous, site, &opts.timezone);
             Block {
                 kind: BlockKind::Para,
                 md: l.clone(),
@@ -48,8 +52,8 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         meta.record(&b.class);
     }
     let (title, summary, banner) = find_title(header);
-    let footer = body::footer_start(&blocks, body_start);
-    let body_md = body::clean(&blocks[body_start..footer], &mut meta, true);
+    let footer = clean::footer_start(&blocks, body_start);
+    let body_md = clean::clean(&blocks[body_start..footer], &mut meta, true);
     for b in &blocks[footer..] {
         meta.record(&b.class);
     }
@@ -65,6 +69,9 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         authors,
         editor: meta.editor.or(meta.report_editor),
         date: meta.date,
+        updated: None,
+        tags: Vec::new(),
+        section: None,
         source_name,
         url: None,
         dateline: meta.dateline,
@@ -73,6 +80,22 @@ pub(crate) fn extract(input: &str, opts: &ImportOptions) -> Extracted {
         image_caption: meta.caption,
         image_credit: meta.credit,
         body: body_md,
+    }
+}
+
+/// A dateline on a line of its own ("Kupang -") opens the paragraph after it.
+fn join_lone_datelines(lines: &mut Vec<(String, bool)>) {
+    let mut i = 0;
+    while i + 1 < lines.len() {
+        if let Some(d) = classify::lone_dateline(&lines[i].0)
+            && classify::is_paragraph(&lines[i + 1].0)
+        {
+            let joined = format!("{d} {}", lines[i + 1].0);
+            lines[i + 1].0 = joined;
+            lines[i + 1].1 = lines[i].1;
+            lines.remove(i);
+        }
+        i += 1;
     }
 }
 
@@ -94,7 +117,9 @@ fn find_body_start(blocks: &[Block]) -> usize {
     let window = blocks.len().min(HEADER_WINDOW);
     // 1. A dateline opens the body.
     if let Some(i) = blocks[..window].iter().position(|b| {
-        b.class == Class::Text && body::is_dateline_start(&b.plain) && body::is_paragraph(&b.plain)
+        b.class == Class::Text
+            && classify::is_dateline_start(&b.plain)
+            && classify::is_paragraph(&b.plain)
     }) {
         return i;
     }
@@ -103,7 +128,7 @@ fn find_body_start(blocks: &[Block]) -> usize {
     let paras: Vec<usize> = blocks
         .iter()
         .enumerate()
-        .filter(|(_, b)| b.class == Class::Text && body::is_paragraph(&b.plain))
+        .filter(|(_, b)| b.class == Class::Text && classify::is_paragraph(&b.plain))
         .map(|(i, _)| i)
         .collect();
     let limit = paras.get(1).copied().unwrap_or(blocks.len()).min(window);
@@ -118,7 +143,7 @@ fn find_body_start(blocks: &[Block]) -> usize {
 }
 
 fn title_like(s: &str) -> bool {
-    let w = body::word_count(s);
+    let w = classify::word_count(s);
     (3..=30).contains(&w) && !s.trim_end().ends_with(['.', ',', ';', ':'])
 }
 
@@ -134,9 +159,9 @@ fn find_title(header: &[Block]) -> (Option<String>, Option<String>, Option<Strin
         .iter()
         .position(|b| is_header_meta(&b.class))
         .unwrap_or(header.len());
-    let dek_pos = cands
-        .iter()
-        .position(|(_, s)| body::ends_sentence(s) && body::word_count(s) >= 6 && !title_like(s));
+    let dek_pos = cands.iter().position(|(_, s)| {
+        classify::ends_sentence(s) && classify::word_count(s) >= 6 && !title_like(s)
+    });
     let title_pos = match dek_pos {
         Some(d) => cands[..d].iter().rposition(|(_, s)| title_like(s)),
         None => None,
@@ -155,7 +180,7 @@ fn find_title(header: &[Block]) -> (Option<String>, Option<String>, Option<Strin
     let banner = title_pos.and_then(|t| {
         cands[..t]
             .iter()
-            .find(|(_, s)| body::word_count(s) <= 3 && !body::ends_sentence(s))
+            .find(|(_, s)| classify::word_count(s) <= 3 && !classify::ends_sentence(s))
             .map(|(_, s)| s.to_string())
     });
     (title, summary, banner)

@@ -1,4 +1,7 @@
-//! Line classification and body cleaning shared by the text and HTML readers.
+//! classify: one trimmed line of text (or the plain text of one HTML block) →
+//! its [`Class`] (byline, editor, date, dateline, promo, chrome, caption,
+//! footer or article text), plus the name, caption and dateline parsers the
+//! classes are built from.
 
 use std::sync::LazyLock;
 
@@ -9,19 +12,9 @@ use regex::Regex;
 use super::date;
 use super::rules::{self, Site};
 
-/// What kind of Markdown block a line or element became.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlockKind {
-    Para,
-    Heading(u8),
-    List,
-    Quote,
-    Code,
-}
-
 /// What a line is, as far as the generic and site rules can tell.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Class {
+pub(crate) enum Class {
     Byline(Vec<String>),
     Editor(String),
     /// "Laporan Wartawan …", "Reporting by …; Editing by …".
@@ -43,65 +36,11 @@ pub enum Class {
     Text,
 }
 
-/// One block of the article: its Markdown, its plain text and its class.
-#[derive(Debug, Clone)]
-pub struct Block {
-    pub kind: BlockKind,
-    pub md: String,
-    pub plain: String,
-    /// Share of the plain text that sits inside links (HTML only).
-    pub link_ratio: f32,
-    pub class: Class,
-    /// Whether a blank line came before this line (text only).
-    pub blank_before: bool,
-}
-
-/// Metadata gathered while reading lines.
-#[derive(Debug, Default)]
-pub struct Meta {
-    pub authors: Vec<String>,
-    pub editor: Option<String>,
-    pub report_authors: Vec<String>,
-    pub report_editor: Option<String>,
-    pub date: Option<Zoned>,
-    pub dateline: Option<String>,
-    pub agency: Option<String>,
-    pub caption: Option<String>,
-    pub credit: Option<String>,
-}
-
-impl Meta {
-    /// Records what a classified line tells.
-    pub fn record(&mut self, class: &Class) {
-        match class {
-            Class::Byline(names) if self.authors.is_empty() => self.authors = names.clone(),
-            Class::Editor(e) if self.editor.is_none() => self.editor = Some(e.clone()),
-            Class::Report { authors, editor } => {
-                if self.report_authors.is_empty() {
-                    self.report_authors = authors.clone();
-                }
-                if self.report_editor.is_none() {
-                    self.report_editor = editor.clone();
-                }
-            }
-            Class::Date(d) if self.date.is_none() => self.date = Some(d.clone()),
-            Class::Credit(c) if self.credit.is_none() => self.credit = Some(c.clone()),
-            Class::Caption { caption, credit } if self.caption.is_none() => {
-                self.caption = Some(caption.clone());
-                if self.credit.is_none() {
-                    self.credit = credit.clone();
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-pub fn collapse_ws(s: &str) -> String {
+pub(crate) fn collapse_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub fn word_count(s: &str) -> usize {
+pub(crate) fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
 }
 
@@ -110,27 +49,29 @@ fn last_char(s: &str) -> Option<char> {
 }
 
 /// Ends like a sentence (or a quotation closing one).
-pub fn ends_sentence(s: &str) -> bool {
+pub(crate) fn ends_sentence(s: &str) -> bool {
     let t = s.trim_end();
-    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»']);
-    matches!(last_char(t), Some('.' | '!' | '?' | '…' | ':' | ';'))
-        || matches!(last_char(s), Some('"' | '”'))
+    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»', '」', '』', '）']);
+    matches!(
+        last_char(t),
+        Some('.' | '!' | '?' | '…' | ':' | ';' | '。' | '！' | '？' | '：')
+    ) || matches!(last_char(s), Some('"' | '”'))
 }
 
 /// Long enough, or sentence-like enough, to be a paragraph of prose.
-pub fn is_paragraph(s: &str) -> bool {
+pub(crate) fn is_paragraph(s: &str) -> bool {
     let w = word_count(s);
     w >= 14 || (w >= 6 && ends_sentence(s))
 }
 
 /// A headline in a list of links: short, no sentence punctuation at the end.
-pub fn is_headline_like(s: &str) -> bool {
+pub(crate) fn is_headline_like(s: &str) -> bool {
     let w = word_count(s);
     (2..=25).contains(&w) && !matches!(last_char(s), Some('.' | ',' | ';' | ':' | '"' | '”'))
 }
 
 /// A subheading inside the body: short, unpunctuated, capitalised.
-pub fn is_subheading(s: &str) -> bool {
+pub(crate) fn is_subheading(s: &str) -> bool {
     let w = word_count(s);
     let first = s.chars().next();
     (2..=12).contains(&w)
@@ -174,6 +115,73 @@ fn is_agency(s: &str) -> bool {
     AGENCIES.contains(&l.as_str()) || is_domain(&l)
 }
 
+/// Words that make a capitalised name a news outlet's ("Harbour Wire", "Kabar
+/// Satu"), not a person's.
+const OUTLET_WORDS: &[&str] = &[
+    "news",
+    "wire",
+    "post",
+    "times",
+    "daily",
+    "media",
+    "press",
+    "ledger",
+    "gazette",
+    "courier",
+    "herald",
+    "tribune",
+    "journal",
+    "chronicle",
+    "tv",
+    "radio",
+    "network",
+    "agency",
+    "kabar",
+    "berita",
+    "harian",
+    "warta",
+    "pos",
+    "suara",
+    "televisi",
+    "kantor",
+    "online",
+    "magazine",
+];
+
+/// A news agency, a site's domain, an outlet's name or an acronym ("CNN").
+fn is_outlet(s: &str) -> bool {
+    let t = s.trim();
+    let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
+    let acronym = !t.contains(' ')
+        && (2..=5).contains(&letters.len())
+        && letters.iter().all(|c| c.is_uppercase());
+    is_agency(t)
+        || acronym
+        || t.split_whitespace().any(|w| {
+            OUTLET_WORDS.contains(
+                &w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+                    .as_str(),
+            )
+        })
+}
+
+/// A job title after a byline's name ("AP Auto Writer", "Koresponden").
+fn is_job_title(s: &str) -> bool {
+    let l = s.trim().to_lowercase();
+    [
+        "writer",
+        "correspondent",
+        "reporter",
+        "editor",
+        "koresponden",
+        "wartawan",
+        "kontributor",
+    ]
+    .iter()
+    .any(|t| l.ends_with(t))
+}
+
 const PARTICLES: &[&str] = &[
     "bin", "binti", "van", "von", "de", "da", "al", "el", "der", "la", "le",
 ];
@@ -209,25 +217,25 @@ fn title_case_if_shouting(name: &str) -> String {
         .join(" ")
 }
 
-static NAME_SPLIT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\s*(?:,|;|\||&|\s+dan\s+|\s+and\s+)\s*").ok());
-static PAREN_TAIL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\s*\([^()]*\)\s*$").ok());
+static NAME_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*(?:,|;|\||&|\s+dan\s+|\s+and\s+)\s*").expect("NAME_SPLIT pattern compiles")
+});
+static PAREN_TAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*\([^()]*\)\s*$").expect("PAREN_TAIL pattern compiles"));
 
 /// Splits "A, B dan C" / "A and B, Reuters" into names, dropping agencies.
 /// Returns None when a part does not look like a person's name.
-pub fn parse_names(s: &str) -> Option<Vec<String>> {
-    let s = match PAREN_TAIL.as_ref() {
-        Some(r) => r.replace(s, "").to_string(),
-        None => s.to_string(),
-    };
-    let parts: Vec<String> = match NAME_SPLIT.as_ref() {
-        Some(r) => r.split(&s).map(collapse_ws).collect(),
-        None => vec![collapse_ws(&s)],
-    };
+pub(crate) fn parse_names(s: &str) -> Option<Vec<String>> {
+    let s = PAREN_TAIL.replace(s, "").to_string();
+    let parts: Vec<String> = NAME_SPLIT.split(&s).map(collapse_ws).collect();
     let mut names = Vec::new();
-    for p in parts.into_iter().filter(|p| !p.is_empty()) {
-        if is_agency(&p) {
+    for (i, p) in parts.into_iter().filter(|p| !p.is_empty()).enumerate() {
+        // After the first name, "Jane Doe, Harbour Wire" or "…, AP Auto Writer".
+        if is_agency(&p) || i > 0 && (is_outlet(&p) || is_job_title(&p)) {
+            continue;
+        }
+        // "Kontributor Jayapura, Markus Yikwa": a title and a place, then the name.
+        if p.split_whitespace().next().is_some_and(is_job_title) {
             continue;
         }
         if !is_name(&p) {
@@ -238,39 +246,77 @@ pub fn parse_names(s: &str) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:penulis|reporter|wartawan|author|authors|writer|written by|ditulis oleh|oleh)\s*[:：]\s*(.+)$|^(?i:oleh)\s+(.+)$|^(?:By|BY)\s*:?\s+(.+)$").ok()
+static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:penulis|reporter|wartawan|pewarta|author|authors|writer|written by|ditulis oleh|oleh)\s*[:：]\s*(.+)$|^(?i:oleh|penulis|reporter|pewarta|wartawan)\s+(.+)$|^(?:By|BY)\s*:?\s+(.+)$").expect("BYLINE pattern compiles")
 });
-static EDITOR: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:editor|penyunting|redaktur|edited by)\s*[:：]?\s*(.+)$").ok()
+static EDITOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:editor|penyunting|redaktur|edited by)\s*[:：]?\s*(.+)$")
+        .expect("EDITOR pattern compiles")
 });
-static NAME_DASH_SITE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^(.+?)\s+[-–—|]\s+(\S+)$").ok());
-static REPORT_PART: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(additional reporting|reporting|writing|editing)\s+by\s+(.+)$").ok()
+static NAME_OUTLET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([^,]{3,60}),\s*([^,]{2,60})$").expect("NAME_OUTLET pattern compiles")
 });
-static CAPTION_CREDIT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(.+?)\s*\(((?:[^()]*/[^()]*)|(?:(?i:foto|photo|dok\.?|istimewa|ilustrasi|getty|shutterstock|reuters|ap|afp|antara)[^()]*))\)\s*\.?$").ok()
+static NAME_DASH_SITE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.+?)\s+[-–—|]\s+(\S+)$").expect("NAME_DASH_SITE pattern compiles")
+});
+static REPORT_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(additional reporting|reporting|writing|editing)\s+by\s+(.+)$")
+        .expect("REPORT_PART pattern compiles")
+});
+static CREDIT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(foto|photo|image|picture|pic|credit)\s*:")
+        .expect("CREDIT_LABEL pattern compiles")
+});
+static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.+?)\s*\(((?:[^()]*/[^()]*)|(?:(?i:foto|photo|image|picture|pic|credit|dok\.?|istimewa|ilustrasi|getty|shutterstock|reuters|ap|afp|antara)[^()]*))\)\s*\.?$").expect("CAPTION_CREDIT pattern compiles")
 });
 
 fn classify_byline(line: &str) -> Option<Class> {
     if word_count(line) > 14 {
         return None;
     }
-    if let Some(c) = BYLINE.as_ref().and_then(|r| r.captures(line)) {
-        let names = c.get(1).or(c.get(2)).or(c.get(3))?.as_str();
-        return parse_names(names).map(Class::Byline);
+    if line.contains('|') {
+        return classify_credit_parts(line);
     }
-    if let Some(c) = EDITOR.as_ref().and_then(|r| r.captures(line)) {
+    if let Some(c) = BYLINE.captures(line) {
+        let names = c.get(1).or(c.get(2)).or(c.get(3))?.as_str();
+        if let Some(n) = parse_names(names) {
+            return Some(Class::Byline(n));
+        }
+        // "By Reuters": no person to record, but not article text either.
+        return is_outlet(names).then_some(Class::Chrome);
+    }
+    if let Some(c) = EDITOR.captures(line) {
         let names = parse_names(c.get(1)?.as_str())?;
         return names.into_iter().next().map(Class::Editor);
     }
-    if let Some(c) = NAME_DASH_SITE.as_ref().and_then(|r| r.captures(line))
+    if let Some(c) = NAME_DASH_SITE.captures(line)
         && is_agency(c.get(2)?.as_str())
     {
         return parse_names(c.get(1)?.as_str()).map(Class::Byline);
     }
+    if let Some(c) = NAME_OUTLET.captures(line) {
+        let (name, outlet) = (c.get(1)?.as_str(), c.get(2)?.as_str());
+        if (is_outlet(outlet) || is_job_title(outlet)) && word_count(name) >= 2 && !is_outlet(name)
+        {
+            return parse_names(name).map(Class::Byline);
+        }
+    }
     None
+}
+
+/// "Reporter NAME | Editor NAME": every part a byline or an editor line.
+fn classify_credit_parts(line: &str) -> Option<Class> {
+    let mut authors = Vec::new();
+    let mut editor = None;
+    for part in line.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+        match classify_byline(part)? {
+            Class::Byline(n) => authors.extend(n),
+            Class::Editor(e) => editor = editor.or(Some(e)),
+            _ => return None,
+        }
+    }
+    Some(Class::Report { authors, editor })
 }
 
 fn classify_report(line: &str) -> Option<Class> {
@@ -280,7 +326,7 @@ fn classify_report(line: &str) -> Option<Class> {
     let mut authors = Vec::new();
     let mut editor = None;
     for part in line.split(';') {
-        if let Some(c) = REPORT_PART.as_ref().and_then(|r| r.captures(part.trim())) {
+        if let Some(c) = REPORT_PART.captures(part.trim()) {
             let kind = c
                 .get(1)
                 .map(|m| m.as_str().to_lowercase())
@@ -299,8 +345,8 @@ fn classify_report(line: &str) -> Option<Class> {
 }
 
 /// Splits "caption (CREDIT/NAME)" into caption and credit.
-pub fn split_caption(line: &str) -> (String, Option<String>) {
-    if let Some(c) = CAPTION_CREDIT.as_ref().and_then(|r| r.captures(line))
+pub(crate) fn split_caption(line: &str) -> (String, Option<String>) {
+    if let Some(c) = CAPTION_CREDIT.captures(line)
         && let (Some(cap), Some(cr)) = (c.get(1), c.get(2))
         && cr.as_str().chars().filter(|c| c.is_alphabetic()).count() >= 2
     {
@@ -318,14 +364,14 @@ fn looks_like_credit(s: &str) -> bool {
 
 /// State carried from line to line (photo widgets).
 #[derive(Debug, Default)]
-pub struct ClassifyState {
+pub(crate) struct ClassifyState {
     widget_left: u8,
     widget_seen_credit: bool,
 }
 
 /// Classifies one line. `contiguous` tells whether the line follows the
 /// previous one without a blank line.
-pub fn classify(
+pub(crate) fn classify(
     line: &str,
     st: &mut ClassifyState,
     contiguous: bool,
@@ -419,7 +465,7 @@ pub fn classify(
     if word_count(line) <= 40 {
         let (caption, credit) = split_caption(line);
         if let Some(cr) = credit
-            && cr.contains('/')
+            && (cr.contains('/') || CREDIT_LABEL.is_match(&cr))
         {
             return Class::Caption {
                 caption,
@@ -430,14 +476,16 @@ pub fn classify(
     Class::Text
 }
 
-static DATELINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^([^!?\x22“”]{2,80}?)(?:\s+[-–—]+\s*|\s*[–—]+\s*|\s+--\s*)(\S.*)$").ok()
+static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([^!?\x22“”]{2,80}?)(?:\s+[-–—]+\s*|\s*[–—]+\s*|\s+--\s*)(\S.*)$")
+        .expect("DATELINE pattern compiles")
 });
-static PARENS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\(([^()]*)\)").ok());
+static PARENS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\(([^()]*)\)").expect("PARENS pattern compiles"));
 
 /// A parsed dateline: the city (uppercase) and the agency or site named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dateline {
+pub(crate) struct Dateline {
     pub city: Option<String>,
     pub agency: Option<String>,
     pub rest: String,
@@ -475,8 +523,8 @@ fn city_case(s: &str) -> Option<bool> {
 /// Parses a dateline prefix such as "JAKARTA, KOMPAS.com –", "TRIBUNNEWS.COM ,
 /// PYONGYANG –", "JAKARTA (Reuters) -", "LONDON, Nov 12 (AP) —" or
 /// "KOMPAS.com - ".
-pub fn parse_dateline(line: &str) -> Option<Dateline> {
-    let c = DATELINE.as_ref()?.captures(line)?;
+pub(crate) fn parse_dateline(line: &str) -> Option<Dateline> {
+    let c = DATELINE.captures(line)?;
     let pre = c.get(1)?.as_str().trim();
     let rest = c.get(2)?.as_str().trim().to_string();
     if pre.contains(". ") || pre.ends_with('.') || word_count(pre) > 8 {
@@ -485,23 +533,19 @@ pub fn parse_dateline(line: &str) -> Option<Dateline> {
     let mut agency: Option<String> = None;
     let mut city: Option<String> = None;
     let mut upper_city = false;
+    let mut extra_part = false;
     let mut parts: Vec<String> = Vec::new();
-    let without_parens = match PARENS.as_ref() {
-        Some(r) => {
-            for p in r.captures_iter(pre) {
-                if let Some(m) = p.get(1) {
-                    let a = m.as_str().trim();
-                    if is_agency(a) || city_case(a).is_some() {
-                        agency.get_or_insert_with(|| a.to_string());
-                    } else {
-                        return None;
-                    }
-                }
+    for p in PARENS.captures_iter(pre) {
+        if let Some(m) = p.get(1) {
+            let a = m.as_str().trim();
+            if is_agency(a) || city_case(a).is_some() {
+                agency.get_or_insert_with(|| a.to_string());
+            } else {
+                return None;
             }
-            r.replace_all(pre, ",").to_string()
         }
-        None => pre.to_string(),
-    };
+    }
+    let without_parens = PARENS.replace_all(pre, ",").to_string();
     parts.extend(
         without_parens
             .split(',')
@@ -514,11 +558,17 @@ pub fn parse_dateline(line: &str) -> Option<Dateline> {
         } else if is_dateish(p) {
             continue;
         } else if let Some(upper) = city_case(p) {
-            if city.is_some() {
-                return None;
+            match &city {
+                None => {
+                    upper_city = upper;
+                    city = Some(p.to_uppercase());
+                }
+                // "BANDUNG, Kabar Priangan --": the outlet after the city.
+                Some(_) if agency.is_none() && is_outlet(p) => agency = Some(p.clone()),
+                // "CEBU, Philippines (Wire) —": the country after the city.
+                Some(_) if !extra_part => extra_part = true,
+                Some(_) => return None,
             }
-            upper_city = upper;
-            city = Some(p.to_uppercase());
         } else {
             return None;
         }
@@ -531,13 +581,25 @@ pub fn parse_dateline(line: &str) -> Option<Dateline> {
     ok.then_some(Dateline { city, agency, rest })
 }
 
+/// "Kupang -" on a line of its own: the dateline of the paragraph below. Returns
+/// the line with the dash, ready to be joined to that paragraph.
+pub(crate) fn lone_dateline(line: &str) -> Option<&str> {
+    let city = line.trim_end().strip_suffix(['-', '–', '—'])?.trim_end();
+    let city = city.trim_end_matches(['-', '–', '—']).trim_end();
+    let (place, outlet) = match city.split_once(',') {
+        Some((p, o)) => (p.trim(), Some(o.trim())),
+        None => (city, None),
+    };
+    (city_case(place).is_some() && outlet.is_none_or(is_outlet)).then_some(line.trim())
+}
+
 /// Whether a line opens with a dateline.
-pub fn is_dateline_start(line: &str) -> bool {
+pub(crate) fn is_dateline_start(line: &str) -> bool {
     parse_dateline(line).is_some()
 }
 
 /// Normalises an agency or site named in a dateline to a source name.
-pub fn agency_name(a: &str) -> String {
+pub(crate) fn agency_name(a: &str) -> String {
     let a = a.trim();
     let letters: String = a.chars().filter(|c| c.is_alphabetic()).collect();
     if a.len() > 4 && letters.chars().all(|c| c.is_uppercase()) {
@@ -551,126 +613,29 @@ pub fn agency_name(a: &str) -> String {
     a.to_string()
 }
 
-/// Where the footer starts among `blocks` (from `from` on): the first footer
-/// marker, moved back over the short chrome lines just before it.
-pub fn footer_start(blocks: &[Block], from: usize) -> usize {
-    let Some(mut f) = blocks
-        .iter()
-        .enumerate()
-        .skip(from)
-        .find(|(_, b)| b.class == Class::Footer)
-        .map(|(i, _)| i)
-    else {
-        return blocks.len();
-    };
-    while f > from {
-        let b = &blocks[f - 1];
-        let chrome = matches!(b.class, Class::Chrome | Class::Promo | Class::PromoHeader)
-            || (b.class == Class::Text
-                && b.kind == BlockKind::Para
-                && word_count(&b.plain) <= 6
-                && !ends_sentence(&b.plain));
-        if !chrome {
-            break;
-        }
-        f -= 1;
-    }
-    f
-}
-
-/// Cleans the body blocks: drops promos (and the headline lists after promo
-/// headers), chrome, photo widgets, meta lines (recording them in `meta`),
-/// strips the dateline from the first paragraph, and, for plain text
-/// (`promote`), turns short unpunctuated lines into `##` subheadings.
-pub fn clean(blocks: &[Block], meta: &mut Meta, promote: bool) -> String {
-    let mut kept: Vec<(BlockKind, String, String)> = Vec::new();
-    let mut skipping_list = false;
-    let mut first_para = true;
-    for b in blocks {
-        meta.record(&b.class);
-        if skipping_list {
-            let headline = match b.kind {
-                BlockKind::Para | BlockKind::Heading(_) => {
-                    is_headline_like(&b.plain) && !is_paragraph(&b.plain)
-                }
-                BlockKind::List => b.link_ratio > 0.5,
-                _ => false,
-            };
-            if headline && !(b.class == Class::Text && b.blank_before && promote) {
-                continue;
-            }
-            skipping_list = false;
-        }
-        match b.class {
-            Class::PromoHeader => {
-                skipping_list = true;
-                continue;
-            }
-            Class::Text => {}
-            _ => continue,
-        }
-        if b.kind == BlockKind::List && b.link_ratio > 0.8 {
-            continue;
-        }
-        let mut md = b.md.clone();
-        let mut plain = b.plain.clone();
-        if first_para && b.kind == BlockKind::Para {
-            first_para = false;
-            if let Some(d) = parse_dateline(&plain) {
-                if meta.dateline.is_none() {
-                    meta.dateline = d.city.clone();
-                }
-                if meta.agency.is_none() {
-                    meta.agency = d.agency.clone().map(|a| agency_name(&a));
-                }
-                if let Some(md_d) = parse_dateline(&md) {
-                    md = md_d.rest;
-                } else {
-                    md = d.rest.clone();
-                }
-                plain = d.rest;
-            }
-        }
-        kept.push((b.kind, md, plain));
-    }
-    // Drop trailing short lines (chrome that survived), then promote.
-    while let Some((k, _, p)) = kept.last() {
-        if *k == BlockKind::Para && !is_paragraph(p) && word_count(p) <= 8 && !ends_sentence(p) {
-            kept.pop();
-        } else {
-            break;
-        }
-    }
-    let mut out: Vec<String> = Vec::with_capacity(kept.len());
-    for i in 0..kept.len() {
-        let (k, md, p) = &kept[i];
-        let next_is_para = kept
-            .get(i + 1)
-            .is_some_and(|(nk, _, np)| *nk == BlockKind::Para && is_paragraph(np));
-        if promote
-            && *k == BlockKind::Para
-            && i > 0
-            && next_is_para
-            && is_subheading(p)
-            && !is_paragraph(p)
-        {
-            out.push(format!("## {}", md.trim()));
-        } else {
-            out.push(md.trim().to_string());
-        }
-    }
-    let mut s = out
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    s.push('\n');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pattern that does not compile must fail here, not disable its rule.
+    #[test]
+    fn every_pattern_compiles() {
+        for re in [
+            &NAME_SPLIT,
+            &PAREN_TAIL,
+            &BYLINE,
+            &EDITOR,
+            &NAME_DASH_SITE,
+            &NAME_OUTLET,
+            &REPORT_PART,
+            &CAPTION_CREDIT,
+            &CREDIT_LABEL,
+            &DATELINE,
+            &PARENS,
+        ] {
+            assert!(!LazyLock::force(re).as_str().is_empty());
+        }
+    }
 
     #[test]
     fn datelines() {
@@ -702,6 +667,16 @@ mod tests {
             d("Jakarta - Presiden berkata.").and_then(|x| x.0),
             Some("JAKARTA".into())
         );
+        assert_eq!(
+            d("CEBU, Philippines (Harbour Wire) — Ferries resumed.").map(|x| (x.0, x.1)),
+            Some((Some("CEBU".into()), Some("Harbour Wire".into())))
+        );
+        assert_eq!(
+            d("BANDUNG, Kabar Priangan -- Petani bersiap.").map(|x| (x.0, x.1)),
+            Some((Some("BANDUNG".into()), Some("Kabar Priangan".into())))
+        );
+        assert_eq!(lone_dateline("Kupang -"), Some("Kupang -"));
+        assert_eq!(lone_dateline("Harga naik -"), None);
         assert_eq!(d("Menurut dia, harga beras naik - dan terus naik."), None);
         assert_eq!(d("The minister - who spoke on Monday - said."), None);
     }
@@ -727,6 +702,23 @@ mod tests {
         assert_eq!(
             classify_byline("Oleh karena itu, pemerintah menunda rencana itu."),
             None
+        );
+        assert_eq!(
+            classify_byline("Emma Castillo, Harbour Wire"),
+            Some(Class::Byline(vec!["Emma Castillo".into()]))
+        );
+        assert_eq!(
+            classify_byline("Tom Roe, AP Auto Writer"),
+            Some(Class::Byline(vec!["Tom Roe".into()]))
+        );
+        assert_eq!(classify_byline("By Reuters"), Some(Class::Chrome));
+        assert_eq!(classify_byline("Jakarta, Indonesia"), None);
+        assert_eq!(
+            classify_byline("Reporter Dimas Pratama | Editor Sari Wulandari"),
+            Some(Class::Report {
+                authors: vec!["Dimas Pratama".into()],
+                editor: Some("Sari Wulandari".into())
+            })
         );
         assert_eq!(
             classify_byline("Firdaus Anwar - detikNews"),
