@@ -103,6 +103,7 @@ fn an_edit_rewrites_only_the_pages_that_show_it() {
             .iter()
             .all(|p| p.ends_with("rob-meluas-pengungsi-bertambah/index.html")
                 || p.ends_with("atom.xml")
+                || p.ends_with("rss.xml")
                 || p.ends_with("feed.json")),
         "{touched:?}"
     );
