@@ -6,7 +6,7 @@
 //!
 //! `BENCH_DIR` is a checkout of the benchmark (its `html/*.html.gz` pages and
 //! `ground-truth.json`); nothing is downloaded. Every page goes through
-//! `kabar::import::import_str` (with a fallback date, so a page without one is
+//! `kabar::import_str` (with a fallback date, so a page without one is
 //! still scored on its body), the body is reduced to plain text (Markdown
 //! syntax, link targets and figures — an image with its caption — dropped,
 //! unless `--with-figures`), and the score
@@ -21,7 +21,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use kabar::import::{ImportOptions, import_str};
+use kabar::{ImportOptions, import_str};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde_json::{Value, json};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use kabar::import::{ImportOptions, import_str};
+use kabar::{ImportOptions, import_str};
 
 fn tokens(s: &str) -> HashMap<String, usize> {
     let mut m = HashMap::new();

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --example import_one -- FILE [--date YYYY-MM-DD] [--url URL] [--source NAME]`
 
-use kabar::import::{ImportOptions, import_str};
+use kabar::{ImportOptions, import_str};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

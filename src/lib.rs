@@ -21,7 +21,7 @@
 mod config;
 mod diagnostics;
 mod error;
-pub mod import;
+mod import;
 mod index;
 mod load;
 mod parse;
@@ -35,6 +35,7 @@ mod write;
 pub use config::Config;
 pub use diagnostics::{Diagnostic, Severity};
 pub use error::Error;
+pub use import::{ImportError, ImportOptions, Problem, import_paths, import_str};
 pub use review::{LintOptions, check, lint, queue, queue_text};
 pub use scaffold::{init, new_article};
 pub use serve::{ServeOptions, run as serve};
@@ -45,6 +46,7 @@ pub use write::Refusal;
 /// What the fuzz targets and the evaluation examples reach below the commands.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::import::{MAX_INPUT_BYTES, decode_input, jakarta};
     pub use crate::index::related::{Corpus, Weights, related_with};
     pub use crate::index::{IndexOptions, build as index, tags};
     pub use crate::load::load;

@@ -200,13 +200,13 @@ fn import(root: &Path, args: cli::Import) -> Result<ExitCode, Error> {
     let timezone = kabar::Config::load(root)
         .map_err(|d| Error::Content(vec![d]))?
         .tz();
-    let opts = kabar::import::ImportOptions {
+    let opts = kabar::ImportOptions {
         url: args.url,
         date: args.date,
         source: args.source,
         timezone,
     };
-    let report = kabar::import::import_paths(&args.inputs, &root.join("content"), &opts);
+    let report = kabar::import_paths(&args.inputs, &root.join("content"), &opts);
     for path in &report.written {
         println!("{}", path.display());
     }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kabar::import::{ImportError, ImportOptions, decode_input, import_paths, import_str};
+use kabar::internals::decode_input;
+use kabar::{ImportOptions, Problem, import_paths, import_str};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,7 +251,7 @@ fn import_paths_writes_dated_files_and_never_overwrites() {
     assert!(again.written.is_empty());
     assert_eq!(again.errors.len(), 2);
     for e in &again.errors {
-        assert!(matches!(e, ImportError::Exists { .. }), "{e}");
+        assert!(matches!(e.problem, Problem::Exists(_)), "{e}");
         assert!(e.to_string().contains(".txt"), "{e}");
     }
     assert_eq!(
@@ -378,7 +379,7 @@ fn bad_inputs_fail_by_name_and_write_nothing() {
     fs::write(dir.join("photo.html"), &png).expect("write");
     // Over the size cap (sparse, so the test stays cheap).
     let big = fs::File::create(dir.join("huge.txt")).expect("create");
-    big.set_len(kabar::import::MAX_INPUT_BYTES + 1)
+    big.set_len(kabar::internals::MAX_INPUT_BYTES + 1)
         .expect("set_len");
     // Nesting whose parse alone would take minutes.
     let deep = format!(

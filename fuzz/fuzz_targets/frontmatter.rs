@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 
-static TZ: LazyLock<jiff::tz::TimeZone> = LazyLock::new(kabar::import::jakarta);
+static TZ: LazyLock<jiff::tz::TimeZone> = LazyLock::new(kabar::internals::jakarta);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -7,7 +7,8 @@
 
 use std::sync::LazyLock;
 
-use kabar::import::{ImportOptions, decode_input, import_str};
+use kabar::internals::decode_input;
+use kabar::{ImportOptions, import_str};
 use libfuzzer_sys::fuzz_target;
 
 // A fallback date, so that pages without one still reach the finishing steps.

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use kabar::import::{ImportOptions, import_str};
+use kabar::{ImportOptions, import_str};
 use libfuzzer_sys::fuzz_target;
 
 // A fallback date, so that inputs without one still reach the finishing steps.

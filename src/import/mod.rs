@@ -29,9 +29,6 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-pub use date::{parse_date_line, parse_iso};
-pub use rules::check as check_rules;
-
 /// What the caller may tell the importer.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -61,36 +58,36 @@ pub fn jakarta() -> TimeZone {
     TimeZone::get("Asia/Jakarta").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(7)))
 }
 
-/// Errors, each naming the input file.
+/// An input file that could not be imported, and why.
 #[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}: no article text found ({tried}); nothing written")]
-    Empty { file: String, tried: String },
-    #[error("{file}: {size} bytes is over the {limit}-byte import limit; not read")]
-    TooLarge { file: String, size: u64, limit: u64 },
-    #[error("{file}: binary data, not text or HTML; not imported")]
-    Binary { file: String },
-    #[error("{file}: HTML elements nested {depth} deep (the limit is {limit}); not imported")]
-    TooDeep {
-        file: String,
-        depth: usize,
-        limit: usize,
-    },
-    #[error("{file}: no headline found")]
-    NoTitle { file: String },
-    #[error("{file}: no publication date found in the input; pass --date YYYY-MM-DD")]
-    NoDate { file: String },
-    #[error("{file}: {path} already exists; not overwriting it")]
-    Exists { file: String, path: PathBuf },
-    #[error("{file}: cannot write {path}: {source}")]
+#[error("{file}: {problem}")]
+pub struct ImportError {
+    pub file: String,
+    #[source]
+    pub problem: Problem,
+}
+
+/// Why a file was not imported; nothing was written for it.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("no article text found ({tried}); nothing written")]
+    Empty { tried: String },
+    #[error("{size} bytes is over the {limit}-byte import limit; not read")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("binary data, not text or HTML; not imported")]
+    Binary,
+    #[error("HTML elements nested {depth} deep (the limit is {limit}); not imported")]
+    TooDeep { depth: usize, limit: usize },
+    #[error("no headline found")]
+    NoTitle,
+    #[error("no publication date found in the input; pass --date YYYY-MM-DD")]
+    NoDate,
+    #[error("{} already exists; not overwriting it", .0.display())]
+    Exists(PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
     Write {
-        file: String,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -98,29 +95,16 @@ pub enum ImportError {
 }
 
 impl ImportError {
-    /// The input file the error is about.
-    pub fn file(&self) -> &str {
-        match self {
-            ImportError::Read { file, .. }
-            | ImportError::Empty { file, .. }
-            | ImportError::TooLarge { file, .. }
-            | ImportError::Binary { file }
-            | ImportError::TooDeep { file, .. }
-            | ImportError::NoTitle { file }
-            | ImportError::NoDate { file }
-            | ImportError::Exists { file, .. }
-            | ImportError::Write { file, .. } => file,
+    pub(crate) fn new(file: impl Into<String>, problem: Problem) -> ImportError {
+        ImportError {
+            file: file.into(),
+            problem,
         }
     }
 
-    /// As a diagnostic: the message without the file prefix, which the diagnostic carries.
+    /// As a diagnostic: the file, and the problem as its message.
     pub fn to_diagnostic(&self) -> crate::diagnostics::Diagnostic {
-        let msg = self.to_string();
-        let msg = msg
-            .strip_prefix(&format!("{}: ", self.file()))
-            .unwrap_or(&msg)
-            .to_string();
-        crate::diagnostics::Diagnostic::error(self.file(), msg)
+        crate::diagnostics::Diagnostic::error(&self.file, self.problem.to_string())
     }
 }
 
@@ -203,10 +187,8 @@ impl Imported {
     /// `YYYY/MM/DD/<slug>.md`, the date in the import time zone.
     pub fn relative_path(&self) -> PathBuf {
         PathBuf::from(format!(
-            "{:04}/{:02}/{:02}/{}.md",
-            self.date.year(),
-            self.date.month(),
-            self.date.day(),
+            "{}{}.md",
+            crate::index::archive::day_path(self.date.date()),
             self.front.slug
         ))
     }
@@ -272,11 +254,13 @@ pub fn import_str(name: &str, input: &str, opts: &ImportOptions) -> Result<Impor
     if kind == InputKind::Html
         && let Some(depth) = html::too_deep(input)
     {
-        return Err(ImportError::TooDeep {
-            file: name.to_string(),
-            depth,
-            limit: html::MAX_DEPTH,
-        });
+        return Err(ImportError::new(
+            name.to_string(),
+            Problem::TooDeep {
+                depth,
+                limit: html::MAX_DEPTH,
+            },
+        ));
     }
     let ex = match kind {
         InputKind::Html => html::extract(input, opts),
@@ -291,10 +275,12 @@ pub fn import_str(name: &str, input: &str, opts: &ImportOptions) -> Result<Impor
                 "read as plain text: every line was site chrome, a promo, a byline or a date"
             }
         };
-        return Err(ImportError::Empty {
-            file: name.to_string(),
-            tried: tried.to_string(),
-        });
+        return Err(ImportError::new(
+            name.to_string(),
+            Problem::Empty {
+                tried: tried.to_string(),
+            },
+        ));
     }
     finish(name, ex, opts)
 }
@@ -312,9 +298,7 @@ pub fn decode_input(name: &str, bytes: &[u8]) -> Result<(String, Option<String>)
         return Ok((text.into_owned(), None));
     }
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        return Err(ImportError::Binary {
-            file: name.to_string(),
-        });
+        return Err(ImportError::new(name.to_string(), Problem::Binary));
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_string(), None));
@@ -360,13 +344,13 @@ fn finish(name: &str, ex: Extracted, opts: &ImportOptions) -> Result<Imported, I
         .title
         .map(|t| classify::collapse_ws(&t))
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ImportError::NoTitle { file: file.clone() })?;
+        .ok_or_else(|| ImportError::new(file.clone(), Problem::NoTitle))?;
     let date = match (ex.date, opts.date) {
         (Some(d), _) => d.with_time_zone(opts.timezone.clone()),
         (None, Some(d)) => d
             .to_zoned_datetime(opts.timezone.clone())
-            .map_err(|_| ImportError::NoDate { file: file.clone() })?,
-        (None, None) => return Err(ImportError::NoDate { file }),
+            .map_err(|_| ImportError::new(file.clone(), Problem::NoDate))?,
+        (None, None) => return Err(ImportError::new(file, Problem::NoDate)),
     };
     let source_name = opts
         .source
@@ -547,10 +531,10 @@ pub fn import_paths(inputs: &[PathBuf], content_dir: &Path, opts: &ImportOptions
                         files.push(e.into_path());
                     }
                     Ok(_) => {}
-                    Err(err) => report.errors.push(ImportError::Read {
-                        file: err.path().unwrap_or(input).display().to_string(),
-                        source: err.into(),
-                    }),
+                    Err(err) => report.errors.push(ImportError::new(
+                        err.path().unwrap_or(input).display().to_string(),
+                        Problem::Read(err.into()),
+                    )),
                 }
             }
         } else {
@@ -574,17 +558,16 @@ fn import_file(
     opts: &ImportOptions,
     warnings: &mut Vec<String>,
 ) -> Result<PathBuf, ImportError> {
-    let rerr = |source| ImportError::Read {
-        file: name.to_string(),
-        source,
-    };
+    let rerr = |source| ImportError::new(name.to_string(), Problem::Read(source));
     let size = fs::metadata(file).map_err(rerr)?.len();
     if size > MAX_INPUT_BYTES {
-        return Err(ImportError::TooLarge {
-            file: name.to_string(),
-            size,
-            limit: MAX_INPUT_BYTES,
-        });
+        return Err(ImportError::new(
+            name.to_string(),
+            Problem::TooLarge {
+                size,
+                limit: MAX_INPUT_BYTES,
+            },
+        ));
     }
     let mut bytes = Vec::new();
     // `take`: the file may have grown since `metadata`.
@@ -598,15 +581,16 @@ fn import_file(
     let imported = import_str(name, &input, opts)?;
     let path = content_dir.join(imported.relative_path());
     if path.exists() {
-        return Err(ImportError::Exists {
-            file: name.to_string(),
-            path,
-        });
+        return Err(ImportError::new(name.to_string(), Problem::Exists(path)));
     }
-    let werr = |source| ImportError::Write {
-        file: name.to_string(),
-        path: path.clone(),
-        source,
+    let werr = |source| {
+        ImportError::new(
+            name.to_string(),
+            Problem::Write {
+                path: path.clone(),
+                source,
+            },
+        )
     };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(werr)?;
@@ -617,10 +601,7 @@ fn import_file(
         .open(&path)
         .map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
-                ImportError::Exists {
-                    file: name.to_string(),
-                    path: path.clone(),
-                }
+                ImportError::new(name.to_string(), Problem::Exists(path.clone()))
             } else {
                 werr(source)
             }
