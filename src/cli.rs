@@ -95,4 +95,25 @@ pub enum Command {
     },
     /// Create a new site in DIR.
     Init { dir: PathBuf },
+    /// Send the files that changed since the last deploy to a bucket or a folder.
+    Deploy {
+        /// `s3://bucket/prefix` (credentials and region from the AWS_* environment
+        /// variables) or a local folder.
+        target: String,
+        /// List what would be uploaded and deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Refuse to delete more files than this from the target.
+        #[arg(long, default_value_t = 256)]
+        max_deletes: usize,
+        /// S3 endpoint URL (MinIO, R2, …); default AWS_ENDPOINT_URL or AWS's.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// The built output folder to deploy (default: public/ in the site).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Compare with a listing of the bucket, not its manifest, and send what differs.
+        #[arg(long)]
+        verify: bool,
+    },
 }

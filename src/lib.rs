@@ -1,6 +1,7 @@
 //! kabar: a static site generator for curated news digests.
 
 pub mod config;
+pub mod deploy;
 pub mod diagnostics;
 pub mod import;
 pub mod index;

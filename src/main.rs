@@ -76,11 +76,15 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
                     done.elapsed.as_secs_f64()
                 );
             } else if !cli.quiet {
+                let changes = done.changes.unwrap_or_default();
                 eprintln!(
-                    "built {} articles into {} ({} files) in {:.2}s",
+                    "built {} articles into {} ({} files: {} added, {} changed, {} removed) in {:.2}s",
                     done.articles,
                     done.output.display(),
                     done.files,
+                    changes.added,
+                    changes.changed,
+                    changes.removed,
                     done.elapsed.as_secs_f64()
                 );
             }
@@ -204,5 +208,69 @@ fn run(cli: cli::Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        cli::Command::Deploy {
+            target,
+            dry_run,
+            max_deletes,
+            endpoint,
+            output,
+            verify,
+        } => deploy(
+            kabar::deploy::DeployOptions {
+                output: output.unwrap_or_else(|| root.join("public")),
+                root,
+                target,
+                dry_run,
+                max_deletes,
+                endpoint,
+                verify,
+            },
+            cli.quiet,
+        ),
     }
+}
+
+/// `kabar deploy`: the plan on stdout for --dry-run, a summary on stderr.
+fn deploy(opts: kabar::deploy::DeployOptions, quiet: bool) -> Result<ExitCode, Error> {
+    let done = kabar::deploy::deploy(&opts).map_err(|e| Error::Io(e.to_string()))?;
+    let plan = &done.plan;
+    if done.dry_run {
+        for rel in &plan.uploads {
+            println!("upload {rel}");
+        }
+        for rel in &plan.deletes {
+            println!("delete {rel}");
+        }
+    }
+    if !quiet {
+        let (verb, deleted) = if done.dry_run {
+            ("would send", "to delete")
+        } else {
+            ("sent", "deleted")
+        };
+        let resumed = if done.resumed > 0 {
+            format!(
+                ", {} already there from an interrupted deploy",
+                done.resumed
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "deploy to {}: {verb} {} files ({} bytes), {} {deleted}, {} unchanged{resumed}; {} requests in {:.2}s{}",
+            done.target,
+            plan.uploads.len(),
+            done.bytes,
+            plan.deletes.len(),
+            plan.unchanged,
+            done.requests,
+            done.elapsed.as_secs_f64(),
+            if done.dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

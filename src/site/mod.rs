@@ -97,6 +97,10 @@ pub struct BuildReport {
     /// What each output file was made from, when `BuildOptions::track` asked for it.
     pub keys: render::Keys,
     pub stages: Stages,
+    /// The published-tree manifest of what was written (`None` when nothing was).
+    pub tree: Option<write::Tree>,
+    /// Files added, changed and removed versus the previous build's manifest.
+    pub changes: Option<write::Changes>,
 }
 
 /// How long each stage of a build took, in order (`kabar build --timings`).
@@ -275,6 +279,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 unchanged: true,
                 keys: render::Keys::default(),
                 stages,
+                tree: None,
+                changes: None,
             });
         }
     }
@@ -292,6 +298,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = &progress {
         bar.set_message("rendering");
     }
+    let previous = write::Tree::read(&out).filter(|t| t.describes(&out));
     let rebuild_after = site
         .index
         .unpublished
@@ -304,6 +311,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Some(tree) = &report.tree {
+        report.changes = Some(tree.changes(previous.as_ref()));
+        report.files = tree.files.len();
+        // Deploy refuses a manifest that does not name the output in place, so a
+        // failure here leaves a refusal, never a wrong deploy.
+        tree.write(&out).map_err(|e| {
+            Error::Io(format!(
+                "built {}, but cannot record its manifest beside it: {e}",
+                out.display()
+            ))
+        })?;
     }
     let manifest = write::Manifest {
         fingerprint,
@@ -361,6 +380,9 @@ pub fn write_site(
                 .join("\n"),
         ));
     }
+    let tree = staging
+        .tree()
+        .map_err(|e| Error::Io(format!("cannot record what was written: {e}")))?;
     timed(&mut stages, "swap in, remove the old output", || {
         staging.commit()
     })
@@ -374,6 +396,8 @@ pub fn write_site(
         unchanged: false,
         keys: rendered.keys,
         stages,
+        tree: Some(tree),
+        changes: None,
     })
 }
 
