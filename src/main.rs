@@ -257,13 +257,17 @@ fn deploy(opts: kabar::deploy::DeployOptions, quiet: bool) -> Result<ExitCode, E
             String::new()
         };
         eprintln!(
-            "deploy to {}: {verb} {} files ({} bytes), {} {deleted}, {} unchanged{resumed}; {} requests in {:.2}s{}",
+            "deploy to {}: {verb} {} files ({} bytes), {} {deleted}, {} unchanged{resumed}; {}{:.2}s{}",
             done.target,
             plan.uploads.len(),
             done.bytes,
             plan.deletes.len(),
             plan.unchanged,
-            done.requests,
+            if done.requests > 0 {
+                format!("{} requests in ", done.requests)
+            } else {
+                String::new()
+            },
             done.elapsed.as_secs_f64(),
             if done.dry_run {
                 " (dry run: nothing changed)"

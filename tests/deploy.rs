@@ -176,9 +176,11 @@ impl Moto {
 /// `kabar -C site deploy …` with credentials for moto.
 fn deploy(site: &Path, moto: &Moto, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = command(site, &["deploy"]);
-    cmd.args(args)
-        .args(["--endpoint", &moto.endpoint()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
+    cmd.args(args);
+    if !args.contains(&"--endpoint") {
+        cmd.args(["--endpoint", &moto.endpoint()]);
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env_remove("KABAR_DEPLOY_FAIL_AFTER");
@@ -478,6 +480,8 @@ fn s3_an_interrupted_deploy_resumes_without_sending_again_what_arrived() {
         &[("KABAR_DEPLOY_FAIL_AFTER", "6")],
     );
     assert_eq!(killed.code, 3, "{}", killed.stderr);
+    // Uploads in flight when the process ended may still land; let them.
+    std::thread::sleep(Duration::from_millis(500));
     let half = moto.list(&bucket);
     assert!(
         half.contains_key("site/.kabar-deploy-pending") && !half.contains_key("site/.kabar-deploy")
@@ -727,4 +731,82 @@ fn a_folder_that_is_not_a_kabar_deploy_is_refused_and_left_alone() {
     std::fs::create_dir(&empty).expect("mkdir");
     deploy_to_folder(&site, &empty, &[], &[]).ok();
     assert_eq!(files(&empty), files(&site.path().join("public")));
+}
+
+/// A TCP proxy in front of moto: `drop_first` connections are closed as soon as they are
+/// accepted (a network failure), then every connection is passed through; or, with
+/// `refuse`, every request is answered 403 AccessDenied as S3 does for a bad key.
+fn proxy(to: u16, drop_first: usize, refuse: bool) -> u16 {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut client) = conn else { continue };
+            if n < drop_first {
+                drop(client);
+                continue;
+            }
+            if refuse {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    let _ = client.read(&mut buf);
+                    let body =
+                        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                });
+                continue;
+            }
+            let Ok(mut server) = std::net::TcpStream::connect(("127.0.0.1", to)) else {
+                continue;
+            };
+            let (Ok(mut c2), Ok(mut s2)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut client, &mut server);
+                let _ = server.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn s3_network_errors_are_retried_and_a_refused_request_is_reported() {
+    let moto = need_moto!();
+    let bucket = moto.bucket("kabar-flaky");
+    let site = Site::bundled();
+    build(&site).ok();
+    let flaky = format!("http://127.0.0.1:{}", proxy(moto.port, 3, false));
+    let target = format!("s3://{bucket}");
+    let done = deploy(site.path(), moto, &[&target, "--endpoint", &flaky], &[]).ok();
+    assert_eq!(
+        number(&done.stderr, "sent "),
+        files(&site.path().join("public")).len()
+    );
+    assert_eq!(
+        bucket_files(moto, &bucket, ""),
+        files(&site.path().join("public"))
+    );
+
+    let refused = moto.bucket("kabar-refused");
+    let denied = format!("http://127.0.0.1:{}", proxy(moto.port, 0, true));
+    deploy(
+        site.path(),
+        moto,
+        &[&format!("s3://{refused}"), "--endpoint", &denied],
+        &[],
+    )
+    .fails(2)
+    .stderr_has("access denied");
+    assert!(moto.list(&refused).is_empty());
 }
