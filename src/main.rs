@@ -241,6 +241,13 @@ fn deploy(opts: kabar::deploy::DeployOptions, quiet: bool) -> Result<ExitCode, E
         for rel in &plan.deletes {
             println!("delete {rel}");
         }
+        if plan.deletes.len() > opts.max_deletes {
+            eprintln!(
+                "warning: a real deploy would refuse these {} deletions (more than --max-deletes {})",
+                plan.deletes.len(),
+                opts.max_deletes
+            );
+        }
     }
     if !quiet {
         let (verb, deleted) = if done.dry_run {

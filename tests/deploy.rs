@@ -432,7 +432,14 @@ fn s3_a_retraction_deletes_its_pages_but_never_files_kabar_did_not_put_there() {
         "nothing was deleted"
     );
 
-    let dry = deploy(site.path(), moto, &[&target, "--dry-run"], &[]).ok();
+    let dry = deploy(
+        site.path(),
+        moto,
+        &[&target, "--dry-run", "--max-deletes", "0"],
+        &[],
+    )
+    .ok();
+    assert!(dry.stderr.contains("would refuse"), "{}", dry.stderr);
     assert!(
         dry.stdout
             .lines()

@@ -37,7 +37,10 @@ pub(super) fn deploy(opts: &DeployOptions, tree: &Tree) -> Result<DeployReport, 
             .filter(|rel| !tree.files.contains_key(rel))
             .collect();
     }
-    super::guard(&plan, opts)?;
+    // A dry run shows the whole plan, the deletions the guard would stop included.
+    if !opts.dry_run {
+        super::guard(&plan, opts)?;
+    }
     let mut report = DeployReport {
         target: target.display().to_string(),
         ..DeployReport::default()

@@ -250,7 +250,10 @@ async fn run(opts: &DeployOptions, tree: &Tree, bucket: &Bucket) -> Result<Deplo
         }
     };
     let plan = super::plan(tree, &have, &owned);
-    super::guard(&plan, opts)?;
+    // A dry run shows the whole plan, the deletions the guard would stop included.
+    if !opts.dry_run {
+        super::guard(&plan, opts)?;
+    }
     let mut report = DeployReport {
         target: bucket.url.clone(),
         resumed,
