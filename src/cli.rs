@@ -38,6 +38,8 @@ pub enum Command {
     Import(Import),
     /// Create a new site in DIR.
     Init { dir: PathBuf },
+    /// Send the files that changed since the last deploy to a bucket or a folder.
+    Deploy(Deploy),
 }
 
 impl Command {
@@ -49,6 +51,7 @@ impl Command {
             Command::Check(_) => "the site does not build",
             Command::Review => "fix them to see the queue",
             Command::New(_) | Command::Init { .. } => "nothing was written",
+            Command::Deploy(_) => "nothing was sent",
         }
     }
 }
@@ -123,4 +126,26 @@ pub struct Import {
     /// The source's name (when the page does not say).
     #[arg(long)]
     pub source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Deploy {
+    /// `s3://bucket/prefix` (credentials and region from the AWS_* environment
+    /// variables) or a local folder.
+    pub target: String,
+    /// List what would be uploaded and deleted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Refuse to delete more files than this from the target.
+    #[arg(long, default_value_t = 256)]
+    pub max_deletes: usize,
+    /// S3 endpoint URL (MinIO, R2, …); default AWS_ENDPOINT_URL or AWS's.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// The built output folder to deploy (default: public/ in the site).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Compare with a listing of the bucket, not its manifest, and send what differs.
+    #[arg(long)]
+    pub verify: bool,
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The command cannot run as asked: no site here, a file that exists (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// A deploy that could not finish or would not start; the target is whole (exit 2).
+    #[error(transparent)]
+    Deploy(#[from] crate::deploy::Error),
 }
 
 impl Error {
@@ -34,7 +37,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Content(_) => 1,
-            Error::Io { .. } | Error::Refused(_) | Error::Usage(_) => 2,
+            Error::Io { .. } | Error::Refused(_) | Error::Usage(_) | Error::Deploy(_) => 2,
         }
     }
 

@@ -19,6 +19,7 @@
 //! which decides the exit code.
 
 mod config;
+mod deploy;
 mod diagnostics;
 mod error;
 mod import;
@@ -33,6 +34,7 @@ mod site;
 mod write;
 
 pub use config::Config;
+pub use deploy::{DeployOptions, deploy};
 pub use diagnostics::{Diagnostic, Severity};
 pub use error::Error;
 pub use import::{ImportError, ImportOptions, Problem, import_paths, import_str};
@@ -54,6 +56,7 @@ pub mod internals {
     pub use crate::parse::markdown::render as markdown;
     pub use crate::parse::{Article, parse};
     pub use crate::serve::{Resolved, resolve_in, safe_path};
+    pub use crate::write::Entry;
 }
 
 /// Asked now and then by work that may be abandoned (the preview's second pass):

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::New(args) => new(&root, args),
         cli::Command::Import(args) => import(&root, args),
         cli::Command::Init { dir } => init(&dir, &ui),
+        cli::Command::Deploy(args) => deploy(root, args, ui.quiet),
     };
     result.unwrap_or_else(|e| fail(e, summary))
 }
@@ -89,11 +90,15 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
             done.elapsed.as_secs_f64()
         );
     } else if !ui.quiet {
+        let changes = done.changes.unwrap_or_default();
         eprintln!(
-            "built {} articles into {} ({} files) in {:.2}s",
+            "built {} articles into {} ({} files: {} added, {} changed, {} removed) in {:.2}s",
             done.articles,
             done.output.display(),
             done.files,
+            changes.added,
+            changes.changed,
+            changes.removed,
             done.elapsed.as_secs_f64()
         );
     }
@@ -232,6 +237,71 @@ fn init(dir: &Path, ui: &Ui) -> Result<ExitCode, Error> {
             "created a new site in {}; next: cd {} && kabar serve",
             dir.display(),
             dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kabar deploy`: the plan on stdout for --dry-run, a summary on stderr.
+fn deploy(root: std::path::PathBuf, args: cli::Deploy, quiet: bool) -> Result<ExitCode, Error> {
+    let opts = kabar::DeployOptions {
+        output: args.output.unwrap_or_else(|| root.join("public")),
+        root,
+        target: args.target,
+        dry_run: args.dry_run,
+        max_deletes: args.max_deletes,
+        endpoint: args.endpoint,
+        verify: args.verify,
+    };
+    let done = kabar::deploy(&opts)?;
+    let plan = &done.plan;
+    if done.dry_run {
+        for rel in &plan.uploads {
+            println!("upload {rel}");
+        }
+        for rel in &plan.deletes {
+            println!("delete {rel}");
+        }
+        if plan.deletes.len() > opts.max_deletes {
+            eprintln!(
+                "warning: a real deploy would refuse these {} deletions (more than --max-deletes {})",
+                plan.deletes.len(),
+                opts.max_deletes
+            );
+        }
+    }
+    if !quiet {
+        let (verb, deleted) = if done.dry_run {
+            ("would send", "to delete")
+        } else {
+            ("sent", "deleted")
+        };
+        let resumed = if done.resumed > 0 {
+            format!(
+                ", {} already there from an interrupted deploy",
+                done.resumed
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "deploy to {}: {verb} {} files ({} bytes), {} {deleted}, {} unchanged{resumed}; {}{:.2}s{}",
+            done.target,
+            plan.uploads.len(),
+            done.bytes,
+            plan.deletes.len(),
+            plan.unchanged,
+            if done.requests > 0 {
+                format!("{} requests in ", done.requests)
+            } else {
+                String::new()
+            },
+            done.elapsed.as_secs_f64(),
+            if done.dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

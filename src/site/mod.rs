@@ -79,6 +79,10 @@ pub struct BuildReport {
     /// What each output file was made from, when `BuildOptions::track` asked for it.
     pub keys: render::Keys,
     pub stages: Stages,
+    /// The published-tree manifest of what was written (`None` when nothing was).
+    pub tree: Option<write::Tree>,
+    /// Files added, changed and removed versus the previous build's manifest.
+    pub changes: Option<write::Changes>,
 }
 
 /// How long each stage of a build took, in order (`kabar build --timings`).
@@ -268,6 +272,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 unchanged: true,
                 keys: render::Keys::default(),
                 stages,
+                tree: None,
+                changes: None,
             });
         }
     }
@@ -285,11 +291,22 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = &progress {
         bar.set_message("rendering");
     }
+    let previous = write::Tree::read(&out).filter(|t| t.describes(&out));
     let rebuild_after = changes_by_itself(&site, now);
     let mut report = write_site(opts, &site, &Findings::new(), progress.as_ref(), started)?;
     report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Some(tree) = &report.tree {
+        report.changes = Some(tree.changes(previous.as_ref()));
+        report.files = tree.files.len();
+        // Deploy refuses a manifest that does not name the output in place, so a
+        // failure here leaves a refusal, never a wrong deploy.
+        tree.write(&out).map_err(Error::io(
+            "record the manifest (the build is in place) beside",
+            &out,
+        ))?;
     }
     let manifest = write::Manifest {
         fingerprint,
@@ -354,6 +371,9 @@ pub fn write_site(
         staging.copy_static(&opts.root.join("static"))
     })
     .map_err(|(rel, e)| Error::io("copy", format!("static/{rel}"))(e))?;
+    let tree = staging
+        .tree()
+        .map_err(Error::io("record what was written in", &out))?;
     timed(&mut stages, "swap in, remove the old output", || {
         staging.commit()
     })
@@ -367,6 +387,8 @@ pub fn write_site(
         unchanged: false,
         keys: rendered.keys,
         stages,
+        tree: Some(tree),
+        changes: None,
     })
 }
 

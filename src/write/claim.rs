@@ -56,7 +56,7 @@ pub(super) struct Identity {
 }
 
 impl Identity {
-    fn fields(&self) -> String {
+    pub(super) fn fields(&self) -> String {
         format!("{} {} {}", self.dev, self.ino, self.born)
     }
 

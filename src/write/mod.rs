@@ -7,18 +7,22 @@
 
 mod claim;
 mod swap;
+mod tree;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use claim::{Claim, Refusal, claim};
 use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
+pub use tree::{Changes, Entry, Tree, content_type, parse_md5};
 
 #[derive(Debug)]
 pub struct Staging {
     claim: Claim,
     tmp: PathBuf,
     committed: bool,
+    /// What has been emitted, hashed on the way: the published-tree manifest.
+    emitted: std::sync::Mutex<std::collections::BTreeMap<String, Entry>>,
 }
 
 impl Staging {
@@ -53,6 +57,7 @@ impl Staging {
             claim,
             tmp,
             committed: false,
+            emitted: Default::default(),
         })
     }
 
@@ -97,10 +102,49 @@ impl Staging {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                std::fs::write(path, bytes)
+                std::fs::write(path, bytes)?;
             }
-            other => other,
+            other => other?,
         }
+        let entry = Entry::of(bytes);
+        self.emitted
+            .lock()
+            .map_err(|_| io::Error::other("a writer panicked"))?
+            .insert(rel.to_string(), entry);
+        Ok(())
+    }
+
+    /// Puts an unchanged file at `rel` without copying its bytes: a hard link to `from`
+    /// (a file of the tree this one replaces, which is removed, never rewritten, so the
+    /// link keeps its content), or a copy where the file system cannot link.
+    pub fn carry(&self, rel: &str, from: &Path, entry: Entry) -> io::Result<()> {
+        let path = self.tmp.join(safe_relative(rel)?);
+        if std::fs::hard_link(from, &path).is_err() {
+            let bytes = std::fs::read(from)?;
+            if Entry::of(&bytes) != entry {
+                return Err(io::Error::other(format!(
+                    "{} is not the file kabar put there",
+                    from.display()
+                )));
+            }
+            std::fs::write(&path, bytes)?;
+        }
+        self.emitted
+            .lock()
+            .map_err(|_| io::Error::other("a writer panicked"))?
+            .insert(rel.to_string(), entry);
+        Ok(())
+    }
+
+    /// The manifest of everything emitted so far, naming this staging folder, which
+    /// becomes the output at `commit` (a rename keeps its identity).
+    pub fn tree(&self) -> io::Result<Tree> {
+        let files = self
+            .emitted
+            .lock()
+            .map_err(|_| io::Error::other("a writer panicked"))?
+            .clone();
+        Tree::of_folder(files, &self.tmp)
     }
 
     /// Copies the site's `static/` tree; dotfiles, editor leftovers and symlinks are
