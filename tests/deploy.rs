@@ -2,8 +2,10 @@
 //! started here on a free port) and to local folders. What is in the bucket is read back
 //! over plain HTTP, not through the client under test.
 //!
-//! The S3 tests need `moto_server` on PATH (`pip install 'moto[server]'`; `.ci/run`
-//! installs it). Without it they fail, unless `KABAR_SKIP_S3=1` says to skip them.
+//! The S3 tests need moto's server: `moto_server` on PATH, or else they install it once
+//! into `target/moto-venv` (`python3 -m venv` + `pip install 'moto[server]'`), so that
+//! `cargo test` alone sets up what it needs. If that fails they fail, unless
+//! `KABAR_SKIP_S3=1` says to skip them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -27,27 +29,20 @@ struct Moto {
 fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| {
-        let found = Command::new("moto_server")
-            .arg("--help")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            if std::env::var("KABAR_SKIP_S3").is_ok_and(|v| v == "1") {
-                return None;
-            }
-            panic!(
-                "moto_server is not on PATH: install it with `pip install 'moto[server]'`, or set KABAR_SKIP_S3=1 to skip the S3 tests"
-            );
+        if std::env::var("KABAR_SKIP_S3").is_ok_and(|v| v == "1") {
+            return None;
         }
+        let server = moto_server().unwrap_or_else(|why| {
+            panic!("no moto_server ({why}): install it with `pip install 'moto[server]'`, or set KABAR_SKIP_S3=1 to skip the S3 tests")
+        });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let log = std::env::temp_dir().join(format!("kabar-test-moto-{}.log", std::process::id()));
         let script = format!(
-            "moto_server -H 127.0.0.1 -p {port} >'{}' 2>&1 & pid=$!; read _; kill $pid; rm -f '{}'",
+            "'{}' -H 127.0.0.1 -p {port} >'{}' 2>&1 & pid=$!; read _; kill $pid; rm -f '{}'",
+            server.display(),
             log.display(),
             log.display()
         );
@@ -71,6 +66,53 @@ fn moto() -> Option<&'static Moto> {
         })
     })
     .as_ref()
+}
+
+/// `moto_server` from PATH, or from a virtual environment under `target/` that is made
+/// (once per checkout) when PATH has none.
+fn moto_server() -> Result<std::path::PathBuf, String> {
+    let works = |program: &Path| {
+        Command::new(program)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let on_path = Path::new("moto_server");
+    if works(on_path) {
+        return Ok(on_path.to_path_buf());
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/moto-venv");
+    let server = venv.join("bin/moto_server");
+    if works(&server) {
+        return Ok(server);
+    }
+    let run = |program: &Path, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .status()
+            .map_err(|e| format!("{}: {e}", program.display()))
+            .and_then(|s| {
+                s.success()
+                    .then_some(())
+                    .ok_or(format!("{} {args:?} failed", program.display()))
+            })
+    };
+    let venv_arg = venv.to_string_lossy().into_owned();
+    run(Path::new("python3"), &["-m", "venv", &venv_arg])?;
+    run(
+        &venv.join("bin/pip"),
+        &["install", "--quiet", "moto[server]"],
+    )?;
+    if works(&server) {
+        Ok(server)
+    } else {
+        Err(format!(
+            "{} does not run after installing",
+            server.display()
+        ))
+    }
 }
 
 macro_rules! need_moto {
