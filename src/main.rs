@@ -59,7 +59,9 @@ fn fail(error: Error, summary: &str) -> ExitCode {
 }
 
 fn report(diags: &[Diagnostic]) {
-    let color = std::io::stderr().is_terminal();
+    // no-color.org: a NO_COLOR that is set and not empty turns colour off, terminal or not.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = std::io::stderr().is_terminal() && !no_color;
     for d in diags {
         eprintln!("{}\n", d.render(color));
     }

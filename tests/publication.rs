@@ -546,3 +546,132 @@ fn pages_carry_opengraph_with_absolute_urls() {
         .attr("content");
     assert_eq!(og_url, Some("https://news.example.org/"));
 }
+
+// Silent mistakes: each once built without a word; now `kabar check` names it at its place.
+
+fn check_strict(site: &Site) -> crate::harness::Run {
+    site.run(&["check", "--strict"]).fails(1)
+}
+
+#[test]
+fn a_pin_to_no_published_story_is_named_with_a_suggestion() {
+    let site = Site::new()
+        .file(
+            "content/a.md",
+            &article("Banjir rob", "2024-06-25", &["Kota"], "x"),
+        )
+        .file(
+            "content/b.md",
+            &with_front(
+                "related: [banjir-robb]\nsummary: \"S.\"\n",
+                "B",
+                "2024-06-26",
+                "x",
+            ),
+        );
+    check_strict(&site)
+        .stderr_has("content/b.md:6:1")
+        .stderr_has("pinned related story `banjir-robb` is not a published article")
+        .stderr_has("did you mean `banjir-rob`?");
+}
+
+#[test]
+fn a_missing_local_image_is_named_in_front_matter_and_body() {
+    let site = Site::new().file("static/images/ada.jpg", "jpg").file(
+        "content/a.md",
+        &with_front(
+            "image: {src: /images/hilang.jpg, alt: \"x\"}\nsummary: \"S.\"\n",
+            "A",
+            "2024-06-25",
+            "![ada](/images/ada.jpg)\n\n![foto](/images/tidak-ada.jpg)",
+        ),
+    );
+    let run = check_strict(&site);
+    assert!(
+        run.stderr.contains("content/a.md:6:1")
+            && run
+                .stderr
+                .contains("image `/images/hilang.jpg` is not in static/"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("/images/tidak-ada.jpg"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("/images/ada.jpg`"), "{}", run.stderr);
+}
+
+#[test]
+fn links_to_source_files_are_named_with_the_url_to_use() {
+    let site = Site::new()
+        .file(
+            "content/target.md",
+            &with_front("summary: \"S.\"\n", "Target", "2024-06-25", "x"),
+        )
+        .file(
+            "content/a.md",
+            &with_front(
+                "summary: \"S.\"\n",
+                "A",
+                "2024-06-26",
+                "See [this](target.md) and [that](@/target.md).",
+            ),
+        );
+    let run = check_strict(&site);
+    assert!(
+        run.stderr
+            .contains("link `target.md` points at a source file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("link `@/target.md` points at a source file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`/2024/06/25/target/`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_comma_in_one_tag_and_a_language_without_words_are_named() {
+    let site = Site::new().file(
+        "content/a.md",
+        "---\ntitle: \"A\"\ndate: 2024-06-25\ntags: \"Banjir, Jakarta\"\nsummary: \"S.\"\nlang: jv\n---\n\nx\n",
+    );
+    check_strict(&site)
+        .stderr_has("content/a.md:4:")
+        .stderr_has("one tag `Banjir, Jakarta`")
+        .stderr_has("tags: [Banjir, Jakarta]")
+        .stderr_has("content/a.md:6:1")
+        .stderr_has("no interface words for `lang: jv`");
+}
+
+#[test]
+fn a_tab_in_front_matter_gets_a_hint() {
+    let site = Site::new().file(
+        "content/a.md",
+        "---\ntitle: \"A\"\ndate: 2024-06-25\ntags:\n\t- Kota\n---\nx\n",
+    );
+    site.build()
+        .fails(1)
+        .stderr_has("content/a.md:")
+        .stderr_has("indent with spaces");
+}
+
+#[test]
+fn base_url_without_a_scheme_is_an_error_at_its_line() {
+    let site = Site::empty()
+        .file("site.yaml", "title: T\nbase_url: \"example.org\"\n")
+        .file("content/a.md", &article("A", "2024-06-25", &[], "x"));
+    site.build()
+        .fails(1)
+        .stderr_has("site.yaml:2:1")
+        .stderr_has("has no http:// or https://");
+}

@@ -124,7 +124,7 @@ pub fn render(body: &str) -> Result<Body, (usize, String)> {
                 out.text.push('\n');
                 events.push(Event::End(TagEnd::Paragraph));
             }
-            Event::Start(Tag::Link { ref dest_url, .. }) => {
+            Event::Start(Tag::Link { ref dest_url, .. } | Tag::Image { ref dest_url, .. }) => {
                 out.links.push((dest_url.to_string(), range.start));
                 events.push(event);
             }

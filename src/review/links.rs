@@ -2,6 +2,7 @@
 //! a diagnostic for each link that reaches no page or file, with the likely fix.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::parse::Article;
@@ -18,6 +19,10 @@ impl LinkCheck<'_> {
     pub(super) fn check(&self, a: &Article) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for (link, line, col) in &a.links {
+            if let Some(d) = self.source_link(a, link) {
+                out.push(d.at(*line, *col).with_source(a.source_text.clone()));
+                continue;
+            }
             let Some(rel) = self.internal(link) else {
                 continue;
             };
@@ -45,6 +50,32 @@ impl LinkCheck<'_> {
             out.push(d);
         }
         out
+    }
+
+    /// A link written to another article's source file (`other.md`, Zola's `@/…`): it
+    /// is published as written and breaks, so say which URL the article has.
+    fn source_link(&self, a: &Article, link: &str) -> Option<Diagnostic> {
+        let path = link.split(['#', '?']).next().unwrap_or("");
+        let is_source = link.starts_with("@/")
+            || (path.ends_with(".md") && !path.contains("://") && !path.starts_with('/'));
+        if !is_source {
+            return None;
+        }
+        let stem = Path::new(path).file_stem()?.to_string_lossy().into_owned();
+        let hint = match self.by_slug.get(stem.as_str()) {
+            Some(url) => format!("link to the article's URL: `{}{url}`", self.base_path),
+            None => "link to the article's URL, /YYYY/MM/DD/<slug>/".into(),
+        };
+        Some(
+            Diagnostic {
+                severity: self.severity,
+                ..Diagnostic::warning(
+                    &a.path,
+                    format!("link `{link}` points at a source file, which is not published"),
+                )
+            }
+            .hint(hint),
+        )
     }
 
     /// The output path a link points at, relative to the site root, or `None`

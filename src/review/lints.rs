@@ -91,6 +91,96 @@ pub(super) fn article_lints(
     out
 }
 
+/// Mistakes that build without a word and publish something other than what the
+/// editor wrote: a pin to no story, a missing image, a tag list written as one string,
+/// a language kabar has no words for.
+pub(super) fn silent_mistakes(
+    a: &Article,
+    by_slug: &std::collections::HashMap<&str, &str>,
+    outputs: &std::collections::BTreeSet<String>,
+    base_path: &str,
+) -> Vec<Diagnostic> {
+    let text: &str = &a.source_text;
+    let key = |k: &str| front_matter_key(text, k).unwrap_or((1, 1));
+    let mut out = Vec::new();
+    for pin in a
+        .related
+        .iter()
+        .filter(|p| !by_slug.contains_key(p.as_str()))
+    {
+        let slugs: Vec<&str> = by_slug.keys().copied().collect();
+        let hint = match diagnostics::suggest(pin, &slugs) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`related:` takes the slugs of published articles".into(),
+        };
+        out.push(
+            warn(
+                a,
+                format!(
+                    "pinned related story `{pin}` is not a published article; the pin is dropped"
+                ),
+                key("related"),
+            )
+            .hint(hint),
+        );
+    }
+    if let Some(img) = a
+        .image
+        .as_ref()
+        .filter(|i| i.src.starts_with('/') && !i.src.starts_with("//"))
+    {
+        let rel = img
+            .src
+            .strip_prefix(base_path)
+            .unwrap_or(img.src.trim_start_matches('/'));
+        if !outputs.contains(rel) {
+            out.push(
+                warn(
+                    a,
+                    format!(
+                        "image `{}` is not in static/: the page shows a broken image",
+                        img.src
+                    ),
+                    key("image"),
+                )
+                .hint("put the file under static/ at that path, or fix `image: {src: ..}`"),
+            );
+        }
+    }
+    for tag in a.tags.iter().filter(|t| t.contains(',')) {
+        let at = tag_position(text, tag).unwrap_or_else(|| key("tags"));
+        let list = tag.split(',').map(str::trim).collect::<Vec<_>>().join(", ");
+        out.push(
+            warn(
+                a,
+                format!("one tag `{tag}`: a comma does not split tags"),
+                at,
+            )
+            .hint(format!("write a list: tags: [{list}]")),
+        );
+    }
+    let primary = a
+        .lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !matches!(primary.as_str(), "id" | "en") {
+        out.push(
+            warn(
+                a,
+                format!(
+                    "kabar has no interface words for `lang: {}`: its page shows English labels",
+                    a.lang
+                ),
+                key("lang"),
+            )
+            .hint("the default theme speaks id and en; translate its words in your own templates/"),
+        );
+    }
+    out
+}
+
 fn warn(a: &Article, msg: String, (l, c): (usize, usize)) -> Diagnostic {
     Diagnostic::warning(&a.path, msg)
         .at(l, c)

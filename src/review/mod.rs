@@ -76,6 +76,12 @@ pub(crate) fn lint_unless(
                 return None;
             }
             let mut out = lints::article_lints(a, &allowed_tags, opts.now);
+            out.extend(lints::silent_mistakes(
+                a,
+                &by_slug,
+                outputs,
+                &links.base_path,
+            ));
             if rendered.contains(a.path.as_path()) {
                 out.extend(links.check(a));
             }
