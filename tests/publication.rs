@@ -675,3 +675,36 @@ fn base_url_without_a_scheme_is_an_error_at_its_line() {
         .stderr_has("site.yaml:2:1")
         .stderr_has("has no http:// or https://");
 }
+
+#[test]
+fn a_story_moved_without_an_alias_is_named_by_build_and_check() {
+    let at = |date: &str, extra: &str| {
+        with_front(
+            &format!("slug: tarif\nsummary: \"S.\"\n{extra}"),
+            "Tarif",
+            date,
+            "x",
+        )
+    };
+    let site = Site::new().file("content/a.md", &at("2024-06-24", ""));
+    site.build().ok();
+    let site = site.file("content/a.md", &at("2024-06-25", ""));
+    site.run(&["check"])
+        .ok()
+        .stderr_has("this story was published at /2024/06/24/tarif/")
+        .stderr_has("aliases: [/2024/06/24/tarif/]");
+    site.run(&["build"])
+        .ok()
+        .stderr_has("content/a.md")
+        .stderr_has("aliases: [/2024/06/24/tarif/]");
+    let site = site.file(
+        "content/a.md",
+        &at(
+            "2024-06-26",
+            "aliases: [/2024/06/24/tarif/, /2024/06/25/tarif/]\n",
+        ),
+    );
+    let run = site.run(&["build"]).ok();
+    assert!(!run.stderr.contains("no longer writes"), "{}", run.stderr);
+    assert!(site.exists("public/2024/06/24/tarif/index.html"));
+}

@@ -106,6 +106,10 @@ pub fn check(opts: &BuildOptions) -> Result<Vec<Diagnostic>, Error> {
     };
     let mut diags = site.warnings.clone();
     diags.extend(lint(&site, &outputs, &lint_opts));
+    if let Some(previous) = crate::write::Tree::read(&opts.output_dir()) {
+        let now: BTreeSet<&str> = outputs.iter().map(String::as_str).collect();
+        diags.extend(site::gone_without_alias(&previous, &now, &site.index));
+    }
     diagnostics::sort(&mut diags);
     Ok(diags)
 }

@@ -299,6 +299,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         bar.finish_and_clear();
     }
     if let Some(tree) = &report.tree {
+        if let Some(previous) = &previous {
+            let now: BTreeSet<&str> = tree.files.keys().map(String::as_str).collect();
+            report
+                .warnings
+                .extend(gone_without_alias(previous, &now, &site.index));
+        }
         report.changes = Some(tree.changes(previous.as_ref()));
         report.files = tree.files.len();
         // Deploy refuses a manifest that does not name the output in place, so a
@@ -316,6 +322,47 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Without a manifest the next build simply runs in full.
     let _ = manifest.write(&out);
     Ok(report)
+}
+
+/// Article pages the last build published that this one does not, with no redirect
+/// left in their place: links to them from elsewhere now break. The story they moved to
+/// (same slug, another day) is named when there is one.
+pub(crate) fn gone_without_alias(
+    previous: &write::Tree,
+    now: &BTreeSet<&str>,
+    index: &Index,
+) -> Vec<Diagnostic> {
+    let is_article_page = |p: &str| {
+        let parts: Vec<&str> = p.split('/').collect();
+        parts.len() == 5
+            && parts[4] == "index.html"
+            && parts[..3]
+                .iter()
+                .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    };
+    previous
+        .files
+        .keys()
+        .filter(|p| is_article_page(p) && !now.contains(p.as_str()))
+        .map(|p| {
+            let old = p.trim_end_matches("index.html");
+            let slug = old.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let alias = format!("aliases: [/{old}]");
+            match index.entries.iter().find(|e| e.article.slug == slug) {
+                Some(e) => Diagnostic::warning(
+                    &e.article.path,
+                    format!("this story was published at /{old}, which the build no longer writes"),
+                )
+                .at(1, 1)
+                .hint(format!("add `{alias}` so that old links reach it")),
+                None => Diagnostic::warning(
+                    "content",
+                    format!("/{old} was published by the last build and is gone"),
+                )
+                .hint(format!("if its story moved, add `{alias}` to it; if it was withdrawn, use `status: retracted`")),
+            }
+        })
+        .collect()
 }
 
 /// When the site changes though no file does (seconds since the epoch): an embargo
