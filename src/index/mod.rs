@@ -105,36 +105,11 @@ pub fn build(
 
     // Two sources on one URL: report both files and keep neither, so the
     // output never depends on which file happened to win.
-    let mut retracted: Vec<(String, Arc<Article>)> = unpublished
-        .iter()
-        .filter(|a| a.status == Status::Retracted)
-        .map(|a| (article_url(a), a.clone()))
-        .collect();
-    retracted.sort_by(|a, b| {
-        b.1.date
-            .timestamp()
-            .cmp(&a.1.date.timestamp())
-            .then(a.0.cmp(&b.0))
-    });
     let mut by_url: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         by_url.entry(article_url(a)).or_default().push(i);
     }
-    for (url, a) in &retracted {
-        if let Some(taken) = by_url.get(url).and_then(|idx| idx.first()) {
-            diagnostics.push(
-                Diagnostic::error(
-                    &a.path,
-                    format!(
-                        "the retracted story's URL /{url} is taken by {}",
-                        articles[*taken].path.display()
-                    ),
-                )
-                .at(1, 1)
-                .hint("a retracted story keeps its URL for its notice: give the other one a different `slug:`"),
-            );
-        }
-    }
+    let retracted = retracted_stories(&unpublished, &articles, &by_url, &mut diagnostics);
     let mut drop = vec![false; articles.len()];
     for (url, idx) in &by_url {
         if idx.len() > 1 {
@@ -210,6 +185,43 @@ pub fn build(
         diagnostics,
         related_time,
     }
+}
+
+/// Retracted stories with the URL their notice keeps (newest first); a published
+/// article on that URL is an error, since readers' old links must reach the notice.
+fn retracted_stories(
+    unpublished: &[Arc<Article>],
+    articles: &[Arc<Article>],
+    by_url: &BTreeMap<String, Vec<usize>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, Arc<Article>)> {
+    let mut retracted: Vec<(String, Arc<Article>)> = unpublished
+        .iter()
+        .filter(|a| a.status == Status::Retracted)
+        .map(|a| (article_url(a), a.clone()))
+        .collect();
+    retracted.sort_by(|a, b| {
+        b.1.date
+            .timestamp()
+            .cmp(&a.1.date.timestamp())
+            .then(a.0.cmp(&b.0))
+    });
+    for (url, a) in &retracted {
+        if let Some(taken) = by_url.get(url).and_then(|idx| idx.first()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &a.path,
+                    format!(
+                        "the retracted story's URL /{url} is taken by {}",
+                        articles[*taken].path.display()
+                    ),
+                )
+                .at(1, 1)
+                .hint("a retracted story keeps its URL for its notice: give the other one a different `slug:`"),
+            );
+        }
+    }
+    retracted
 }
 
 /// Each story's `aliases:` and each renamed tag (`tag_aliases`) whose old slug no tag
