@@ -153,16 +153,48 @@ fn json_clean(s: &str) -> String {
     s.chars().filter(|&c| xml_allowed(c)).collect()
 }
 
-/// An Atom feed of `entries` (newest first, at most `feeds.items`).
-pub fn atom(
-    index: &Index,
-    cards: &[Card],
+/// What one feed shows: its entries (newest first, at most `feeds.items` of them) and,
+/// for the site's feed, the notices of stories retracted since they were in it.
+pub struct Feed<'a> {
+    pub entries: &'a [usize],
+    pub title: String,
+    pub self_path: &'a str,
+    pub page_path: String,
+    pub retractions: Vec<&'a (String, std::sync::Arc<crate::parse::Article>)>,
+}
+
+/// Retracted stories that a reader's copy of the feed may still hold: dated no earlier
+/// than the oldest entry it shows. Their entry comes back once, with the same id, the
+/// notice for text and `updated` as its time, so that feed readers replace the story.
+pub fn retraction_notices<'a>(
+    index: &'a Index,
     entries: &[usize],
     config: &Config,
-    title: &str,
-    self_path: &str,
-    page_path: &str,
-) -> String {
+) -> Vec<&'a (String, std::sync::Arc<crate::parse::Article>)> {
+    let shown = &entries[..entries.len().min(config.feed_items())];
+    let oldest = match shown.last() {
+        Some(&i) if shown.len() == config.feed_items() => {
+            Some(index.entries[i].article.date.timestamp())
+        }
+        _ => None,
+    };
+    index
+        .retracted
+        .iter()
+        .filter(|(_, a)| oldest.is_none_or(|t| a.date.timestamp() >= t))
+        .collect()
+}
+
+/// An Atom feed.
+pub fn atom(index: &Index, cards: &[Card], config: &Config, feed: &Feed) -> String {
+    let Feed {
+        entries,
+        title,
+        self_path,
+        page_path,
+        ..
+    } = feed;
+    let (title, page_path) = (title.as_str(), page_path.as_str());
     let base = &config.base_url;
     let mut x = String::new();
     let updated = entries
@@ -172,6 +204,7 @@ pub fn atom(
             let a = &index.entries[i].article;
             a.updated.as_ref().unwrap_or(&a.date).timestamp()
         })
+        .chain(feed.retractions.iter().map(|(_, a)| retracted_at(a)))
         .max()
         .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |t| t.to_string());
     let _ = write!(
@@ -225,8 +258,33 @@ pub fn atom(
             xml_escape(&with_corrections(a))
         );
     }
+    for (url, a) in &feed.retractions {
+        let url = format!("{base}{url}");
+        let notice = a.retraction.as_deref().unwrap_or_default();
+        let _ = write!(
+            x,
+            "<entry xml:lang=\"{}\">\n<title>{}: {}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <id>{}</id>\n<published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
+             <summary type=\"text\">{}</summary>\n</entry>\n",
+            xml_escape(&a.lang),
+            super::filters::words(&a.lang).retracted,
+            xml_escape(&a.title),
+            xml_escape(&url),
+            xml_escape(&url),
+            a.date.timestamp(),
+            retracted_at(a),
+            xml_escape(&config.title),
+            xml_escape(notice),
+        );
+    }
     x.push_str("</feed>\n");
     x
+}
+
+/// When a retraction is news: the story's `updated:` (set it to the time of the
+/// retraction), or its date.
+fn retracted_at(a: &crate::parse::Article) -> jiff::Timestamp {
+    a.updated.as_ref().unwrap_or(&a.date).timestamp()
 }
 
 pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
@@ -259,6 +317,20 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
             item
         })
         .collect();
+    let mut items = items;
+    let all: Vec<usize> = (0..index.entries.len()).collect();
+    for (url, a) in retraction_notices(index, &all, config) {
+        let url = format!("{base}{url}");
+        items.push(serde_json::json!({
+            "id": url,
+            "url": url,
+            "title": json_clean(&format!("{}: {}", super::filters::words(&a.lang).retracted, a.title)),
+            "content_text": json_clean(a.retraction.as_deref().unwrap_or_default()),
+            "date_published": super::filters::rfc3339(&a.date),
+            "date_modified": super::filters::rfc3339(a.updated.as_ref().unwrap_or(&a.date)),
+            "language": a.lang,
+        }));
+    }
     let feed = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": json_clean(&config.title),
@@ -395,14 +467,15 @@ fn news_language(lang: &str) -> String {
 
 /// An RSS 2.0 feed of `entries` (newest first, at most `feeds.items`), for the readers
 /// and RSS-to-email services that read nothing else.
-pub fn rss(
-    index: &Index,
-    entries: &[usize],
-    config: &Config,
-    title: &str,
-    self_path: &str,
-    page_path: &str,
-) -> String {
+pub fn rss(index: &Index, config: &Config, feed: &Feed) -> String {
+    let Feed {
+        entries,
+        title,
+        self_path,
+        page_path,
+        ..
+    } = feed;
+    let (title, page_path) = (title.as_str(), page_path.as_str());
     let base = &config.base_url;
     let date = |z: &jiff::ZonedDateTime| jiff::fmt::rfc2822::to_string(z).unwrap_or_default();
     let shown: Vec<usize> = entries.iter().take(config.feed_items()).copied().collect();
@@ -458,6 +531,18 @@ pub fn rss(
             );
         }
         x.push_str("</item>\n");
+    }
+    for (url, a) in &feed.retractions {
+        let url = xml_escape(&format!("{base}{url}"));
+        let _ = write!(
+            x,
+            "<item>\n<title>{}: {}</title>\n<link>{url}</link>\n<guid isPermaLink=\"true\">{url}</guid>\n\
+             <pubDate>{}</pubDate>\n<description>{}</description>\n</item>\n",
+            super::filters::words(&a.lang).retracted,
+            xml_escape(&a.title),
+            date(&a.date),
+            xml_escape(a.retraction.as_deref().unwrap_or_default()),
+        );
     }
     x.push_str("</channel>\n</rss>\n");
     x

@@ -358,37 +358,9 @@ impl<'a> Renderer<'a> {
     fn file(&self, out: &Output, paths: &[String]) -> Vec<String> {
         let (index, cards, config) = (self.index, &self.cards, self.config);
         let one = match *out {
-            Output::Atom(None) => feeds::atom(
-                index,
-                cards,
-                &self.all,
-                config,
-                &config.title,
-                "atom.xml",
-                "",
-            ),
-            Output::Atom(Some(t)) => {
-                let tag = &index.tags[t];
-                let title = format!("{} — {}", config.title, tag.name);
-                let prefix = plan::tag_prefix(index, t);
-                feeds::atom(
-                    index,
-                    cards,
-                    &tag.entries,
-                    config,
-                    &title,
-                    &paths[0],
-                    &prefix,
-                )
-            }
+            Output::Atom(tag) => feeds::atom(index, cards, config, &self.feed(tag, &paths[0])),
             Output::JsonFeed => feeds::json_feed(index, cards, config),
-            Output::Rss(None) => feeds::rss(index, &self.all, config, &config.title, "rss.xml", ""),
-            Output::Rss(Some(t)) => {
-                let tag = &index.tags[t];
-                let title = format!("{} — {}", config.title, tag.name);
-                let prefix = plan::tag_prefix(index, t);
-                feeds::rss(index, &tag.entries, config, &title, &paths[0], &prefix)
-            }
+            Output::Rss(tag) => feeds::rss(index, config, &self.feed(tag, &paths[0])),
             Output::NewsSitemap => {
                 let window = feeds::news_window(index, self.opts.now);
                 feeds::news_sitemap(index, config, &window)
@@ -410,6 +382,26 @@ impl<'a> Renderer<'a> {
             _ => String::new(),
         };
         vec![one]
+    }
+
+    /// The site's feed (with the notices of retracted stories), or a tag's.
+    fn feed<'f>(&'f self, tag: Option<usize>, path: &'f str) -> feeds::Feed<'f> {
+        match tag {
+            None => feeds::Feed {
+                entries: &self.all,
+                title: self.config.title.clone(),
+                self_path: path,
+                page_path: String::new(),
+                retractions: feeds::retraction_notices(self.index, &self.all, self.config),
+            },
+            Some(t) => feeds::Feed {
+                entries: &self.index.tags[t].entries,
+                title: format!("{} — {}", self.config.title, self.index.tags[t].name),
+                self_path: path,
+                page_path: plan::tag_prefix(self.index, t),
+                retractions: Vec::new(),
+            },
+        }
     }
 
     fn stale(&self, path: &str, key: u64) -> bool {
@@ -704,10 +696,13 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// A feed is keyed by the entries it shows.
+    /// A feed is keyed by the entries it shows (and the site's retraction notices).
     fn feed_key(&self, name: &str, entries: &[usize]) -> u64 {
         key_of(self.opts.track, |h| {
             name.hash(h);
+            for (url, a) in feeds::retraction_notices(self.index, entries, self.config) {
+                (url, a.hash).hash(h);
+            }
             for &i in entries.iter().take(self.config.feed_items()) {
                 (self.index.entries[i].article.hash, self.card_keys[i]).hash(h);
             }
