@@ -544,6 +544,28 @@ fn pages_carry_opengraph_with_absolute_urls() {
         .value()
         .attr("content");
     assert_eq!(og_url, Some("https://news.example.org/"));
+    for (file, url) in [
+        ("public/tags/index.html", "https://news.example.org/tags/"),
+        (
+            "public/corrections/index.html",
+            "https://news.example.org/corrections/",
+        ),
+        (
+            "public/tags/kota/index.html",
+            "https://news.example.org/tags/kota/",
+        ),
+    ] {
+        let page = html(&site.read(file));
+        let og_url = select(&page, "meta[property=\"og:url\"]")[0]
+            .value()
+            .attr("content");
+        assert_eq!(og_url, Some(url), "{file}");
+        assert_eq!(
+            select(&page, "meta[name=\"twitter:card\"]").len(),
+            1,
+            "{file}"
+        );
+    }
 }
 
 // Silent mistakes: each once built without a word; now `kabar check` names it at its place.
