@@ -46,6 +46,7 @@ pub use write::Refusal;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::index::related::{Corpus, Weights, related_with};
+    pub use crate::index::search::digest as search_digest;
     pub use crate::index::{IndexOptions, build as index, tags};
     pub use crate::load::load;
     pub use crate::parse::frontmatter::{MAX_FRONT_MATTER_BYTES, parse as front_matter, split};

@@ -7,4 +7,5 @@ mod import;
 mod preview;
 mod reliability;
 mod review;
+mod search;
 mod serve;

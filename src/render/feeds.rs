@@ -1,4 +1,4 @@
-//! Feeds: the index → Atom, JSON Feed 1.1, sitemap, robots.txt and the search index (machine files).
+//! Feeds: the index → Atom, JSON Feed 1.1, sitemap, robots.txt (machine files).
 //!
 //! Written in Rust rather than templates so that escaping and XML validity do not
 //! depend on a theme author remembering them.
@@ -234,23 +234,6 @@ pub fn sitemap_names(urls: usize) -> Vec<String> {
 
 pub fn robots(base: &str) -> String {
     format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
-}
-
-/// Compact records for the client-side search box: title, URL, day, summary, tags.
-pub fn search_index(cards: &[Card]) -> String {
-    let items: Vec<serde_json::Value> = cards
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "t": c.title,
-                "u": c.url,
-                "d": c.date.get(..10).unwrap_or(""),
-                "s": c.summary,
-                "g": c.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod context;
 pub mod feeds;
 pub mod filters;
 mod plan;
+mod search;
 
 pub use plan::output_paths;
 use plan::{Output, page_path, pages};
@@ -31,6 +32,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("list.html", include_str!("../../templates/list.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
     (
         "partials/card.html",
         include_str!("../../templates/partials/card.html"),
@@ -234,6 +236,8 @@ struct Renderer<'a> {
     base_ctx: Context,
     /// Every entry, newest first (the front page and the site's feeds).
     all: Vec<usize>,
+    /// The search index's files, built by the first search output that needs them.
+    search: std::sync::OnceLock<search::Files>,
     emitted: std::sync::atomic::AtomicUsize,
 }
 
@@ -284,6 +288,7 @@ impl<'a> Renderer<'a> {
             card_keys,
             base_ctx,
             all: (0..index.entries.len()).collect(),
+            search: std::sync::OnceLock::new(),
             emitted: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -301,6 +306,7 @@ impl<'a> Renderer<'a> {
             Output::Tag { tag, page } => return self.list(self.tag(tag, page), &dir, paths),
             Output::TagIndex => return self.tag_index(paths),
             Output::NotFound => return self.not_found(paths),
+            Output::SearchPage => return self.search_page(paths),
             Output::Atom(None) => self.feed_key("atom.xml", &self.all),
             Output::Atom(Some(t)) => {
                 let tag = &self.index.tags[t];
@@ -311,7 +317,11 @@ impl<'a> Renderer<'a> {
                 let urls = plan::sitemap_urls(self.index, self.config.paginate);
                 key_of(self.opts.track, |h| urls.hash(h))
             }
-            Output::SearchIndex => key_of(self.opts.track, |h| self.card_keys.hash(h)),
+            // Keyed by their bytes: the preview rewrites only the shards whose terms changed.
+            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
+                let body = self.search_file(out);
+                key_of(self.opts.track, |h| body.hash(h))
+            }
             Output::Robots | Output::SyntaxCss | Output::Asset(_) => 0,
         };
         if paths.iter().any(|p| self.stale(p, key)) {
@@ -358,12 +368,26 @@ impl<'a> Renderer<'a> {
                     .collect();
             }
             Output::Robots => feeds::robots(&config.base_url),
-            Output::SearchIndex => feeds::search_index(cards),
+            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
+                self.search_file(out).to_string()
+            }
             Output::SyntaxCss => crate::parse::highlight::theme_css(),
             Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
             _ => String::new(),
         };
         vec![one]
+    }
+
+    fn search_file(&self, out: &Output) -> &str {
+        let files = self
+            .search
+            .get_or_init(|| search::build(self.index, self.config, &self.site.root));
+        match *out {
+            Output::SearchMeta => &files.meta,
+            Output::SearchShard(i) => files.shards.get(i).map_or("", String::as_str),
+            Output::SearchDocs(i) => files.docs.get(i).map_or("", String::as_str),
+            _ => "",
+        }
     }
 
     fn stale(&self, path: &str, key: u64) -> bool {
@@ -572,6 +596,14 @@ impl<'a> Renderer<'a> {
         self.page(paths, 0, "404.html", || {
             let mut ctx = self.base_ctx.clone();
             ctx.insert("page", &serde_json::json!({"title": self.words.not_found}));
+            ctx
+        })
+    }
+
+    fn search_page(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        self.page(paths, 0, "search.html", || {
+            let mut ctx = self.base_ctx.clone();
+            ctx.insert("page", &serde_json::json!({"title": self.words.search}));
             ctx
         })
     }
