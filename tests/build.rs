@@ -534,6 +534,7 @@ fn timings_name_every_stage_in_order() {
             "templates",
             "folders",
             "render + write",
+            "  of which search index",
             "static files",
             "swap in, remove the old output",
         ],

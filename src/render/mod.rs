@@ -66,6 +66,8 @@ pub struct Rendered {
     pub emitted: usize,
     /// Filled when `RenderOptions::track` is set: every output file, emitted or not.
     pub keys: Keys,
+    /// Time spent building the search index, part of the render stage.
+    pub search_time: std::time::Duration,
 }
 
 fn key_of(track: bool, f: impl FnOnce(&mut rustc_hash::FxHasher)) -> u64 {
@@ -202,6 +204,7 @@ pub fn render(
         return Err(Failure::Templates(one_per_message(templates)));
     }
     Ok(Rendered {
+        search_time: r.search.get().map(|f| f.elapsed).unwrap_or_default(),
         emitted: r.emitted.into_inner(),
         keys,
     })

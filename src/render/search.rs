@@ -53,9 +53,12 @@ pub(crate) struct Files {
     pub meta: String,
     pub shards: Vec<String>,
     pub docs: Vec<String>,
+    /// How long building them took (`kabar build --timings`).
+    pub elapsed: std::time::Duration,
 }
 
 pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
+    let started = std::time::Instant::now();
     let n = index.entries.len();
     let digests: Vec<Cow<str>> = index
         .entries
@@ -72,10 +75,13 @@ pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
         "block": BLOCK,
     })
     .to_string();
+    let shards = shards(&digests, shard_count(n));
+    let docs = docs(index, config, root);
     Files {
         meta,
-        shards: shards(&digests, shard_count(n)),
-        docs: docs(index, config, root),
+        shards,
+        docs,
+        elapsed: started.elapsed(),
     }
 }
 

@@ -340,6 +340,7 @@ pub fn write_site(
     let rendered = timed(&mut stages, "render + write", || {
         site.render(opts, findings, &emit, None)
     })?;
+    stages.push(("  of which search index", rendered.search_time));
     timed(&mut stages, "static files", || {
         staging.copy_static(&opts.root.join("static"))
     })
