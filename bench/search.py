@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bytes a search fetches: replays static/search.js's requests (the /search/ page: 80
+"""Bytes a search fetches: replays static/search.js's requests (the /search/ page: 20
 candidates) for each query against a built site and prints per-query bytes, median, max.
 
     bench/search.py OUT_DIR [QUERY…]      (default: the 20 queries below)
@@ -126,7 +126,7 @@ class Client:
                 out.append(s)
         return [x for x in (self.entry(s) for s in out) if x and "post" in x]
 
-    def search(self, q, candidates=80):
+    def search(self, q, candidates=20):
         words = []
         for p in re.split(r"[^\w]+|_", q[:1000].lower()):
             if len(p.encode()) >= 2 and not p.isdigit() and p not in words and len(p.encode()) <= 64:

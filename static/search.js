@@ -177,7 +177,10 @@
     scores.forEach(function (r, id) { most = Math.max(most, r[0]); hits.push([id, r[0], r[1] * (1 + 0.5 * id / n)]); });
     hits = hits.filter(function (h) { return h[1] === most; });
     hits.sort(function (a, b) { return b[2] - a[2] || b[0] - a[0]; });
-    return { hits: hits, stems: stems };
+    // A long posting list keeps only its best entries: a one-word query counts them all.
+    var total = hits.length;
+    if (perWord.length === 1) perWord[0].forEach(function (l) { if (l) total = Math.max(total, l.df); });
+    return { hits: hits, stems: stems, total: total };
   }
 
   // The best `candidates` hits with their records, one group per story.
@@ -202,7 +205,7 @@
             byStory.set(rec[4], g);
             out.push(g);
           });
-          return { total: r.hits.length, groups: out.slice(0, groups), words: ws, stems: r.stems };
+          return { total: r.total, groups: out.slice(0, groups), words: ws, stems: r.stems };
         });
       });
     });
@@ -276,7 +279,7 @@
 
   function queryBox() {
     var mine = ++seq;
-    search(input.value, 24, 6).then(function (res) { if (mine === seq) showBox(res); },
+    search(input.value, 12, 6).then(function (res) { if (mine === seq) showBox(res); },
       function () { if (mine === seq) showBox({ total: 0, groups: [], words: [], stems: [] }); });
   }
 
@@ -337,7 +340,7 @@
 
   function queryPage() {
     var mine = ++pageSeq, q = pageInput.value;
-    search(q, 80, 30).then(function (res) { if (mine === pageSeq) showPage(res); },
+    search(q, 20, 10).then(function (res) { if (mine === pageSeq) showPage(res); },
       function () { if (mine === pageSeq) showPage({ total: 0, groups: [], words: [], stems: [] }); });
   }
 

@@ -99,12 +99,15 @@ fn decode(post: &str) -> Vec<u32> {
 
 /// The titles of the records of `ids`.
 fn titles(out: &Path, ids: &BTreeSet<u32>) -> BTreeSet<String> {
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(out, "search/meta.json")).expect("meta.json");
+    let size = meta["block"].as_u64().expect("block") as u32;
     ids.iter()
         .map(|&id| {
             let block: serde_json::Value =
-                serde_json::from_str(&read(out, &format!("search/d/{}.json", id / 32)))
+                serde_json::from_str(&read(out, &format!("search/d/{}.json", id / size)))
                     .expect("record block");
-            block[(id % 32) as usize][1]
+            block[(id % size) as usize][1]
                 .as_str()
                 .unwrap_or_default()
                 .to_string()

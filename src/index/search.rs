@@ -4,7 +4,11 @@
 //! A digest depends on the article alone — never on the rest of the archive — so a
 //! shard's bytes change only when an article that holds one of its terms changes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use rustc_hash::FxHashMap;
 
 use super::related::stem::Language;
 use super::related::tokenize::tokens_with_names;
@@ -23,9 +27,6 @@ pub(crate) const MAX_WEIGHT: u8 = 31;
 /// builds keep it for every article, instead of the full body.
 pub fn digest(a: &Article) -> Box<str> {
     let lang = Language::of(&a.lang);
-    let mut weight: BTreeMap<String, f32> = BTreeMap::new();
-    let mut forms: BTreeMap<String, String> = BTreeMap::new();
-    let mut body_words = 0usize;
     let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
     let people = a.authors.join(", ");
     let tags = a.tags.join(", ");
@@ -40,27 +41,35 @@ pub fn digest(a: &Article) -> Box<str> {
         (dateline, 1.0),
         (&a.text, 1.0),
     ];
+    // Each distinct word is stemmed once: stemming is most of the cost, and a body
+    // repeats its words.
+    let mut words: FxHashMap<Cow<str>, f32> = FxHashMap::default();
+    let mut body_words = 0usize;
     for (i, (text, boost)) in fields.iter().enumerate() {
         for (word, _) in tokens_with_names(text) {
-            if i == fields.len() - 1 {
-                body_words += 1;
-            }
-            let stem = lang.stem(&word);
-            *weight.entry(stem.clone()).or_default() += boost;
-            if stem != *word && !forms.contains_key(word.as_ref()) {
-                forms.insert(word.into_owned(), stem);
-            }
+            body_words += usize::from(i == fields.len() - 1);
+            *words.entry(word).or_default() += boost;
         }
     }
+    let mut weight: BTreeMap<String, f32> = BTreeMap::new();
+    let mut forms: Vec<(Cow<str>, String)> = Vec::new();
+    for (word, tf) in words {
+        let stem = lang.stem(&word);
+        *weight.entry(stem.clone()).or_default() += tf;
+        if stem != *word {
+            forms.push((word, stem));
+        }
+    }
+    forms.sort_unstable();
     let norm = K1 * (1.0 - B + B * body_words as f32 / REFERENCE_WORDS);
     let mut out = String::new();
     for (stem, tf) in &weight {
         let saturated = tf * (K1 + 1.0) / (tf + norm) / (K1 + 1.0);
-        let q = (saturated * f32::from(MAX_WEIGHT)).ceil() as u8;
-        out.push_str(&format!("{stem} {}\n", q.clamp(1, MAX_WEIGHT)));
+        let q = ((saturated * f32::from(MAX_WEIGHT)).ceil() as u8).clamp(1, MAX_WEIGHT);
+        let _ = writeln!(out, "{stem} {q}");
     }
     for (form, stem) in &forms {
-        out.push_str(&format!(">{form} {stem}\n"));
+        let _ = writeln!(out, ">{form} {stem}");
     }
     out.into_boxed_str()
 }

@@ -204,7 +204,7 @@ pub fn render(
         return Err(Failure::Templates(one_per_message(templates)));
     }
     Ok(Rendered {
-        search_time: r.search.get().map(|f| f.elapsed).unwrap_or_default(),
+        search_time: r.search.elapsed,
         emitted: r.emitted.into_inner(),
         keys,
     })
@@ -239,8 +239,10 @@ struct Renderer<'a> {
     base_ctx: Context,
     /// Every entry, newest first (the front page and the site's feeds).
     all: Vec<usize>,
-    /// The search index's files, built by the first search output that needs them.
-    search: std::sync::OnceLock<search::Files>,
+    /// The search index's files, built before any page: built in the middle of the
+    /// parallel render, they would hold back the pages after them (the preview serves
+    /// pages as they are written).
+    search: search::Files,
     emitted: std::sync::atomic::AtomicUsize,
 }
 
@@ -275,6 +277,7 @@ impl<'a> Renderer<'a> {
         } else {
             Vec::new()
         };
+        let search = search::build(index, config, &site.root);
         let mut base_ctx = Context::new();
         base_ctx.insert("site", &site);
         base_ctx.insert("t", &words);
@@ -291,7 +294,7 @@ impl<'a> Renderer<'a> {
             card_keys,
             base_ctx,
             all: (0..index.entries.len()).collect(),
-            search: std::sync::OnceLock::new(),
+            search,
             emitted: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -382,9 +385,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn search_file(&self, out: &Output) -> &str {
-        let files = self
-            .search
-            .get_or_init(|| search::build(self.index, self.config, &self.site.root));
+        let files = &self.search;
         match *out {
             Output::SearchMeta => &files.meta,
             Output::SearchShard(i) => files.shards.get(i).map_or("", String::as_str),

@@ -22,12 +22,13 @@ use crate::config::Config;
 use crate::index::{Index, search as terms};
 use crate::parse::truncate_words;
 
-/// Record blocks hold this many documents (`search/d/N.json` holds ids N·32…).
-pub(crate) const BLOCK: usize = 32;
+/// Record blocks hold this many documents (`search/d/N.json` holds ids N·8…): hits are
+/// spread over the archive, so a small block wastes few bytes on records nobody shows.
+pub(crate) const BLOCK: usize = 8;
 /// A term in more documents keeps only its best postings (weight, then newest): a
 /// query for a very common word still fetches a few kilobytes.
 pub(crate) const MAX_POSTINGS: usize = 2000;
-const SUMMARY_BYTES: usize = 240;
+const SUMMARY_BYTES: usize = 160;
 /// Letters 0–31 end a number, 32–63 say more letters follow.
 const ALPHABET: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
 
@@ -88,16 +89,38 @@ pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
 /// `digests[i]` belongs to entry `i` (newest first); its document id is `n - 1 - i`.
 fn shards(digests: &[Cow<str>], count: usize) -> Vec<String> {
     let n = digests.len();
-    let mut postings: FxHashMap<&str, Vec<(u32, u8)>> = FxHashMap::default();
-    let mut forms: FxHashMap<&str, BTreeSet<&str>> = FxHashMap::default();
-    // Oldest first, so every posting list comes out sorted by id.
-    for (i, d) in digests.iter().enumerate().rev() {
-        let id = (n - 1 - i) as u32;
-        for (term, w) in terms::terms(d) {
-            postings.entry(term).or_default().push((id, w));
+    // Per chunk of the archive in parallel, oldest first, then appended in chunk order:
+    // every posting list comes out sorted by id.
+    type Maps<'a> = (
+        FxHashMap<&'a str, Vec<(u32, u8)>>,
+        FxHashMap<&'a str, BTreeSet<&'a str>>,
+    );
+    let chunk = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let ids: Vec<usize> = (0..n).collect();
+    let maps: Vec<Maps> = ids
+        .par_chunks(chunk)
+        .map(|ids| {
+            let (mut postings, mut forms): Maps = Default::default();
+            for &id in ids {
+                let d = &digests[n - 1 - id];
+                for (term, w) in terms::terms(d) {
+                    postings.entry(term).or_default().push((id as u32, w));
+                }
+                for (form, stem) in terms::forms(d) {
+                    forms.entry(form).or_default().insert(stem);
+                }
+            }
+            (postings, forms)
+        })
+        .collect();
+    let mut maps = maps.into_iter();
+    let (mut postings, mut forms) = maps.next().unwrap_or_default();
+    for (p, f) in maps {
+        for (term, list) in p {
+            postings.entry(term).or_default().extend(list);
         }
-        for (form, stem) in terms::forms(d) {
-            forms.entry(form).or_default().insert(stem);
+        for (form, stems) in f {
+            forms.entry(form).or_default().extend(stems);
         }
     }
     let mut by_shard: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); count];
