@@ -22,7 +22,11 @@ fn main() {
             .unwrap_or_else(|| "target/bench/3000".into()),
     );
     let config = Config::load(&root).unwrap_or_default();
-    let parsed = kabar::internals::parse(kabar::internals::load(&root, "content"), &config, true);
+    let parsed = kabar::internals::parse(
+        kabar::internals::load(&root, "content"),
+        &config,
+        Some(kabar::internals::search_digest),
+    );
     let mut articles = parsed.articles;
     let truth: BTreeMap<String, String> = articles
         .iter()

@@ -30,7 +30,10 @@ fn every_page_type_is_written() {
         "public/sitemap.xml",
         "public/robots.txt",
         "public/404.html",
-        "public/search-index.json",
+        "public/search/index.html",
+        "public/search/meta.json",
+        "public/search/t/0.txt",
+        "public/search/d/0.json",
         "public/style.css",
         "public/syntax.css",
         "public/search.js",
@@ -162,9 +165,10 @@ fn feeds_are_valid_and_complete() {
         site.read("public/robots.txt")
             .contains("Sitemap: https://news.example.org/sitemap.xml")
     );
-    let search: serde_json::Value =
-        serde_json::from_str(&site.read("public/search-index.json")).expect("search index");
-    assert_eq!(search.as_array().map(Vec::len), Some(5));
+    let meta: serde_json::Value =
+        serde_json::from_str(&site.read("public/search/meta.json")).expect("search meta");
+    assert_eq!(meta["docs"], 5);
+    assert!(!site.exists("public/search-index.json"));
 }
 
 /// The sitemap's `<loc>` values, read with a real XML parser.
@@ -535,6 +539,7 @@ fn timings_name_every_stage_in_order() {
             "templates",
             "folders",
             "render + write",
+            "  of which search index",
             "static files",
             "swap in, remove the old output",
         ],

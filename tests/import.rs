@@ -343,14 +343,22 @@ fn cli_imports_fixtures_into_a_site_that_builds() {
             .count(),
         0
     );
-    let pages = site
+    // Only the pages every site has: no article, edition or tag page of the review items.
+    let pages: Vec<String> = site
         .tree("public")
         .keys()
         .filter(|p| p.ends_with("index.html"))
-        .count();
-    assert!(
-        pages <= 3,
-        "review items leaked into the public build: {pages} pages"
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "corrections/index.html",
+            "index.html",
+            "search/index.html",
+            "tags/index.html"
+        ],
+        "review items leaked into the public build"
     );
 }
 

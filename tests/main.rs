@@ -9,4 +9,5 @@ mod preview;
 mod publication;
 mod reliability;
 mod review;
+mod search;
 mod serve;

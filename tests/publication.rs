@@ -207,7 +207,6 @@ fn a_retracted_story_keeps_a_noindex_notice_at_its_url_and_leaves_everything_els
         "public/2024/06/index.html",
         "public/tags/kota/atom.xml",
         "public/sitemap.xml",
-        "public/search-index.json",
         "public/2024/06/26/pasar-ikan-ramai/index.html",
     ] {
         assert!(

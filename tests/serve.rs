@@ -239,7 +239,7 @@ fn content_types_match_the_files() {
         ("/tags/ekonomi/atom.xml", "application/atom+xml"),
         ("/sitemap.xml", "application/xml"),
         ("/feed.json", "application/feed+json"),
-        ("/search-index.json", "application/json"),
+        ("/search/meta.json", "application/json"),
         ("/pic.svg", "image/svg+xml"),
         ("/robots.txt", "text/plain"),
     ] {

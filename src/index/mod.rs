@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod related;
+pub mod search;
 pub mod tags;
 
 use std::collections::BTreeMap;

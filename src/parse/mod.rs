@@ -53,6 +53,9 @@ pub struct Article {
     pub html: String,
     pub text: String,
     pub word_count: usize,
+    /// The search index's digest of the full text, taken by a lean parse before it cuts
+    /// `text`; `None` when `text` is whole and the digest can be taken from it.
+    pub search: Option<Box<str>>,
     /// Link targets with their 1-based (line, column) in the file.
     pub links: Vec<(String, usize, usize)>,
 }
@@ -66,10 +69,15 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses every source. A `lean` parse, for builds that will not lint, keeps
-/// neither the source text nor more body text than related stories read: at
-/// 100 000 articles that is the difference between one and two gigabytes.
-pub fn parse(loaded: Loaded, config: &Config, lean: bool) -> Parsed {
+/// What a lean parse keeps of the full body before cutting it: the search index's digest
+/// (the index stage passes its function, so parse does not depend on it).
+pub type Digest = fn(&Article) -> Box<str>;
+
+/// Parses every source. A lean parse (`Some(digest)`), for builds that will not lint,
+/// keeps neither the source text nor more body text than related stories read (at
+/// 100 000 articles that is the difference between one and two gigabytes), but the
+/// digest of the whole body, which is smaller.
+pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
     let tz = config.tz();
     let empty: Arc<str> = Arc::from("");
     let results: Vec<Result<Article, Vec<Diagnostic>>> = loaded
@@ -81,7 +89,8 @@ pub fn parse(loaded: Loaded, config: &Config, lean: bool) -> Parsed {
                     .map(|d| d.with_source(s.text.clone()))
                     .collect::<Vec<_>>()
             })?;
-            if lean {
+            if let Some(digest) = lean {
+                article.search = Some(digest(&article));
                 article.source_text = empty.clone();
                 article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
                 article.text.shrink_to_fit();
@@ -178,6 +187,7 @@ pub fn parse_one(
         html: rendered.html,
         text: rendered.text,
         word_count: rendered.word_count,
+        search: None,
         links,
     })
 }

@@ -19,7 +19,8 @@ pub struct SiteView {
     pub root: String,
     pub feed_url: String,
     pub json_feed_url: String,
-    pub search_index_url: String,
+    /// The search page; its index lives under it.
+    pub search_url: String,
     pub tags_url: String,
     pub style_url: String,
     pub preview: bool,
@@ -41,7 +42,7 @@ impl SiteView {
             base_url: config.base_url.clone(),
             feed_url: format!("{root}atom.xml"),
             json_feed_url: format!("{root}feed.json"),
-            search_index_url: format!("{root}search-index.json"),
+            search_url: format!("{root}search/"),
             tags_url: format!("{root}tags/"),
             style_url: format!("{root}style.css"),
             root,

@@ -1,4 +1,4 @@
-//! Feeds: the index → Atom, JSON Feed 1.1, sitemap, robots.txt and the search index (machine files).
+//! Feeds: the index → Atom, JSON Feed 1.1, sitemap, robots.txt (machine files).
 //!
 //! Written in Rust rather than templates so that escaping and XML validity do not
 //! depend on a theme author remembering them.
@@ -557,23 +557,6 @@ pub fn rss(index: &Index, config: &Config, feed: &Feed) -> String {
     }
     x.push_str("</channel>\n</rss>\n");
     x
-}
-
-/// Compact records for the client-side search box: title, URL, day, summary, tags.
-pub fn search_index(cards: &[Card]) -> String {
-    let items: Vec<serde_json::Value> = cards
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "t": c.title,
-                "u": c.url,
-                "d": c.date.get(..10).unwrap_or(""),
-                "s": c.summary,
-                "g": c.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod context;
 pub mod feeds;
 pub mod filters;
 mod plan;
+mod search;
 
 pub use plan::output_paths;
 use plan::{Output, page_path, pages};
@@ -31,6 +32,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("list.html", include_str!("../../templates/list.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
     (
         "retracted.html",
         include_str!("../../templates/retracted.html"),
@@ -78,6 +80,8 @@ pub struct Rendered {
     pub emitted: usize,
     /// Filled when `RenderOptions::track` is set: every output file, emitted or not.
     pub keys: Keys,
+    /// Time spent building the search index, part of the render stage.
+    pub search_time: std::time::Duration,
 }
 
 fn key_of(track: bool, f: impl FnOnce(&mut rustc_hash::FxHasher)) -> u64 {
@@ -214,6 +218,7 @@ pub fn render(
         return Err(Failure::Templates(one_per_message(templates)));
     }
     Ok(Rendered {
+        search_time: r.search.elapsed,
         emitted: r.emitted.into_inner(),
         keys,
     })
@@ -248,6 +253,10 @@ struct Renderer<'a> {
     base_ctx: Context,
     /// Every entry, newest first (the front page and the site's feeds).
     all: Vec<usize>,
+    /// The search index's files, built before any page: built in the middle of the
+    /// parallel render, they would hold back the pages after them (the preview serves
+    /// pages as they are written).
+    search: search::Files,
     emitted: std::sync::atomic::AtomicUsize,
 }
 
@@ -282,6 +291,7 @@ impl<'a> Renderer<'a> {
         } else {
             Vec::new()
         };
+        let search = search::build(index, config, &site.root);
         let mut base_ctx = Context::new();
         base_ctx.insert("site", &site);
         base_ctx.insert("t", &words);
@@ -298,6 +308,7 @@ impl<'a> Renderer<'a> {
             card_keys,
             base_ctx,
             all: (0..index.entries.len()).collect(),
+            search,
             emitted: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -324,6 +335,7 @@ impl<'a> Renderer<'a> {
                     self.card_keys[c.entry].hash(h);
                 }
             }),
+            Output::SearchPage => return self.search_page(paths),
             Output::Atom(None) => self.feed_key("atom.xml", &self.all),
             Output::Atom(Some(t)) => {
                 let tag = &self.index.tags[t];
@@ -343,7 +355,11 @@ impl<'a> Renderer<'a> {
                 let urls = plan::sitemap_urls(self.index, self.config.paginate);
                 key_of(self.opts.track, |h| urls.hash(h))
             }
-            Output::SearchIndex => key_of(self.opts.track, |h| self.card_keys.hash(h)),
+            // Keyed by their bytes: the preview rewrites only the shards whose terms changed.
+            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
+                let body = self.search_file(out);
+                key_of(self.opts.track, |h| body.hash(h))
+            }
             Output::Robots | Output::SyntaxCss | Output::Asset(_) => 0,
         };
         if paths.iter().any(|p| self.stale(p, key)) {
@@ -373,7 +389,9 @@ impl<'a> Renderer<'a> {
                     .collect();
             }
             Output::Robots => feeds::robots(&config.base_url),
-            Output::SearchIndex => feeds::search_index(cards),
+            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
+                self.search_file(out).to_string()
+            }
             Output::SyntaxCss => crate::parse::highlight::theme_css(),
             Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
             Output::CorrectionsFeed => {
@@ -401,6 +419,16 @@ impl<'a> Renderer<'a> {
                 page_path: plan::tag_prefix(self.index, t),
                 retractions: Vec::new(),
             },
+        }
+    }
+
+    fn search_file(&self, out: &Output) -> &str {
+        let files = &self.search;
+        match *out {
+            Output::SearchMeta => &files.meta,
+            Output::SearchShard(i) => files.shards.get(i).map_or("", String::as_str),
+            Output::SearchDocs(i) => files.docs.get(i).map_or("", String::as_str),
+            _ => "",
         }
     }
 
@@ -672,6 +700,14 @@ impl<'a> Renderer<'a> {
                 "page",
                 &serde_json::json!({"items": items, "feed_url": feed_url}),
             );
+            ctx
+        })
+    }
+
+    fn search_page(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        self.page(paths, 0, "search.html", || {
+            let mut ctx = self.base_ctx.clone();
+            ctx.insert("page", &serde_json::json!({"title": self.words.search}));
             ctx
         })
     }

@@ -6,7 +6,7 @@
 
 use crate::index::Index;
 
-use super::{BUILTIN_ASSETS, feeds};
+use super::{BUILTIN_ASSETS, feeds, search};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Output {
@@ -40,7 +40,13 @@ pub(crate) enum Output {
     /// `sitemap.xml`, split into an index and parts past the protocol's limit.
     Sitemaps,
     Robots,
-    SearchIndex,
+    /// The search results page, `search/index.html`.
+    SearchPage,
+    SearchMeta,
+    /// A term shard, `search/t/N.txt`.
+    SearchShard(usize),
+    /// A block of result records, `search/d/N.json`.
+    SearchDocs(usize),
     SyntaxCss,
     /// `BUILTIN_ASSETS[i]`.
     Asset(usize),
@@ -70,9 +76,13 @@ pub(crate) fn plan(index: &Index, per_page: usize) -> Vec<Output> {
         Output::JsonFeed,
         Output::Sitemaps,
         Output::Robots,
-        Output::SearchIndex,
+        Output::SearchPage,
+        Output::SearchMeta,
         Output::SyntaxCss,
     ]);
+    let n = index.entries.len();
+    plan.extend((0..search::shard_count(n)).map(Output::SearchShard));
+    plan.extend((0..search::block_count(n)).map(Output::SearchDocs));
     plan.extend((0..BUILTIN_ASSETS.len()).map(Output::Asset));
     plan
 }
@@ -88,6 +98,7 @@ impl Output {
             Output::Year(i) => index.years[i].url(),
             Output::Home(n) => page_path("", n),
             Output::TagIndex => "tags/".into(),
+            Output::SearchPage => "search/".into(),
             Output::Tag { tag, page } => page_path(&tag_prefix(index, tag), page),
             Output::Retracted(i) => index.retracted[i].0.clone(),
             Output::Redirect(i) => index.redirects[i].from.clone(),
@@ -105,6 +116,7 @@ impl Output {
             | Output::Year(_)
             | Output::Home(_)
             | Output::TagIndex
+            | Output::SearchPage
             | Output::Tag { .. }
             | Output::Retracted(_)
             | Output::Redirect(_)
@@ -119,7 +131,9 @@ impl Output {
             Output::JsonFeed => "feed.json".into(),
             Output::Sitemaps => return feeds::sitemap_names(sitemap_urls(index, per_page).len()),
             Output::Robots => "robots.txt".into(),
-            Output::SearchIndex => "search-index.json".into(),
+            Output::SearchMeta => "search/meta.json".into(),
+            Output::SearchShard(i) => format!("search/t/{i}.txt"),
+            Output::SearchDocs(i) => format!("search/d/{i}.json"),
             Output::SyntaxCss => "syntax.css".into(),
             Output::Asset(i) => BUILTIN_ASSETS[i].0.into(),
         };

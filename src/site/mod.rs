@@ -162,7 +162,13 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, Error> {
     let mut stages = Stages::new();
     let loaded = timed(&mut stages, "read", || load::load(&opts.root, "content"));
     let parsed = timed(&mut stages, "parse", || {
-        parse::parse(loaded, &config, opts.mode.lean)
+        parse::parse(
+            loaded,
+            &config,
+            opts.mode
+                .lean
+                .then_some(index::search::digest as parse::Digest),
+        )
     });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();
     let mut site = assemble(opts, config, articles, parsed.diagnostics, None)?;
@@ -414,6 +420,7 @@ pub fn write_site(
     let rendered = timed(&mut stages, "render + write", || {
         site.render(opts, findings, &emit, None)
     })?;
+    stages.push(("  of which search index", rendered.search_time));
     timed(&mut stages, "static files", || {
         staging.copy_static(&opts.root.join("static"))
     })

@@ -119,7 +119,7 @@ impl Preview {
             }
         };
         let read: FxHashSet<PathBuf> = loaded.sources.iter().map(|s| s.path.clone()).collect();
-        let parsed = parse::parse(loaded, &config, false);
+        let parsed = parse::parse(loaded, &config, None);
         let mut fresh: FxHashMap<PathBuf, Parsed> = parsed
             .articles
             .into_iter()

@@ -1,0 +1,355 @@
+//! Search: a built site's `search/` index, read the way `static/search.js` reads it, and
+//! the real page in headless Chromium (skipped, with a message, without a chromium).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Site, article};
+
+const ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
+
+fn site() -> Site {
+    let en = |title: &str, date: &str, body: &str| {
+        article(title, date, &[], body).replace("---\n\n", "lang: en\n---\n\n")
+    };
+    Site::new()
+        .file(
+            "content/rob.md",
+            &article(
+                "Banjir rob di pesisir utara",
+                "2024-06-18T08:00:00+07:00",
+                &["Cuaca"],
+                "Air laut naik sore hari.\n\nNelayan menambatkan perahu kapibara di dermaga.",
+            ),
+        )
+        .file(
+            "content/hujan.md",
+            &article(
+                "Hujan deras semalam",
+                "2024-06-19T08:00:00+07:00",
+                &[],
+                "Ratusan rumah kebanjiran di Bekasi.\n\nWarga mengungsi.",
+            ),
+        )
+        .file(
+            "content/river.md",
+            &en(
+                "River rises after storm",
+                "2024-06-20T08:00:00+07:00",
+                "Heavy rain fell overnight.\n\nThe river flooded three villages downstream.",
+            ),
+        )
+}
+
+/// What `search.js` does for one word: its shard, its stems, their postings → ids.
+fn ids_for(out: &Path, word: &str) -> BTreeSet<u32> {
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(out, "search/meta.json")).expect("meta.json");
+    let shards = meta["shards"].as_u64().expect("shards") as u32;
+    let entry = |term: &str| -> Vec<String> {
+        let h = term.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        let shard = read(out, &format!("search/t/{}.txt", h % shards));
+        shard
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(t, _)| *t == term)
+            .map(|(_, rest)| rest.to_string())
+            .collect()
+    };
+    let mut stems = Vec::new();
+    for rest in entry(word) {
+        match rest.strip_prefix('>') {
+            Some(forms) => stems.extend(forms.split(' ').map(str::to_string)),
+            None => stems.push(word.to_string()),
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for stem in stems {
+        for rest in entry(&stem) {
+            if let Some((_, post)) = rest.split_once('\t') {
+                ids.extend(decode(post));
+            }
+        }
+    }
+    ids
+}
+
+fn decode(post: &str) -> Vec<u32> {
+    let digit = |c: char| ALPHABET.find(c).unwrap_or(0) as u32;
+    let mut chars = post.chars();
+    let (mut ids, mut id) = (Vec::new(), 0);
+    while let Some(mut c) = chars.next() {
+        let mut v = 0;
+        while digit(c) >= 32 {
+            v = (v << 5) | (digit(c) - 32);
+            c = chars.next().unwrap_or('0');
+        }
+        id += (v << 5) | digit(c);
+        chars.next();
+        ids.push(id);
+    }
+    ids
+}
+
+/// The titles of the records of `ids`.
+fn titles(out: &Path, ids: &BTreeSet<u32>) -> BTreeSet<String> {
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(out, "search/meta.json")).expect("meta.json");
+    let size = meta["block"].as_u64().expect("block") as u32;
+    ids.iter()
+        .map(|&id| {
+            let block: serde_json::Value =
+                serde_json::from_str(&read(out, &format!("search/d/{}.json", id / size)))
+                    .expect("record block");
+            block[(id % size) as usize][1]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+fn read(out: &Path, rel: &str) -> String {
+    std::fs::read_to_string(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn found(out: &Path, word: &str) -> BTreeSet<String> {
+    titles(out, &ids_for(out, word))
+}
+
+fn set(titles: &[&str]) -> BTreeSet<String> {
+    titles.iter().map(|t| t.to_string()).collect()
+}
+
+#[test]
+fn finds_body_words_stems_and_authors() {
+    let site = site();
+    site.build().ok();
+    let out = site.path().join("public");
+    // Only in the second paragraph of one body: not in its title, summary or tags.
+    assert_eq!(
+        found(&out, "kapibara"),
+        set(&["Banjir rob di pesisir utara"])
+    );
+    // `kebanjiran` and `banjir` meet at their stem, from either side.
+    let both = set(&["Banjir rob di pesisir utara", "Hujan deras semalam"]);
+    assert_eq!(found(&out, "banjir"), both);
+    assert_eq!(found(&out, "kebanjiran"), both);
+    assert_eq!(found(&out, "flood"), set(&["River rises after storm"]));
+    assert_eq!(found(&out, "flooded"), set(&["River rises after storm"]));
+    assert_eq!(found(&out, "tester").len(), 3, "authors are indexed");
+    assert!(found(&out, "tsunami").is_empty());
+    let page = read(&out, "search/index.html");
+    assert!(page.contains("aria-live") && page.contains("search.js"));
+}
+
+#[test]
+fn a_new_article_rewrites_only_the_shards_of_its_terms() {
+    let site = site();
+    site.build().ok();
+    let shards = |site: &Site| -> BTreeMap<String, String> {
+        let dir = site.path().join("public/search/t");
+        std::fs::read_dir(&dir)
+            .expect("shards")
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name.clone(), read(&dir, &name))
+            })
+            .collect()
+    };
+    let before = shards(&site);
+    site.build_again_with(
+        "content/new.md",
+        &article(
+            "Zyxwv qwerty",
+            "2024-06-21T08:00:00+07:00",
+            &[],
+            "Zyxwv qwerty.",
+        ),
+    );
+    let after = shards(&site);
+    assert_eq!(before.len(), after.len());
+    let changed: Vec<&String> = before.keys().filter(|k| before[*k] != after[*k]).collect();
+    // Its words are `zyxwv`, `qwerty` and its author `tester`: at most three shards.
+    assert!(
+        !changed.is_empty() && changed.len() <= 3,
+        "{changed:?} of {}",
+        before.len()
+    );
+}
+
+impl Site {
+    fn build_again_with(&self, rel: &str, text: &str) {
+        crate::harness::write(self.path(), rel, text);
+        self.build().ok();
+    }
+}
+
+// ---- headless Chromium ---------------------------------------------------------------
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|p| p.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// Serves `root` on 127.0.0.1 until the test ends: enough HTTP for a browser.
+fn serve(root: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                let path = line.split(' ').nth(1).unwrap_or("/");
+                let path = path
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
+                let mut file = root.join(path);
+                if path.is_empty() || path.ends_with('/') {
+                    file = file.join("index.html");
+                }
+                let ok = !path.contains("..");
+                let (status, body) = match std::fs::read(&file) {
+                    Ok(b) if ok => ("200 OK", b),
+                    _ => ("404 Not Found", Vec::new()),
+                };
+                let ct = match file.extension().and_then(|e| e.to_str()) {
+                    Some("html") => "text/html; charset=utf-8",
+                    Some("js") => "text/javascript",
+                    Some("json") => "application/json",
+                    Some("css") => "text/css",
+                    _ => "text/plain; charset=utf-8",
+                };
+                let mut s = &stream;
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(&body);
+            });
+        }
+    });
+    port
+}
+
+/// The DOM of `url` after its scripts ran, or `None` when Chromium hung or failed.
+fn dump_dom(chrome: &Path, url: &str) -> Option<String> {
+    let profile = tempfile::tempdir().expect("profile");
+    let mut child = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--virtual-time-budget=4000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;
+    Some(out)
+}
+
+fn query(q: &str) -> String {
+    let mut s = String::new();
+    for b in q.bytes() {
+        if b.is_ascii_alphanumeric() {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+#[test]
+fn the_search_page_works_and_survives_bad_input_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let site = site();
+    site.build().ok();
+    let port = serve(site.path().join("public"));
+    let page = |q: &str| {
+        let url = format!("http://127.0.0.1:{port}/search/?q={}", query(q));
+        dump_dom(&chrome, &url).unwrap_or_else(|| panic!("chromium hung on {q:?}"))
+    };
+    let dom = page("kapibara");
+    let doc = scraper::Html::parse_document(&dom);
+    let hits = scraper::Selector::parse(".search-hit h2 a").expect("selector");
+    let titles: Vec<String> = doc.select(&hits).map(|a| a.text().collect()).collect();
+    assert_eq!(titles, ["Banjir rob di pesisir utara"], "{dom}");
+    let dom = page("kebanjiran");
+    assert!(dom.contains("2 hasil"), "{dom}");
+    assert!(
+        dom.contains("<mark>Banjir</mark>"),
+        "stems are highlighted: {dom}"
+    );
+    let long = "banjir ".repeat(150);
+    let bad = [
+        "",
+        "a",
+        "?!.,;:'\"",
+        &long,
+        ".*(+[\\",
+        "<img src=x onerror=alert(1)>",
+        "</script><script>alert(1)</script>",
+        "بانجير فيضان",
+        "東京 洪水",
+        "\u{202e}rob\u{0}",
+    ];
+    for q in bad {
+        let dom = page(q);
+        assert!(
+            dom.contains("class=\"search-hits\""),
+            "{q:?} broke the page"
+        );
+        assert!(
+            !dom.contains("<img src=\"x\""),
+            "{q:?} reached the DOM as markup"
+        );
+    }
+}
