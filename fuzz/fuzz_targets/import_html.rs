@@ -29,10 +29,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(!imported.body.trim().is_empty(), "an empty article was imported");
     let md = imported.to_markdown();
     let front_len = md.find("\n---\n").unwrap_or(md.len());
-    if front_len > kabar::parse::frontmatter::MAX_FRONT_MATTER_BYTES {
+    if front_len > kabar::internals::MAX_FRONT_MATTER_BYTES {
         return; // An over-long title or summary: `kabar build` refuses it by its size cap.
     }
-    kabar::parse::frontmatter::split(&md)
+    kabar::internals::split(&md)
         .unwrap_or_else(|d| panic!("import wrote a file without front matter: {d:?}\n{md}"));
     let rel = imported.relative_path();
     assert!(
