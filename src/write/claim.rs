@@ -208,8 +208,9 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
     if std::fs::symlink_metadata(&place.out).is_err() {
         recover(&place, &marker);
     }
-    let state = match std::fs::symlink_metadata(&place.out) {
-        Err(_) => State::Missing,
+    // The state, and the folder's identity when it is kabar's.
+    let (state, ours) = match std::fs::symlink_metadata(&place.out) {
+        Err(_) => (State::Missing, None),
         Ok(meta) if meta.file_type().is_symlink() => {
             let to = std::fs::read_link(&place.out).unwrap_or_default();
             let why = format!(
@@ -228,20 +229,18 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
             }
             let id = Identity::from_meta(&meta);
             if marker.owns(id) || made_by_earlier_kabar(&place, site_root, &meta) {
-                State::Ours
+                (State::Ours, Some(id))
             } else if let Some(first) = first_entry(&place.out) {
                 let why = format!("it holds files kabar did not write ({first}, …)");
                 return Err(refuse(why, FIX_NOT_OURS));
             } else {
-                State::Empty
+                (State::Empty, None)
             }
         }
     };
-    remove_leftovers(&place, &marker);
+    remove_leftovers(&place, &marker, ours);
     let settled = Marker {
-        output: (state == State::Ours)
-            .then(|| Identity::of(&place.out).ok())
-            .flatten(),
+        output: ours,
         made: Vec::new(),
     };
     if settled != marker {
@@ -402,8 +401,7 @@ fn recover(place: &Place, marker: &Marker) {
 
 /// Staging and old folders of earlier builds that the record names; folders with the
 /// same names that kabar did not make stay.
-fn remove_leftovers(place: &Place, marker: &Marker) {
-    let current = Identity::of(&place.out).ok();
+fn remove_leftovers(place: &Place, marker: &Marker, current: Option<Identity>) {
     for path in leftovers(place) {
         let Ok(id) = Identity::of(&path) else {
             continue;
