@@ -374,19 +374,26 @@ fn a_burst_of_saves_gives_one_or_two_rebuilds() {
     assert_eq!(before, 1, "the initial build");
     let file = server.site.path().join("content/harga-cabai.md");
     let good = std::fs::read_to_string(&file).expect("read");
-    let started = Instant::now();
+    // On a loaded machine a sleep can outlast the quiet period (40 ms) and split the
+    // burst: each such pause may cost one more rebuild, and no more.
+    let mut pauses = 0;
+    let mut last = Instant::now();
     for i in 0..100 {
         std::fs::write(&file, format!("{good}\nSimpan ke-{i}.\n")).expect("save");
         std::thread::sleep(Duration::from_millis(8));
+        pauses += usize::from(last.elapsed() >= Duration::from_millis(35));
+        last = Instant::now();
     }
-    assert!(started.elapsed() < Duration::from_secs(3));
     server.wait_for(ARTICLE, "the last save", |r| {
         r.body.contains("Simpan ke-99.")
     });
     // Anything still queued would have started by now (quiet period: 40 ms).
     std::thread::sleep(Duration::from_millis(600));
     let rebuilds = server.rebuilds() - before;
-    assert!((1..=2).contains(&rebuilds), "{rebuilds} rebuilds");
+    assert!(
+        (1..=2 + pauses).contains(&rebuilds),
+        "{rebuilds} rebuilds for a burst of 100 saves with {pauses} long pauses"
+    );
 }
 
 #[test]
