@@ -216,7 +216,11 @@ impl Moto {
 }
 
 /// `kabar -C site deploy …` with credentials for moto.
-fn deploy(site: &Path, moto: &Moto, args: &[&str], env: &[(&str, &str)]) -> Run {
+fn deploy(site: &Path, moto: &Moto, args: &[&str]) -> Run {
+    run(deploy_command(site, moto, args))
+}
+
+fn deploy_command(site: &Path, moto: &Moto, args: &[&str]) -> Command {
     let mut cmd = command(site, &["deploy"]);
     cmd.args(args);
     if !args.contains(&"--endpoint") {
@@ -224,12 +228,32 @@ fn deploy(site: &Path, moto: &Moto, args: &[&str], env: &[(&str, &str)]) -> Run 
     }
     cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("KABAR_DEPLOY_FAIL_AFTER");
-    for (k, v) in env {
-        cmd.env(k, v);
+        .env("AWS_REGION", "us-east-1");
+    cmd
+}
+
+/// Starts `cmd`, waits until `ready` says it is halfway, and kills it with SIGKILL: no
+/// handler, no flush, as when a machine goes down. Fails if it finished first.
+fn kill_when(mut cmd: Command, mut ready: impl FnMut() -> bool) {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kabar");
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "it finished before it could be killed"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "it never got halfway"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
-    run(cmd)
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
 }
 
 fn run(mut cmd: Command) -> Run {
@@ -349,7 +373,7 @@ fn s3_first_deploy_sends_everything_the_second_nothing_and_a_new_article_only_wh
     let site = Site::bundled();
     build(&site).ok();
     let target = format!("s3://{bucket}/news");
-    let first = deploy(site.path(), moto, &[&target], &[]).ok();
+    let first = deploy(site.path(), moto, &[&target]).ok();
     let public = files(&site.path().join("public"));
     assert_eq!(
         number(&first.stderr, "sent "),
@@ -389,7 +413,7 @@ fn s3_first_deploy_sends_everything_the_second_nothing_and_a_new_article_only_wh
     // LastModified has one-second resolution: wait so a re-upload would show.
     std::thread::sleep(Duration::from_millis(1100));
     let before = moto.requests(&bucket);
-    let second = deploy(site.path(), moto, &[&target], &[]).ok();
+    let second = deploy(site.path(), moto, &[&target]).ok();
     assert_eq!(number(&second.stderr, "sent "), 0, "{}", second.stderr);
     let asked = moto.requests(&bucket) - before;
     assert_eq!(
@@ -412,7 +436,7 @@ fn s3_first_deploy_sends_everything_the_second_nothing_and_a_new_article_only_wh
     let built = build(&site).ok();
     let (_, added, changed, _) = changes(&built.stderr);
     let before = moto.requests(&bucket);
-    let third = deploy(site.path(), moto, &[&target], &[]).ok();
+    let third = deploy(site.path(), moto, &[&target]).ok();
     assert_eq!(
         number(&third.stderr, "sent "),
         added + changed,
@@ -451,7 +475,7 @@ fn s3_a_retraction_deletes_its_pages_but_never_files_kabar_did_not_put_there() {
     new_article(&site, "banjir-susulan");
     build(&site).ok();
     let target = format!("s3://{bucket}");
-    deploy(site.path(), moto, &[&target], &[]).ok();
+    deploy(site.path(), moto, &[&target]).ok();
     assert_eq!(
         moto.request("PUT", &format!("/{bucket}/theirs.txt"), "keep")
             .status,
@@ -461,7 +485,7 @@ fn s3_a_retraction_deletes_its_pages_but_never_files_kabar_did_not_put_there() {
         .expect("retract");
     build(&site).ok();
 
-    let guarded = deploy(site.path(), moto, &[&target, "--max-deletes", "0"], &[]).fails(2);
+    let guarded = deploy(site.path(), moto, &[&target, "--max-deletes", "0"]).fails(2);
     assert!(
         guarded.stderr.contains("refusing to delete") && guarded.stderr.contains("--max-deletes"),
         "{}",
@@ -478,7 +502,6 @@ fn s3_a_retraction_deletes_its_pages_but_never_files_kabar_did_not_put_there() {
         site.path(),
         moto,
         &[&target, "--dry-run", "--max-deletes", "0"],
-        &[],
     )
     .ok();
     assert!(dry.stderr.contains("would refuse"), "{}", dry.stderr);
@@ -496,7 +519,7 @@ fn s3_a_retraction_deletes_its_pages_but_never_files_kabar_did_not_put_there() {
         "a dry run changes nothing"
     );
 
-    let done = deploy(site.path(), moto, &[&target], &[]).ok();
+    let done = deploy(site.path(), moto, &[&target]).ok();
     assert!(number(&done.stderr, "bytes), ") >= 1, "{}", done.stderr);
     let after = moto.list(&bucket);
     assert!(
@@ -522,24 +545,26 @@ fn s3_an_interrupted_deploy_resumes_without_sending_again_what_arrived() {
     let site = Site::bundled();
     build(&site).ok();
     let target = format!("s3://{bucket}/site");
-    let killed = deploy(
-        site.path(),
-        moto,
-        &[&target],
-        &[("KABAR_DEPLOY_FAIL_AFTER", "6")],
+    // Slowed down by a proxy so that it can be killed with a few files in the bucket.
+    let slow = format!(
+        "http://127.0.0.1:{}",
+        proxy(moto.port, Fault::Slow(Duration::from_millis(40)))
     );
-    assert_eq!(killed.code, 3, "{}", killed.stderr);
-    // Uploads in flight when the process ended may still land; let them.
+    kill_when(
+        deploy_command(site.path(), moto, &[&target, "--endpoint", &slow]),
+        || moto.list(&bucket).len() > 6,
+    );
+    // Uploads in flight when the process died may still land; let them.
     std::thread::sleep(Duration::from_millis(500));
     let half = moto.list(&bucket);
     assert!(
         half.contains_key("site/.kabar-deploy-pending") && !half.contains_key("site/.kabar-deploy")
     );
     let arrived = half.len() - 1;
-    assert!(arrived >= 6, "{half:?}");
-    std::thread::sleep(Duration::from_millis(1100));
-    let resumed = deploy(site.path(), moto, &[&target], &[]).ok();
     let total = files(&site.path().join("public")).len();
+    assert!(arrived >= 6 && arrived < total, "{half:?}");
+    std::thread::sleep(Duration::from_millis(1100));
+    let resumed = deploy(site.path(), moto, &[&target]).ok();
     assert_eq!(
         number(&resumed.stderr, "sent "),
         total - arrived,
@@ -563,7 +588,7 @@ fn s3_an_interrupted_deploy_resumes_without_sending_again_what_arrived() {
         bucket_files(moto, &bucket, "site/"),
         files(&site.path().join("public"))
     );
-    let again = deploy(site.path(), moto, &[&target], &[]).ok();
+    let again = deploy(site.path(), moto, &[&target]).ok();
     assert_eq!(number(&again.stderr, "sent "), 0);
 }
 
@@ -586,7 +611,7 @@ fn s3_bad_input_gives_a_clear_error_and_changes_nothing() {
         .env_remove("AWS_SECRET_ACCESS_KEY");
     run(cmd).fails(2).stderr_has("no S3 credentials");
 
-    deploy(site.path(), moto, &["s3://kabar-no-such-bucket"], &[])
+    deploy(site.path(), moto, &["s3://kabar-no-such-bucket"])
         .fails(2)
         .stderr_has("no such bucket");
 
@@ -597,7 +622,7 @@ fn s3_bad_input_gives_a_clear_error_and_changes_nothing() {
         200
     );
     let before = moto.list(&foreign);
-    deploy(site.path(), moto, &[&format!("s3://{foreign}")], &[])
+    deploy(site.path(), moto, &[&format!("s3://{foreign}")])
         .fails(2)
         .stderr_has("no kabar deploy manifest");
     assert_eq!(moto.list(&foreign), before);
@@ -613,14 +638,14 @@ fn s3_bad_input_gives_a_clear_error_and_changes_nothing() {
         .status,
         200
     );
-    deploy(site.path(), moto, &[&format!("s3://{garbled}")], &[])
+    deploy(site.path(), moto, &[&format!("s3://{garbled}")])
         .fails(2)
         .stderr_has("not a manifest");
 
     // A bucket emptied by hand after a deploy: its manifest no longer says what is there.
     let emptied = moto.bucket("kabar-emptied");
     let target = format!("s3://{emptied}");
-    deploy(site.path(), moto, &[&target], &[]).ok();
+    deploy(site.path(), moto, &[&target]).ok();
     for key in moto
         .list(&emptied)
         .keys()
@@ -633,12 +658,12 @@ fn s3_bad_input_gives_a_clear_error_and_changes_nothing() {
         );
     }
     let before = moto.list(&emptied);
-    deploy(site.path(), moto, &[&target], &[])
+    deploy(site.path(), moto, &[&target])
         .fails(2)
         .stderr_has("does not match the bucket")
         .stderr_has("--verify");
     assert_eq!(moto.list(&emptied), before);
-    let fixed = deploy(site.path(), moto, &[&target, "--verify"], &[]).ok();
+    let fixed = deploy(site.path(), moto, &[&target, "--verify"]).ok();
     assert_eq!(
         number(&fixed.stderr, "sent "),
         files(&site.path().join("public")).len()
@@ -650,10 +675,10 @@ fn s3_bad_input_gives_a_clear_error_and_changes_nothing() {
 
     // No build to deploy, or a build whose manifest names another folder.
     let unbuilt = Site::bundled();
-    deploy(unbuilt.path(), moto, &[&target], &[])
+    deploy(unbuilt.path(), moto, &[&target])
         .fails(2)
         .stderr_has("kabar build");
-    deploy(site.path(), moto, &["ftp://example/x"], &[])
+    deploy(site.path(), moto, &["ftp://example/x"])
         .fails(2)
         .stderr_has("unsupported target");
 }
@@ -664,13 +689,7 @@ fn s3_a_dry_run_lists_the_plan_and_sends_nothing() {
     let bucket = moto.bucket("kabar-dry");
     let site = Site::bundled();
     build(&site).ok();
-    let dry = deploy(
-        site.path(),
-        moto,
-        &[&format!("s3://{bucket}"), "--dry-run"],
-        &[],
-    )
-    .ok();
+    let dry = deploy(site.path(), moto, &[&format!("s3://{bucket}"), "--dry-run"]).ok();
     let uploads: Vec<&str> = dry
         .stdout
         .lines()
@@ -687,15 +706,14 @@ fn s3_a_dry_run_lists_the_plan_and_sends_nothing() {
     assert!(moto.list(&bucket).is_empty());
 }
 
-fn deploy_to_folder(site: &Site, target: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+fn deploy_to_folder(site: &Site, target: &Path, args: &[&str]) -> Run {
+    run(folder_command(site, target, args))
+}
+
+fn folder_command(site: &Site, target: &Path, args: &[&str]) -> Command {
     let mut cmd = command(site.path(), &["deploy"]);
-    cmd.arg(target)
-        .args(args)
-        .env_remove("KABAR_DEPLOY_FAIL_AFTER");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run(cmd)
+    cmd.arg(target).args(args);
+    cmd
 }
 
 #[cfg(unix)]
@@ -711,17 +729,17 @@ fn a_folder_deploy_copies_what_changed_links_the_rest_and_switches_in_one_step()
     build(&site).ok();
     let www = tempfile::tempdir().expect("tempdir");
     let target = www.path().join("www");
-    let first = deploy_to_folder(&site, &target, &[], &[]).ok();
+    let first = deploy_to_folder(&site, &target, &[]).ok();
     let public = files(&site.path().join("public"));
     assert_eq!(number(&first.stderr, "sent "), public.len());
     assert_eq!(files(&target), public);
     let css = inode(&target.join("style.css"));
-    let second = deploy_to_folder(&site, &target, &[], &[]).ok();
+    let second = deploy_to_folder(&site, &target, &[]).ok();
     assert_eq!(number(&second.stderr, "sent "), 0);
 
     new_article(&site, "banjir-susulan");
     build(&site).ok();
-    let third = deploy_to_folder(&site, &target, &[], &[]).ok();
+    let third = deploy_to_folder(&site, &target, &[]).ok();
     let sent = number(&third.stderr, "sent ");
     assert!(sent > 0 && sent < public.len() / 2, "{}", third.stderr);
     assert_eq!(files(&target), files(&site.path().join("public")));
@@ -743,15 +761,28 @@ fn a_folder_deploy_copies_what_changed_links_the_rest_and_switches_in_one_step()
         .expect("retract");
     build(&site).ok();
     let before = files(&target);
-    let killed = deploy_to_folder(&site, &target, &[], &[("KABAR_DEPLOY_FAIL_AFTER", "1")]);
-    assert_eq!(killed.code, 3, "{}", killed.stderr);
-    assert_eq!(files(&target), before);
-    deploy_to_folder(&site, &target, &["--max-deletes", "0"], &[])
+    let staging = || {
+        std::fs::read_dir(www.path())
+            .expect("read")
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains("staging"))
+    };
+    kill_when(folder_command(&site, &target, &[]), staging);
+    assert_eq!(
+        files(&target),
+        before,
+        "a killed deploy changed the served tree"
+    );
+    deploy_to_folder(&site, &target, &["--max-deletes", "0"])
         .fails(2)
         .stderr_has("--max-deletes");
     assert_eq!(files(&target), before);
-    deploy_to_folder(&site, &target, &[], &[]).ok();
+    deploy_to_folder(&site, &target, &[]).ok();
     assert_eq!(files(&target), files(&site.path().join("public")));
+    assert!(
+        !staging(),
+        "the killed deploy's staging folder is cleared away"
+    );
 }
 
 #[test]
@@ -764,7 +795,7 @@ fn a_folder_that_is_not_a_kabar_deploy_is_refused_and_left_alone() {
     std::fs::File::create(theirs.join("index.html"))
         .and_then(|mut f| f.write_all(b"their site"))
         .expect("write");
-    deploy_to_folder(&site, &theirs, &[], &[])
+    deploy_to_folder(&site, &theirs, &[])
         .fails(2)
         .stderr_has("refusing to deploy into");
     assert_eq!(
@@ -773,30 +804,39 @@ fn a_folder_that_is_not_a_kabar_deploy_is_refused_and_left_alone() {
             .as_deref(),
         Some("their site")
     );
-    deploy_to_folder(&site, &site.path().join("public/sub"), &[], &[])
+    deploy_to_folder(&site, &site.path().join("public/sub"), &[])
         .fails(2)
         .stderr_has("outside the build");
     let empty = www.path().join("empty");
     std::fs::create_dir(&empty).expect("mkdir");
-    deploy_to_folder(&site, &empty, &[], &[]).ok();
+    deploy_to_folder(&site, &empty, &[]).ok();
     assert_eq!(files(&empty), files(&site.path().join("public")));
 }
 
-/// A TCP proxy in front of moto: `drop_first` connections are closed as soon as they are
-/// accepted (a network failure), then every connection is passed through; or, with
-/// `refuse`, every request is answered 403 AccessDenied as S3 does for a bad key.
-fn proxy(to: u16, drop_first: usize, refuse: bool) -> u16 {
+/// What the proxy in front of moto does to the connections it accepts.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Closes the first N as soon as they are accepted (a network failure), then passes
+    /// every connection through.
+    Drop(usize),
+    /// Answers every request 403 AccessDenied, as S3 does for a bad key.
+    Refuse,
+    /// Passes everything through, each request held back this long.
+    Slow(Duration),
+}
+
+fn proxy(to: u16, fault: Fault) -> u16 {
     use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         for (n, conn) in listener.incoming().enumerate() {
             let Ok(mut client) = conn else { continue };
-            if n < drop_first {
+            if matches!(fault, Fault::Drop(first) if n < first) {
                 drop(client);
                 continue;
             }
-            if refuse {
+            if matches!(fault, Fault::Refuse) {
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 65536];
                     let _ = client.read(&mut buf);
@@ -816,8 +856,18 @@ fn proxy(to: u16, drop_first: usize, refuse: bool) -> u16 {
             let (Ok(mut c2), Ok(mut s2)) = (client.try_clone(), server.try_clone()) else {
                 continue;
             };
+            let delay = match fault {
+                Fault::Slow(d) => d,
+                _ => Duration::ZERO,
+            };
             std::thread::spawn(move || {
-                let _ = std::io::copy(&mut client, &mut server);
+                let mut buf = [0u8; 65536];
+                while let Ok(n @ 1..) = client.read(&mut buf) {
+                    std::thread::sleep(delay);
+                    if server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
                 let _ = server.shutdown(std::net::Shutdown::Write);
             });
             std::thread::spawn(move || {
@@ -835,9 +885,9 @@ fn s3_network_errors_are_retried_and_a_refused_request_is_reported() {
     let bucket = moto.bucket("kabar-flaky");
     let site = Site::bundled();
     build(&site).ok();
-    let flaky = format!("http://127.0.0.1:{}", proxy(moto.port, 3, false));
+    let flaky = format!("http://127.0.0.1:{}", proxy(moto.port, Fault::Drop(3)));
     let target = format!("s3://{bucket}");
-    let done = deploy(site.path(), moto, &[&target, "--endpoint", &flaky], &[]).ok();
+    let done = deploy(site.path(), moto, &[&target, "--endpoint", &flaky]).ok();
     assert_eq!(
         number(&done.stderr, "sent "),
         files(&site.path().join("public")).len()
@@ -848,12 +898,11 @@ fn s3_network_errors_are_retried_and_a_refused_request_is_reported() {
     );
 
     let refused = moto.bucket("kabar-refused");
-    let denied = format!("http://127.0.0.1:{}", proxy(moto.port, 0, true));
+    let denied = format!("http://127.0.0.1:{}", proxy(moto.port, Fault::Refuse));
     deploy(
         site.path(),
         moto,
         &[&format!("s3://{refused}"), "--endpoint", &denied],
-        &[],
     )
     .fails(2)
     .stderr_has("access denied");

@@ -58,7 +58,6 @@ pub(super) fn deploy(opts: &DeployOptions, tree: &Tree) -> Result<DeployReport, 
         .create_dirs(tree.files.keys().map(String::as_str))
         .map_err(|e| fail("create folders beside", e))?;
     let uploads: BTreeSet<&str> = plan.uploads.iter().map(String::as_str).collect();
-    let mut sent = 0;
     for rel in &plan.uploads {
         let Some(want) = tree.files.get(rel) else {
             continue;
@@ -68,8 +67,6 @@ pub(super) fn deploy(opts: &DeployOptions, tree: &Tree) -> Result<DeployReport, 
         staging
             .emit(rel, &bytes)
             .map_err(|e| fail(&format!("write {rel} beside"), e))?;
-        sent += 1;
-        super::interrupt_after(sent);
     }
     for (rel, entry) in tree
         .files

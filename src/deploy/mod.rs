@@ -233,18 +233,6 @@ fn read_built(out: &Path, rel: &str, want: &Entry) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// Testing aid: `KABAR_DEPLOY_FAIL_AFTER=N` ends the process, as a kill would, once N
-/// files have been sent, so tests can interrupt a deploy at a chosen point.
-fn interrupt_after(sent: usize) {
-    let limit = std::env::var("KABAR_DEPLOY_FAIL_AFTER")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok());
-    if limit.is_some_and(|n| sent >= n) {
-        eprintln!("kabar: deploy interrupted after {sent} files (KABAR_DEPLOY_FAIL_AFTER)");
-        std::process::exit(3);
-    }
-}
-
 /// The content type the manifest records, for the target's headers.
 fn content_type(rel: &str) -> &'static str {
     write::content_type(rel)

@@ -346,8 +346,8 @@ async fn apply(
             plain("text/plain; charset=utf-8"),
         )
         .await?;
-    let (total, done) = (AtomicU64::new(0), AtomicUsize::new(0));
-    let (bytes, sent) = (&total, &done);
+    let total = AtomicU64::new(0);
+    let bytes = &total;
     let split = plan.uploads.partition_point(|rel| !super::is_page(rel));
     for group in [&plan.uploads[..split], &plan.uploads[split..]] {
         futures_util::stream::iter(group)
@@ -367,7 +367,6 @@ async fn apply(
                 ]);
                 bucket.put(rel, body, attributes).await?;
                 bytes.fetch_add(len, Ordering::Relaxed);
-                super::interrupt_after(sent.fetch_add(1, Ordering::Relaxed) + 1);
                 Ok::<(), Error>(())
             })
             .buffer_unordered(PARALLEL)
