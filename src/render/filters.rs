@@ -145,6 +145,8 @@ pub struct Words {
     pub review: String,
     pub review_text: String,
     pub status: String,
+    pub date: String,
+    pub file: String,
     pub embargo: String,
     pub findings: String,
     pub no_findings: String,
