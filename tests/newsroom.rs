@@ -78,6 +78,10 @@ fn sections_authors_and_sources_each_have_an_index_pages_and_a_feed() {
     let feed = site.read("public/sections/ekonomi/atom.xml");
     assert!(feed.contains("Harga beras naik") && feed.contains("Rice prices climb"));
     assert!(!feed.contains("Banjir rob"), "{feed}");
+    // On a section's page its cards do not repeat the section as their kicker.
+    let doc = html(&site.read("public/sections/ekonomi/index.html"));
+    assert_eq!(select(&doc, ".card").len(), 2);
+    assert!(select(&doc, ".card .kicker").is_empty());
     // Sitemap names the new pages.
     let sitemap = site.read("public/sitemap.xml");
     assert!(sitemap.contains("https://news.example.org/sources/warta-rel/"));
