@@ -343,6 +343,34 @@ fn drafts_are_bannered_with_their_findings_and_listed_in_review() {
 }
 
 #[test]
+fn the_review_page_lists_the_builds_own_warnings_too() {
+    let site = Site::fixture("clean");
+    let yaml = std::fs::read_to_string(site.path().join("site.yaml")).expect("site.yaml");
+    write(
+        site.path(),
+        "site.yaml",
+        &format!("{yaml}\nsections: [Ekonomi]\n"),
+    );
+    write(
+        site.path(),
+        "content/typo.md",
+        "---\ntitle: \"Salah rubrik\"\ndate: 2024-06-24\ntags: [Cuaca]\nsection: Ekonomy\nsummary: \"Ringkas.\"\n---\nIsi.\n",
+    );
+    let server = Server::start(site);
+    let review = server.get("/_review/");
+    assert!(
+        review.body.contains("content/typo.md:5:10"),
+        "{}",
+        review.body
+    );
+    assert!(
+        review.body.contains("did you mean `Ekonomi`?"),
+        "{}",
+        review.body
+    );
+}
+
+#[test]
 fn a_broken_build_shows_the_error_page_until_fixed() {
     let server = Server::start(Site::fixture("clean"));
     let file = server.site.path().join("content/harga-cabai.md");

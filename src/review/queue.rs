@@ -94,6 +94,15 @@ ul.items>li{border-top:1px solid #ddd;padding:.6rem 0}.meta{color:#666;font-size
 /// (its stylesheet and favicon, which the preview serves) and language, each item with
 /// its file, authors, status, dates and embargo, and every lint finding at file:line:col.
 pub(crate) fn dashboard(site: &Prepared, lints: &[Diagnostic]) -> String {
+    // The build's own warnings (an unknown section, …) belong beside the lints.
+    let mut all: Vec<Diagnostic> = site.warnings.iter().chain(lints).cloned().collect();
+    all.sort_by(|a, b| {
+        (&a.file, a.line, a.col, &a.message).cmp(&(&b.file, b.line, b.col, &b.message))
+    });
+    all.dedup_by(|a, b| {
+        (&a.file, a.line, a.col, &a.message) == (&b.file, b.line, b.col, &b.message)
+    });
+    let lints = &all[..];
     let groups = queue(site, lints);
     let lang = &site.config.lang;
     let t = crate::render::filters::Strings::new(&site.config);
