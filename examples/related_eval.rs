@@ -63,6 +63,20 @@ fn main() {
             };
         }
     }
+    // KABAR_MIN_SCORE=0.1 tries another floor under which no link is shown.
+    if let Some(m) = std::env::var("KABAR_MIN_SCORE")
+        .ok()
+        .and_then(|m| m.parse().ok())
+    {
+        tuned.min_score = m;
+    }
+    // KABAR_MIN_SHARE=0.3 tries a floor relative to each article's best match.
+    if let Some(m) = std::env::var("KABAR_MIN_SHARE")
+        .ok()
+        .and_then(|m| m.parse().ok())
+    {
+        tuned.min_share = m;
+    }
     for (name, weights) in [
         ("kabar (text+tags+time)", tuned),
         ("plain TF-IDF baseline", Weights::text_only()),
@@ -80,8 +94,9 @@ fn main() {
             times.push(started.elapsed().as_secs_f64());
         }
         times.sort_by(f64::total_cmp);
+        let shown = links.iter().map(Vec::len).sum::<usize>() as f64 / links.len().max(1) as f64;
         println!(
-            "{name:<26} recall@5 {:.3}   related step median {:.3}s",
+            "{name:<26} recall@5 {:.3}   links per article {shown:.2}   related step median {:.3}s",
             recall_at_5(&articles, &links, &truth),
             times[1]
         );

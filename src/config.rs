@@ -20,6 +20,12 @@ pub struct Config {
     pub tag_aliases: BTreeMap<String, String>,
     /// When non-empty, `kabar check` warns about tags outside this list.
     pub tags: Vec<String>,
+    /// Known sections in navigation order; when non-empty, another `section:` is a warning.
+    pub sections: Vec<String>,
+    /// Alternative spelling → canonical section name.
+    pub section_aliases: BTreeMap<String, String>,
+    /// Interface strings per language over the theme's (`strings: {en: {by: "Words by"}}`).
+    pub strings: BTreeMap<String, BTreeMap<String, String>>,
     pub related: RelatedConfig,
     pub author: Option<String>,
     /// The publisher's logo (a path under the site or a URL), for JSON-LD and feeds.
@@ -67,6 +73,9 @@ impl Default for Config {
             paginate: 20,
             tag_aliases: BTreeMap::new(),
             tags: Vec::new(),
+            sections: Vec::new(),
+            section_aliases: BTreeMap::new(),
+            strings: BTreeMap::new(),
             related: RelatedConfig::default(),
             author: None,
             logo: None,
@@ -86,6 +95,9 @@ const KEYS: &[&str] = &[
     "paginate",
     "tag_aliases",
     "tags",
+    "sections",
+    "section_aliases",
+    "strings",
     "related",
     "author",
     "logo",

@@ -353,9 +353,12 @@ fn cli_imports_fixtures_into_a_site_that_builds() {
     assert_eq!(
         pages,
         [
+            "authors/index.html",
             "corrections/index.html",
             "index.html",
             "search/index.html",
+            "sections/index.html",
+            "sources/index.html",
             "tags/index.html"
         ],
         "review items leaked into the public build"

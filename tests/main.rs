@@ -5,6 +5,7 @@ mod deploy;
 mod diagnostics;
 mod harness;
 mod import;
+mod newsroom;
 mod preview;
 mod publication;
 mod reliability;

@@ -323,6 +323,51 @@ fn drafts_are_bannered_with_their_findings_and_listed_in_review() {
     );
     assert!(!review.body.contains("<b>jalur"));
     assert!(review.body.contains("no summary"));
+    // Styled like the site, in its language, each finding at file:line:col with the
+    // item's status and date.
+    assert!(
+        review.body.contains("href=\"/style.css\""),
+        "{}",
+        review.body
+    );
+    assert!(review.body.contains("<html lang=\"id\">"));
+    assert!(review.body.contains("Antrean redaksi"));
+    assert!(
+        review.body.contains("content/draft.md:7:1"),
+        "{}",
+        review.body
+    );
+    assert!(review.body.contains("<dt>Status</dt><dd>draft</dd>"));
+    assert!(review.body.contains("Senin, 24 Juni 2024"));
+    assert_eq!(server.get("/favicon.svg").status, 200);
+}
+
+#[test]
+fn the_review_page_lists_the_builds_own_warnings_too() {
+    let site = Site::fixture("clean");
+    let yaml = std::fs::read_to_string(site.path().join("site.yaml")).expect("site.yaml");
+    write(
+        site.path(),
+        "site.yaml",
+        &format!("{yaml}\nsections: [Ekonomi]\n"),
+    );
+    write(
+        site.path(),
+        "content/typo.md",
+        "---\ntitle: \"Salah rubrik\"\ndate: 2024-06-24\ntags: [Cuaca]\nsection: Ekonomy\nsummary: \"Ringkas.\"\n---\nIsi.\n",
+    );
+    let server = Server::start(site);
+    let review = server.get("/_review/");
+    assert!(
+        review.body.contains("content/typo.md:5:10"),
+        "{}",
+        review.body
+    );
+    assert!(
+        review.body.contains("did you mean `Ekonomi`?"),
+        "{}",
+        review.body
+    );
 }
 
 #[test]

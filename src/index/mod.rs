@@ -35,6 +35,12 @@ pub struct Entry {
     pub day: Date,
     /// Indices into `Index::tags`.
     pub tags: Vec<usize>,
+    /// Index into `Index::sections`.
+    pub section: Option<usize>,
+    /// Indices into `Index::authors`.
+    pub authors: Vec<usize>,
+    /// Index into `Index::sources`.
+    pub source: Option<usize>,
     /// Neighbours in time: the next older and next newer story.
     pub older: Option<usize>,
     pub newer: Option<usize>,
@@ -51,6 +57,11 @@ pub struct Index {
     pub months: Vec<archive::Period>,
     pub years: Vec<archive::Period>,
     pub tags: Vec<tags::Tag>,
+    /// Sections in site.yaml's order, then the others by slug.
+    pub sections: Vec<tags::Tag>,
+    /// Authors and source outlets by slug; two spellings of one name are one group.
+    pub authors: Vec<tags::Tag>,
+    pub sources: Vec<tags::Tag>,
     /// Articles left out of the output (drafts, review items, embargoed, retracted), kept
     /// for review and lints.
     pub unpublished: Vec<Arc<Article>>,
@@ -144,16 +155,47 @@ pub fn build(
 
     let refs: Vec<&Article> = articles.iter().map(|a| a.as_ref()).collect();
     let (tags, article_tags) = tags::collect(&refs, config);
+    let (sections, article_sections) = tags::group(
+        refs.iter()
+            .map(|a| a.section.iter().map(String::as_str).collect()),
+        &config.section_aliases,
+        &config.sections,
+    );
+    let no_aliases = BTreeMap::new();
+    let (authors, article_authors) = tags::group(
+        refs.iter()
+            .map(|a| a.authors.iter().map(String::as_str).collect()),
+        &no_aliases,
+        &[],
+    );
+    let (sources, article_sources) = tags::group(
+        refs.iter()
+            .map(|a| a.source.iter().map(|s| s.name.as_str()).collect()),
+        &no_aliases,
+        &[],
+    );
     let count = config.related.count;
     let related_started = std::time::Instant::now();
     let corpus = related::Corpus::new(&refs, &article_tags, tags.len());
+    // Twice as many candidates as shown: the story's own timeline, shown beside the
+    // related list, takes its members out of it (below), and the rest fill in.
+    let asked = count.saturating_mul(2);
     let related_links = match cache {
-        Some((cache, pass)) => cache.related(corpus, count, pass),
-        None => related::related(corpus, count),
+        Some((cache, pass)) => cache.related(corpus, asked, pass),
+        None => related::related(corpus, asked),
     };
     let stories = stories(&articles, &related_links.same_coverage);
     let related_time = related_started.elapsed();
-    let related_links = related_links.related;
+    let related_links: Vec<Vec<usize>> = related_links
+        .related
+        .into_iter()
+        .zip(&stories)
+        .map(|(mut related, story)| {
+            related.retain(|j| !story.contains(j));
+            related.truncate(count);
+            related
+        })
+        .collect();
     let n = articles.len();
     let entries: Vec<Entry> = articles
         .into_iter()
@@ -165,6 +207,9 @@ pub fn build(
             url: article_url(&article),
             day: article.date.date(),
             tags,
+            section: article_sections[i].first().copied(),
+            authors: article_authors[i].clone(),
+            source: article_sources[i].first().copied(),
             older: (i + 1 < n).then_some(i + 1),
             newer: i.checked_sub(1),
             related,
@@ -180,6 +225,9 @@ pub fn build(
         months,
         years,
         tags,
+        sections,
+        authors,
+        sources,
         unpublished,
         retracted,
         redirects,

@@ -1,4 +1,5 @@
-//! Tags: articles' tag names → canonical tags (aliases merged, one slug each) and each article's tag list.
+//! Tags (and the other ways to browse: sections, authors, sources): articles' names →
+//! canonical groups (aliases merged, one slug each) and each article's list of them.
 
 use std::collections::BTreeMap;
 
@@ -89,4 +90,99 @@ pub fn collect(articles: &[&Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usi
         })
         .collect();
     (tags, article_tags)
+}
+
+/// Names per article (each list in entry order) → groups and each article's group
+/// indices. Spellings that slugify alike merge into one group named by its most used
+/// spelling (ties alphabetical), like tags. `order` lists names that come first, in
+/// that order (site.yaml's `sections:`); the rest follow by slug.
+pub fn group<'a>(
+    names: impl Iterator<Item = Vec<&'a str>>,
+    aliases: &BTreeMap<String, String>,
+    order: &[String],
+) -> (Vec<Tag>, Vec<Vec<usize>>) {
+    let aliases: BTreeMap<String, &str> = aliases
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.as_str()))
+        .collect();
+    let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    // Listed names have a group (and a page) before their first story.
+    for n in order {
+        let slug = slugify(n);
+        if !slug.is_empty() {
+            spellings.entry(slug).or_default();
+        }
+    }
+    let per_article: Vec<Vec<String>> = names
+        .map(|list| {
+            let mut slugs: Vec<String> = Vec::new();
+            for n in list {
+                let name = aliases
+                    .get(&n.to_lowercase())
+                    .map_or(n, |c| *c)
+                    .trim()
+                    .to_string();
+                let slug = slugify(&name);
+                if slug.is_empty() {
+                    continue;
+                }
+                *spellings
+                    .entry(slug.clone())
+                    .or_default()
+                    .entry(name)
+                    .or_default() += 1;
+                if !slugs.contains(&slug) {
+                    slugs.push(slug);
+                }
+            }
+            slugs
+        })
+        .collect();
+    let rank: BTreeMap<String, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (slugify(n), i))
+        .collect();
+    let mut groups: Vec<Tag> = spellings
+        .into_iter()
+        .map(|(slug, names)| {
+            // A listed name is spelled as site.yaml spells it.
+            let listed = order.iter().find(|n| slugify(n) == slug).cloned();
+            let name = listed.unwrap_or_else(|| {
+                names
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_else(|| slug.clone())
+            });
+            Tag {
+                name,
+                slug,
+                entries: Vec::new(),
+            }
+        })
+        .collect();
+    groups.sort_by_key(|g| {
+        (
+            rank.get(&g.slug).copied().unwrap_or(usize::MAX),
+            g.slug.clone(),
+        )
+    });
+    let position: BTreeMap<String, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.clone(), i))
+        .collect();
+    let per_article = per_article
+        .into_iter()
+        .enumerate()
+        .map(|(i, slugs)| {
+            slugs
+                .iter()
+                .filter_map(|s| position.get(s).copied())
+                .inspect(|&g| groups[g].entries.push(i))
+                .collect()
+        })
+        .collect();
+    (groups, per_article)
 }

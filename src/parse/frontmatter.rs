@@ -19,6 +19,7 @@ pub const KEYS: &[&str] = &[
     "slug",
     "summary",
     "tags",
+    "section",
     "authors",
     "author",
     "editor",
@@ -90,6 +91,8 @@ pub struct FrontMatter {
     pub slug: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<String>,
+    /// The desk the story belongs to (one per article), as written.
+    pub section: Option<String>,
     pub authors: Vec<String>,
     pub editor: Option<String>,
     pub source: Option<SourceRef>,
@@ -141,6 +144,7 @@ struct Raw {
     slug: Option<String>,
     summary: Option<String>,
     tags: Option<OneOrMany>,
+    section: Option<String>,
     authors: Option<OneOrMany>,
     author: Option<String>,
     editor: Option<String>,
@@ -229,6 +233,10 @@ pub fn parse(
     let slug = check.slug(raw.slug);
     let lang = check.lang(raw.lang);
     let authors = check.authors(raw.authors, raw.author);
+    let section = raw
+        .section
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     let source = check.source(raw.source);
     let corrections = check.corrections(raw.corrections.unwrap_or_default(), tz);
     let retraction = check.retraction(status, raw.retraction);
@@ -265,6 +273,7 @@ pub fn parse(
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             tags,
+            section,
             authors,
             editor: raw.editor,
             source,
@@ -323,6 +332,58 @@ impl Checker<'_> {
     fn err(&self, key: &str, msg: String) -> Diagnostic {
         let (l, c) = self.at_key(key).unwrap_or((self.offset, 1));
         Diagnostic::error(self.file, msg).at(l, c)
+    }
+
+    /// Where a value under `key` sits: the first item (of an inline `[…]`/`{…}` or a
+    /// block list/mapping under the key) for which `pick(sub_key, value)` holds, quotes
+    /// removed. Names are checked after YAML parsed them, so this only finds the spot
+    /// to point at; it falls back to the key itself.
+    fn value_position(
+        &self,
+        key: &str,
+        pick: impl Fn(Option<&str>, &str) -> bool,
+    ) -> Option<(usize, usize)> {
+        let (line, _) = key_position(self.yaml, key)?;
+        let lines: Vec<&str> = self.yaml.lines().collect();
+        let first = lines.get(line - 1)?;
+        let after = first.find(':')? + 1;
+        let unquote = |v: &str| v.trim().trim_matches(['"', '\'']).to_string();
+        let split = |item: &str| -> (Option<String>, String) {
+            match item.split_once(':') {
+                Some((k, v)) if !k.contains(['"', '\'']) => {
+                    (Some(k.trim().to_string()), unquote(v))
+                }
+                _ => (None, unquote(item)),
+            }
+        };
+        if !first[after..].trim().is_empty() {
+            let mut at = after;
+            for item in first[after..].split(',') {
+                let body = item.trim_start_matches([' ', '[', '{']);
+                let start = at + (item.len() - body.len());
+                let body = body.trim_end_matches([' ', ']', '}']);
+                let (k, v) = split(body);
+                if pick(k.as_deref(), &v) {
+                    let lead = body.find(':').filter(|_| k.is_some()).map_or(0, |i| {
+                        i + 1 + (body[i + 1..].len() - body[i + 1..].trim_start().len())
+                    });
+                    return Some((line + self.offset, start + lead + 1));
+                }
+                at += item.len() + 1;
+            }
+            return Some((line + self.offset, after + 1));
+        }
+        for (i, l) in lines.iter().enumerate().skip(line) {
+            if !l.starts_with([' ', '-', '\t']) {
+                break;
+            }
+            let t = l.trim_start().trim_start_matches('-').trim_start();
+            let (k, v) = split(t);
+            if pick(k.as_deref(), &v) {
+                return Some((i + 1 + self.offset, l.len() - t.len() + 1));
+            }
+        }
+        Some((line + self.offset, 1))
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -429,6 +490,11 @@ impl Checker<'_> {
 
     fn authors(&mut self, authors: Option<OneOrMany>, author: Option<String>) -> Vec<String> {
         let mut authors = authors.map(OneOrMany::into_vec).unwrap_or_default();
+        let key = if author.is_some() && authors.is_empty() {
+            "author"
+        } else {
+            "authors"
+        };
         if let Some(a) = author {
             if authors.is_empty() {
                 authors.push(a);
@@ -439,7 +505,24 @@ impl Checker<'_> {
                 self.push(d);
             }
         }
+        // An empty name would give an author page with no name and no slug: refuse it
+        // here, where the editor can be pointed at the line.
+        if authors.iter().any(|a| a.trim().is_empty()) {
+            let (l, c) = self
+                .value_position(key, |_, v| v.trim().is_empty())
+                .or_else(|| self.at_key(key))
+                .unwrap_or((self.offset, 1));
+            self.push(
+                Diagnostic::error(self.file, format!("`{key}` holds an empty name"))
+                    .at(l, c)
+                    .hint("write the author's name, or remove the empty entry"),
+            );
+        }
         authors
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect()
     }
 
     fn corrections(&mut self, raw: Vec<RawCorrection>, tz: &TimeZone) -> Vec<Correction> {
@@ -535,6 +618,27 @@ impl Checker<'_> {
         let source = source.map(|s| match s {
             RawSource::Name(name) => SourceRef { name, url: None },
             RawSource::Full { name, url } => SourceRef { name, url },
+        });
+        if let Some(s) = source.as_ref().filter(|s| s.name.trim().is_empty()) {
+            let (l, c) = self
+                .value_position("source", |k, _| k.is_none_or(|k| k == "name"))
+                .or_else(|| self.at_key("source"))
+                .unwrap_or((self.offset, 1));
+            let what = if s.url.is_some() {
+                "`source.name`"
+            } else {
+                "`source`"
+            };
+            self.push(
+                Diagnostic::error(self.file, format!("{what} is empty"))
+                    .at(l, c)
+                    .hint("name the outlet: source: {name: \"Harian Contoh\", url: \"https://…\"}"),
+            );
+            return None;
+        }
+        let source = source.map(|s| SourceRef {
+            name: s.name.trim().to_string(),
+            url: s.url,
         });
         let url = source.as_ref().and_then(|s| s.url.as_deref());
         if let Some(url) = url.filter(|u| !(u.starts_with("https://") || u.starts_with("http://")))

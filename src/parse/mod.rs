@@ -33,6 +33,8 @@ pub struct Article {
     pub summary: String,
     pub has_summary: bool,
     pub tags: Vec<String>,
+    /// The desk (`section:`), as written; aliases are resolved by the index.
+    pub section: Option<String>,
     pub authors: Vec<String>,
     pub editor: Option<String>,
     pub source: Option<SourceRef>,
@@ -69,6 +71,9 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A parsed article and the warning about it that parsing alone can give.
+type WithWarning = (Article, Option<Diagnostic>);
+
 /// What a lean parse keeps of the full body before cutting it: the search index's digest
 /// (the index stage passes its function, so parse does not depend on it).
 pub type Digest = fn(&Article) -> Box<str>;
@@ -80,7 +85,7 @@ pub type Digest = fn(&Article) -> Box<str>;
 pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
     let tz = config.tz();
     let empty: Arc<str> = Arc::from("");
-    let results: Vec<Result<Article, Vec<Diagnostic>>> = loaded
+    let results: Vec<Result<WithWarning, Vec<Diagnostic>>> = loaded
         .sources
         .into_par_iter()
         .map(|s| {
@@ -89,13 +94,14 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
                     .map(|d| d.with_source(s.text.clone()))
                     .collect::<Vec<_>>()
             })?;
+            let warning = unknown_section(&article, &s.text, config);
             if let Some(digest) = lean {
                 article.search = Some(digest(&article));
                 article.source_text = empty.clone();
                 article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
                 article.text.shrink_to_fit();
             }
-            Ok(article)
+            Ok((article, warning))
         })
         .collect();
     let mut out = Parsed {
@@ -104,7 +110,10 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
     };
     for r in results {
         match r {
-            Ok(a) => out.articles.push(a),
+            Ok((a, warning)) => {
+                out.articles.push(a);
+                out.diagnostics.extend(warning);
+            }
             Err(ds) => out.diagnostics.extend(ds),
         }
     }
@@ -164,6 +173,7 @@ pub fn parse_one(
         has_summary: fm.summary.is_some(),
         summary,
         tags: fm.tags,
+        section: fm.section,
         authors: fm.authors,
         editor: fm.editor,
         source: fm.source,
@@ -190,6 +200,56 @@ pub fn parse_one(
         search: None,
         links,
     })
+}
+
+/// A `section:` outside site.yaml's `sections:` (when the site lists them) still builds,
+/// as a section of its own, but is most likely a typo: say so, at the value.
+fn unknown_section(a: &Article, text: &Arc<str>, config: &Config) -> Option<Diagnostic> {
+    let name = a.section.as_deref()?;
+    if config.sections.is_empty() {
+        return None;
+    }
+    let known: Vec<&str> = config
+        .sections
+        .iter()
+        .chain(config.section_aliases.keys())
+        .map(String::as_str)
+        .collect();
+    let slug = slug::slugify(name);
+    if known.iter().any(|k| slug::slugify(k) == slug) {
+        return None;
+    }
+    let at = text
+        .lines()
+        .position(|l| l.starts_with("section:"))
+        .map_or((1, 1), |i| {
+            let line = text.lines().nth(i).unwrap_or_default();
+            let value = &line["section:".len()..];
+            (
+                i + 1,
+                "section:".len() + value.len() - value.trim_start().len() + 1,
+            )
+        });
+    // Suggest a section's own name before an alias of it.
+    let listed: Vec<&str> = config.sections.iter().map(String::as_str).collect();
+    let suggestion = crate::diagnostics::suggest(name, &listed)
+        .or_else(|| crate::diagnostics::suggest(name, &known));
+    let hint = match suggestion {
+        Some(s) => format!("did you mean `{s}`? Or add it to `sections:` in site.yaml"),
+        None => format!(
+            "known sections: {}; or add it to `sections:` in site.yaml",
+            config.sections.join(", ")
+        ),
+    };
+    Some(
+        Diagnostic::warning(
+            &a.path,
+            format!("section `{name}` is not in site.yaml's `sections:`"),
+        )
+        .at(at.0, at.1)
+        .hint(hint)
+        .with_source(text.clone()),
+    )
 }
 
 fn source_hash(src: &Source) -> u64 {

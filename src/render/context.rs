@@ -3,7 +3,7 @@
 use crate::index::archive::day_path;
 use serde::Serialize;
 
-use super::filters::{date_time, long_date, rfc3339};
+use super::filters::{date_time, long_date, rfc3339, time_of_day};
 use crate::config::Config;
 use crate::index::{Entry, Index};
 use crate::parse::{Image, SourceRef};
@@ -30,6 +30,8 @@ pub struct SiteView {
     pub locale: String,
     /// Absolute URL of the publisher's logo (`logo:` in site.yaml).
     pub logo_url: Option<String>,
+    /// The sections site.yaml lists that have stories, in its order: the navigation.
+    pub sections: Vec<TagLink>,
 }
 
 impl SiteView {
@@ -54,7 +56,25 @@ impl SiteView {
                 .logo
                 .as_deref()
                 .map(|l| absolute(&config.base_url, l)),
+            sections: Vec::new(),
         }
+    }
+
+    /// The navigation's sections: those site.yaml lists, each of which has a page even
+    /// before its first story (so the navigation depends on site.yaml alone).
+    pub fn with_sections(mut self, config: &Config) -> Self {
+        let mut seen = std::collections::BTreeSet::new();
+        self.sections = config
+            .sections
+            .iter()
+            .map(|s| (s, crate::parse::slug::slugify(s)))
+            .filter(|(_, slug)| !slug.is_empty() && seen.insert(slug.clone()))
+            .map(|(name, slug)| TagLink {
+                name: name.clone(),
+                url: format!("{}sections/{slug}/", self.root),
+            })
+            .collect();
+        self
     }
 }
 
@@ -84,9 +104,18 @@ pub struct Card {
     pub date: String,
     pub date_display: String,
     pub day_display: String,
+    /// The time alone, for a card under its day's heading.
+    pub time_display: String,
     pub summary: String,
     pub dateline: Option<String>,
     pub tags: Vec<TagLink>,
+    pub section: Option<TagLink>,
+    /// The label above the title: the section, or the first tag when there is none.
+    pub kicker: Option<TagLink>,
+    /// Each linked to the author's page.
+    pub authors: Vec<TagLink>,
+    /// The outlet, linked to its page on this site.
+    pub source: Option<TagLink>,
     pub status: &'static str,
     pub image: Option<Image>,
     pub reading_minutes: usize,
@@ -94,12 +123,27 @@ pub struct Card {
 
 pub fn cards(index: &Index, root: &str) -> Vec<Card> {
     use rayon::prelude::*;
+    let link = |folder: &str, g: &crate::index::tags::Tag| TagLink {
+        name: g.name.clone(),
+        url: format!("{root}{folder}/{}/", g.slug),
+    };
     index
         .entries
         .par_iter()
         .map(|e| {
             let a = &e.article;
+            let section = e.section.map(|s| link("sections", &index.sections[s]));
+            let first_tag = e.tags.first().map(|&t| link("tags", &index.tags[t]));
             Card {
+                time_display: time_of_day(&a.date, &a.lang),
+                kicker: section.clone().or(first_tag),
+                section,
+                authors: e
+                    .authors
+                    .iter()
+                    .map(|&g| link("authors", &index.authors[g]))
+                    .collect(),
+                source: e.source.map(|g| link("sources", &index.sources[g])),
                 title: a.title.clone(),
                 url: format!("{root}{}", e.url),
                 slug: a.slug.clone(),
@@ -141,9 +185,10 @@ pub struct ArticleView<'a> {
     pub content: std::borrow::Cow<'a, str>,
     /// False when the summary is only the first paragraph, which the body shows anyway.
     pub has_summary: bool,
-    pub authors: &'a [String],
     pub editor: Option<&'a str>,
-    pub source: Option<&'a SourceRef>,
+    /// The source as written (name and the original's URL); the card's `source` links
+    /// to the outlet's page here.
+    pub source_ref: Option<&'a SourceRef>,
     pub updated: Option<String>,
     pub updated_display: Option<String>,
     pub word_count: usize,
@@ -196,9 +241,8 @@ pub fn article<'a>(
         card,
         content: with_dateline(&a.html, a.dateline.as_deref()),
         has_summary: a.has_summary,
-        authors: &a.authors,
         editor: a.editor.as_deref(),
-        source: a.source.as_ref(),
+        source_ref: a.source.as_ref(),
         updated: a.updated.as_ref().map(rfc3339),
         updated_display: a.updated.as_ref().map(|u| date_time(u, &a.lang)),
         word_count: a.word_count,
@@ -262,7 +306,7 @@ fn json_ld(e: &Entry, card: &Card, site: &SiteView) -> String {
     if let Some(img) = &a.image {
         v["image"] = serde_json::Value::String(absolute(&site.base_url, &img.src));
     }
-    if let Some(section) = card.tags.first() {
+    if let Some(section) = &card.kicker {
         v["articleSection"] = serde_json::Value::String(section.name.clone());
     }
     if let Some(url) = a.source.as_ref().and_then(|s| s.url.as_deref()) {
@@ -352,12 +396,15 @@ pub struct Link {
     pub count: usize,
 }
 
+/// A list page's place among its pages, numbered from the oldest. It holds no total:
+/// a count that grows would change every page whenever a story arrived.
 #[derive(Debug, Hash, Serialize)]
 pub struct Pagination {
     pub current: usize,
-    pub total: usize,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+    pub older: Option<String>,
+    pub newer: Option<String>,
+    /// The list's root, which shows its newest page.
+    pub newest: String,
 }
 
 /// One page of any list: front page, edition, archive or tag.
@@ -373,4 +420,17 @@ pub struct ListView<'a> {
     pub links: Vec<Link>,
     pub pagination: Option<Pagination>,
     pub feed_url: Option<String>,
+    /// What kind of list this is, above its title ("Rubrik", "Penulis", …).
+    pub label: Option<String>,
+    /// The front page's top story, taken out of its day's cards.
+    pub lead: Option<&'a Card>,
+    /// The front page's section blocks, each with its latest stories.
+    pub blocks: Vec<Block<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Block<'a> {
+    pub name: String,
+    pub url: String,
+    pub articles: Vec<&'a Card>,
 }

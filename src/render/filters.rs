@@ -77,14 +77,14 @@ pub fn long_date(d: Date, lang: &str) -> String {
 
 /// "Kamis, 20 Juni 2024 · 10.15 WIB" (Indonesian writes times with a dot).
 pub fn date_time(z: &ZonedDateTime, lang: &str) -> String {
+    format!("{} · {}", long_date(z.date(), lang), time_of_day(z, lang))
+}
+
+/// "10.15 WIB" / "10:15 WIB": what a card under its day's heading shows.
+pub fn time_of_day(z: &ZonedDateTime, lang: &str) -> String {
     let sep = if is_id(lang) { '.' } else { ':' };
     let zone = z.strftime("%Z").to_string();
-    format!(
-        "{} · {:02}{sep}{:02} {zone}",
-        long_date(z.date(), lang),
-        z.hour(),
-        z.minute()
-    )
+    format!("{:02}{sep}{:02} {zone}", z.hour(), z.minute())
 }
 
 /// RFC 3339 with the local offset, as feeds and `<time datetime>` want it.
@@ -92,128 +92,153 @@ pub fn rfc3339(z: &ZonedDateTime) -> String {
     z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-/// Interface words of the default theme, in the site language.
-#[derive(Debug, Clone, serde::Serialize)]
+/// The theme's table of interface strings (`templates/strings.yaml`), compiled in.
+pub const BUILTIN_STRINGS: &str = include_str!("../../templates/strings.yaml");
+
+/// Interface words of the default theme in one language. Every key is required in the
+/// built-in table (a test reads it), so a site's partial table falls back key by key.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Words {
-    pub related: &'static str,
-    pub story: &'static str,
-    pub tags: &'static str,
-    pub all_tags: &'static str,
-    pub newer: &'static str,
-    pub older: &'static str,
-    pub next_page: &'static str,
-    pub prev_page: &'static str,
-    pub page: &'static str,
-    pub edition: &'static str,
-    pub archive: &'static str,
-    pub by: &'static str,
-    pub editor: &'static str,
-    pub source: &'static str,
-    pub read_original: &'static str,
-    pub updated: &'static str,
-    pub minutes: &'static str,
-    pub search: &'static str,
-    pub no_results: &'static str,
-    /// "{n} results": the search page's count, announced to screen readers.
-    pub results: &'static str,
-    /// "{n} more on this story", under a story's best hit.
-    pub more_in_story: &'static str,
-    pub search_needs_script: &'static str,
-    pub not_found: &'static str,
-    pub not_found_text: &'static str,
-    pub home: &'static str,
-    pub stories: &'static str,
-    pub feed: &'static str,
-    pub latest: &'static str,
-    pub photo: &'static str,
-    pub correction: &'static str,
-    pub corrections: &'static str,
-    pub corrections_text: &'static str,
-    pub retracted: &'static str,
-    pub moved: &'static str,
+    pub skip: String,
+    pub related: String,
+    pub story: String,
+    pub tags: String,
+    pub all_tags: String,
+    pub newer: String,
+    pub older: String,
+    pub next_page: String,
+    pub prev_page: String,
+    pub page: String,
+    pub newest_page: String,
+    pub edition: String,
+    pub archive: String,
+    pub by: String,
+    pub editor: String,
+    pub source: String,
+    pub read_original: String,
+    pub updated: String,
+    pub minutes: String,
+    pub search: String,
+    pub no_results: String,
+    pub results: String,
+    pub more_in_story: String,
+    pub search_needs_script: String,
+    pub not_found: String,
+    pub not_found_text: String,
+    pub home: String,
+    pub stories: String,
+    pub feed: String,
+    pub latest: String,
+    pub photo: String,
+    pub correction: String,
+    pub corrections: String,
+    pub corrections_text: String,
+    pub retracted: String,
+    pub moved: String,
+    pub sections: String,
+    pub section: String,
+    pub authors: String,
+    pub sources: String,
+    pub more_in_section: String,
+    pub lead: String,
+    pub review: String,
+    pub review_text: String,
+    pub status: String,
+    pub date: String,
+    pub file: String,
+    pub embargo: String,
+    pub findings: String,
+    pub no_findings: String,
+    pub not_published: String,
 }
 
-pub fn words(lang: &str) -> Words {
-    if is_id(lang) {
-        Words {
-            related: "Berita terkait",
-            story: "Kronologi berita ini",
-            tags: "Topik",
-            all_tags: "Semua topik",
-            newer: "Lebih baru",
-            older: "Lebih lama",
-            next_page: "Halaman berikutnya",
-            prev_page: "Halaman sebelumnya",
-            page: "Halaman",
-            edition: "Edisi",
-            archive: "Arsip",
-            by: "Oleh",
-            editor: "Editor",
-            source: "Sumber",
-            read_original: "Baca artikel asli",
-            updated: "Diperbarui",
-            minutes: "menit baca",
-            search: "Cari berita",
-            no_results: "Tidak ada hasil",
-            results: "{n} hasil",
-            more_in_story: "{n} lagi dari berita ini",
-            search_needs_script: "Pencarian memerlukan JavaScript.",
-            not_found: "Halaman tidak ditemukan",
-            not_found_text: "Alamat ini tidak ada atau sudah dipindahkan.",
-            home: "Beranda",
-            stories: "berita",
-            feed: "Umpan Atom",
-            latest: "Edisi terbaru",
-            photo: "Foto",
-            correction: "Koreksi",
-            corrections: "Koreksi dan ralat",
-            corrections_text: "Setiap koreksi atas berita yang sudah terbit, terbaru di atas.",
-            retracted: "Berita ini dicabut",
-            moved: "Halaman ini sudah pindah ke",
-        }
+/// The built-in table, per language.
+fn builtin() -> &'static std::collections::BTreeMap<String, Words> {
+    static TABLE: std::sync::OnceLock<std::collections::BTreeMap<String, Words>> =
+        std::sync::OnceLock::new();
+    // Compiled in and read by a unit test: a failure here is a bug in the theme, not input.
+    TABLE.get_or_init(|| {
+        serde_yaml::from_str(BUILTIN_STRINGS).expect("the built-in strings.yaml parses")
+    })
+}
+
+/// `id-ID` → `id`; Malay reads the Indonesian table rather than English.
+fn table_lang(lang: &str) -> &str {
+    let primary = lang.split(['-', '_']).next().unwrap_or(lang);
+    if primary.eq_ignore_ascii_case("ms") {
+        "id"
     } else {
-        Words {
-            related: "Related stories",
-            story: "More on this story",
-            tags: "Topics",
-            all_tags: "All topics",
-            newer: "Newer",
-            older: "Older",
-            next_page: "Next page",
-            prev_page: "Previous page",
-            page: "Page",
-            edition: "Edition",
-            archive: "Archive",
-            by: "By",
-            editor: "Editor",
-            source: "Source",
-            read_original: "Read the original",
-            updated: "Updated",
-            minutes: "min read",
-            search: "Search stories",
-            no_results: "No results",
-            results: "{n} results",
-            more_in_story: "{n} more on this story",
-            search_needs_script: "Search needs JavaScript.",
-            not_found: "Page not found",
-            not_found_text: "This address does not exist or has moved.",
-            home: "Home",
-            stories: "stories",
-            feed: "Atom feed",
-            latest: "Latest editions",
-            photo: "Photo",
-            correction: "Correction",
-            corrections: "Corrections",
-            corrections_text: "Every correction to a published story, newest first.",
-            retracted: "This story was retracted",
-            moved: "This page has moved to",
+        primary
+    }
+}
+
+/// The theme's words in `lang` (English when the theme has no table for it).
+pub fn words(lang: &str) -> Words {
+    let table = builtin();
+    let key = table_lang(lang).to_ascii_lowercase();
+    table
+        .get(&key)
+        .or_else(|| table.get("en"))
+        .cloned()
+        .expect("the built-in table has English")
+}
+
+/// Every language's words for one site: the theme's table with the site's
+/// `strings:` laid over it, key by key.
+#[derive(Debug, Clone)]
+pub struct Strings {
+    by_lang: std::collections::BTreeMap<String, Words>,
+    site_lang: String,
+}
+
+impl Strings {
+    pub fn new(config: &crate::config::Config) -> Strings {
+        let mut by_lang = builtin().clone();
+        for (lang, over) in &config.strings {
+            let key = table_lang(lang).to_ascii_lowercase();
+            let base = by_lang.get(&key).cloned().unwrap_or_else(|| words(&key));
+            let mut v = serde_json::to_value(&base).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                for (k, text) in over {
+                    if map.contains_key(k) {
+                        map.insert(k.clone(), serde_json::Value::String(text.clone()));
+                    }
+                }
+            }
+            if let Ok(w) = serde_json::from_value(v) {
+                by_lang.insert(key, w);
+            }
         }
+        Strings {
+            by_lang,
+            site_lang: config.lang.clone(),
+        }
+    }
+
+    /// The words for a page in `lang`: its table, else English.
+    pub fn get(&self, lang: &str) -> &Words {
+        let key = table_lang(lang).to_ascii_lowercase();
+        self.by_lang
+            .get(&key)
+            .or_else(|| self.by_lang.get(table_lang(&self.site_lang)))
+            .or_else(|| self.by_lang.get("en"))
+            .expect("the built-in table has English")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builtin_table_has_every_key_in_both_languages() {
+        let table: std::collections::BTreeMap<String, Words> =
+            serde_yaml::from_str(BUILTIN_STRINGS).expect("strings.yaml parses");
+        assert!(table.contains_key("id") && table.contains_key("en"));
+        assert_eq!(words("id-ID").by, "Oleh");
+        assert_eq!(words("fr").by, "By");
+    }
 
     #[test]
     fn indonesian_and_english_dates() {

@@ -10,7 +10,7 @@ mod plan;
 mod search;
 
 pub use plan::output_paths;
-use plan::{Output, page_path, pages};
+use plan::{Output, Taxon, page_path, page_ranges};
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::index::Index;
 use crate::index::archive::Period;
-use context::{Link, ListView, Pagination, SiteView};
+use context::{Block, Link, ListView, Pagination, SiteView};
 
 /// The default theme, compiled in; a site's `templates/` overrides any of them by name.
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -31,6 +31,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("article.html", include_str!("../../templates/article.html")),
     ("list.html", include_str!("../../templates/list.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
+    (
+        "taxonomy.html",
+        include_str!("../../templates/taxonomy.html"),
+    ),
     ("404.html", include_str!("../../templates/404.html")),
     ("search.html", include_str!("../../templates/search.html")),
     (
@@ -56,6 +60,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 pub const BUILTIN_ASSETS: &[(&str, &str)] = &[
     ("style.css", include_str!("../../static/style.css")),
     ("search.js", include_str!("../../static/search.js")),
+    ("favicon.svg", include_str!("../../static/favicon.svg")),
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -248,11 +253,18 @@ struct Renderer<'a> {
     previous: Option<&'a Keys>,
     site: SiteView,
     words: filters::Words,
+    /// Words per language: an article's page speaks its article's language.
+    strings: filters::Strings,
     cards: Vec<context::Card>,
     card_keys: Vec<u64>,
     base_ctx: Context,
     /// Every entry, newest first (the front page and the site's feeds).
     all: Vec<usize>,
+    /// Each list's pages (ranges of its entries, oldest page first), computed once:
+    /// the front page's, each tag's, each section's, author's and source's.
+    home_pages: Vec<std::ops::Range<usize>>,
+    tag_pages: Vec<Vec<std::ops::Range<usize>>>,
+    taxon_pages: BTreeMap<Taxon, Vec<Vec<std::ops::Range<usize>>>>,
     /// The search index's files, built before any page: built in the middle of the
     /// parallel render, they would hold back the pages after them (the preview serves
     /// pages as they are written).
@@ -269,7 +281,13 @@ struct ListPage<'e> {
     links: Vec<Link>,
     pagination: Option<Pagination>,
     feed_url: Option<String>,
+    label: Option<String>,
+    /// The front page's root: open with a lead story and close with section blocks.
+    front: bool,
 }
+
+/// Stories per section block on the front page.
+const BLOCK_STORIES: usize = 4;
 
 impl<'a> Renderer<'a> {
     fn new(
@@ -280,8 +298,9 @@ impl<'a> Renderer<'a> {
         emit: &'a Emit<'a>,
         previous: Option<&'a Keys>,
     ) -> Self {
-        let site = SiteView::new(config, opts.preview);
-        let words = filters::words(&config.lang);
+        let site = SiteView::new(config, opts.preview).with_sections(config);
+        let strings = filters::Strings::new(config);
+        let words = strings.get(&config.lang).clone();
         let cards = context::cards(index, &site.root);
         let card_keys: Vec<u64> = if opts.track {
             cards
@@ -295,6 +314,25 @@ impl<'a> Renderer<'a> {
         let mut base_ctx = Context::new();
         base_ctx.insert("site", &site);
         base_ctx.insert("t", &words);
+        let per_page = config.paginate;
+        let all: Vec<usize> = (0..index.entries.len()).collect();
+        let home_pages = page_ranges(index, &all, per_page);
+        let tag_pages = index
+            .tags
+            .par_iter()
+            .map(|t| page_ranges(index, &t.entries, per_page))
+            .collect();
+        let taxon_pages = Taxon::ALL
+            .iter()
+            .map(|&taxon| {
+                let pages = taxon
+                    .groups(index)
+                    .iter()
+                    .map(|g| page_ranges(index, &g.entries, per_page))
+                    .collect();
+                (taxon, pages)
+            })
+            .collect();
         Renderer {
             index,
             config,
@@ -304,10 +342,14 @@ impl<'a> Renderer<'a> {
             previous,
             site,
             words,
+            strings,
             cards,
             card_keys,
             base_ctx,
-            all: (0..index.entries.len()).collect(),
+            all,
+            home_pages,
+            tag_pages,
+            taxon_pages,
             search,
             emitted: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -322,9 +364,28 @@ impl<'a> Renderer<'a> {
             Output::Day(i) => return self.list(self.day(i), &dir, paths),
             Output::Month(i) => return self.list(self.month(i), &dir, paths),
             Output::Year(i) => return self.list(self.year(i), &dir, paths),
-            Output::Home(n) => return self.list(self.home(n), &dir, paths),
-            Output::Tag { tag, page } => return self.list(self.tag(tag, page), &dir, paths),
+            Output::Home(n) => match self.home(n) {
+                Some(page) => return self.list(page, &dir, paths),
+                None => return self.pointer(String::new(), paths),
+            },
+            Output::Tag { tag, page } => match self.tag(tag, page) {
+                Some(page) => return self.list(page, &dir, paths),
+                None => return self.pointer(plan::tag_prefix(self.index, tag), paths),
+            },
+            Output::Taxon { taxon, group, page } => match self.taxon(taxon, group, page) {
+                Some(page) => return self.list(page, &dir, paths),
+                None => return self.pointer(taxon.prefix(self.index, group), paths),
+            },
             Output::TagIndex => return self.tag_index(paths),
+            Output::TaxonIndex(taxon) => return self.taxon_index(taxon, paths),
+            Output::TaxonAtom(taxon, g) => {
+                let group = &taxon.groups(self.index)[g];
+                self.feed_key(&format!("{}\n{}", group.name, paths[0]), &group.entries)
+            }
+            Output::SectionRss(g) => {
+                let group = &self.index.sections[g];
+                self.feed_key(&format!("{}\n{}", group.name, paths[0]), &group.entries)
+            }
             Output::NotFound => return self.not_found(paths),
             Output::Retracted(i) => return self.retracted(i, paths),
             Output::Redirect(i) => return self.redirect(i, paths),
@@ -377,6 +438,14 @@ impl<'a> Renderer<'a> {
             Output::Atom(tag) => feeds::atom(index, cards, config, &self.feed(tag, &paths[0])),
             Output::JsonFeed => feeds::json_feed(index, cards, config),
             Output::Rss(tag) => feeds::rss(index, config, &self.feed(tag, &paths[0])),
+            Output::TaxonAtom(taxon, g) => {
+                let feed = self.group_feed(taxon, g, &paths[0]);
+                feeds::atom(index, cards, config, &feed)
+            }
+            Output::SectionRss(g) => {
+                let feed = self.group_feed(Taxon::Section, g, &paths[0]);
+                feeds::rss(index, config, &feed)
+            }
             Output::NewsSitemap => {
                 let window = feeds::news_window(index, self.opts.now);
                 feeds::news_sitemap(index, config, &window)
@@ -395,7 +464,7 @@ impl<'a> Renderer<'a> {
             Output::SyntaxCss => crate::parse::highlight::theme_css(),
             Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
             Output::CorrectionsFeed => {
-                feeds::corrections_atom(index, config, self.words.corrections)
+                feeds::corrections_atom(index, config, &self.words.corrections)
             }
             _ => String::new(),
         };
@@ -419,6 +488,18 @@ impl<'a> Renderer<'a> {
                 page_path: plan::tag_prefix(self.index, t),
                 retractions: Vec::new(),
             },
+        }
+    }
+
+    /// A section's, author's or source's feed.
+    fn group_feed<'f>(&'f self, taxon: Taxon, g: usize, path: &'f str) -> feeds::Feed<'f> {
+        let group = &taxon.groups(self.index)[g];
+        feeds::Feed {
+            entries: &group.entries,
+            title: format!("{} — {}", self.config.title, group.name),
+            self_path: path,
+            page_path: taxon.prefix(self.index, g),
+            retractions: Vec::new(),
         }
     }
 
@@ -482,6 +563,7 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.base_ctx.clone();
             let view = context::article(self.index, &self.cards, i, &self.site);
             ctx.insert("page", &view);
+            ctx.insert("t", self.strings.get(&e.article.lang));
             let banner = (self.opts.preview && e.article.status != crate::parse::Status::Published)
                 .then(|| e.article.status.as_str());
             ctx.insert("banner", &banner);
@@ -504,26 +586,53 @@ impl<'a> Renderer<'a> {
                 links,
                 pagination,
                 feed_url,
+                label,
+                front,
                 ..
             } = &page;
-            (kind, title, dir, links, pagination, feed_url).hash(h);
+            (kind, title, dir, links, pagination, feed_url, label, front).hash(h);
             for &i in page.entries {
                 self.card_keys[i].hash(h);
             }
+            if page.front {
+                for (name, url, entries) in self.blocks(page.entries) {
+                    (name, url).hash(h);
+                    for i in entries {
+                        self.card_keys[i].hash(h);
+                    }
+                }
+            }
         });
         self.page(paths, key, "list.html", || {
+            let mut groups = context::group_by_day(
+                self.index,
+                &self.cards,
+                page.entries,
+                &self.config.lang,
+                &self.site.root,
+            );
+            let lead = page.front.then(|| lead(&mut groups)).flatten();
+            let blocks = if page.front {
+                self.blocks(page.entries)
+                    .into_iter()
+                    .map(|(name, url, entries)| Block {
+                        name,
+                        url,
+                        articles: entries.iter().map(|&i| &self.cards[i]).collect(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let view = ListView {
+                label: page.label,
+                lead,
+                blocks,
                 kind: page.kind,
                 title: page.title,
                 url: format!("{}{dir}", self.site.root),
                 permalink: format!("{}{dir}", self.config.base_url),
-                groups: context::group_by_day(
-                    self.index,
-                    &self.cards,
-                    page.entries,
-                    &self.config.lang,
-                    &self.site.root,
-                ),
+                groups,
                 links: page.links,
                 pagination: page.pagination,
                 feed_url: page.feed_url,
@@ -532,6 +641,27 @@ impl<'a> Renderer<'a> {
             ctx.insert("page", &view);
             ctx
         })
+    }
+
+    /// Each section with stories, and its latest ones that the page above does not show.
+    fn blocks(&self, shown: &[usize]) -> Vec<(String, String, Vec<usize>)> {
+        let shown: std::collections::BTreeSet<usize> = shown.iter().copied().collect();
+        self.index
+            .sections
+            .iter()
+            .enumerate()
+            .filter_map(|(g, s)| {
+                let latest: Vec<usize> = s
+                    .entries
+                    .iter()
+                    .copied()
+                    .filter(|i| !shown.contains(i))
+                    .take(BLOCK_STORIES)
+                    .collect();
+                let url = format!("{}{}", self.site.root, Taxon::Section.prefix(self.index, g));
+                (!latest.is_empty()).then(|| (s.name.clone(), url, latest))
+            })
+            .collect()
     }
 
     fn day(&self, i: usize) -> ListPage<'_> {
@@ -575,42 +705,146 @@ impl<'a> Renderer<'a> {
         ListPage::of("year", title, &[], links)
     }
 
-    fn home(&self, n: usize) -> ListPage<'_> {
-        let (entries, pagination) =
-            paginate(&self.all, n, self.config.paginate, &self.site.root, "");
+    /// The front page (`n == 0`) or its page `n`; `None` for a number past the real
+    /// pages, kept for links made under the old numbering.
+    fn home(&self, n: usize) -> Option<ListPage<'_>> {
+        let (entries, pagination) = self.paged(&self.all, &self.home_pages, n, "")?;
         let title = if n == 0 {
             self.config.title.clone()
         } else {
-            format!("{} — {} {}", self.config.title, self.words.page, n + 1)
+            format!("{} — {} {n}", self.config.title, self.words.page)
         };
-        let links = self
-            .index
-            .years
-            .iter()
-            .map(|y| self.period_link(y, y.year.to_string()))
-            .collect();
-        ListPage {
-            pagination: Some(pagination),
+        // The archive's years (with counts that grow) only on the root: a numbered page
+        // must not change when a story arrives.
+        let links = if n == 0 {
+            self.index
+                .years
+                .iter()
+                .map(|y| self.period_link(y, y.year.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(ListPage {
+            pagination,
             feed_url: Some(self.site.feed_url.clone()),
+            front: n == 0,
             ..ListPage::of("home", title, entries, links)
+        })
+    }
+
+    fn tag(&self, t: usize, n: usize) -> Option<ListPage<'_>> {
+        let tag = &self.index.tags[t];
+        let prefix = plan::tag_prefix(self.index, t);
+        let (entries, pagination) = self.paged(&tag.entries, &self.tag_pages[t], n, &prefix)?;
+        Some(ListPage {
+            pagination,
+            feed_url: Some(format!("{}{prefix}atom.xml", self.site.root)),
+            label: Some(self.words.tags.clone()),
+            ..ListPage::of("tag", self.numbered(&tag.name, n), entries, Vec::new())
+        })
+    }
+
+    fn taxon(&self, taxon: Taxon, g: usize, n: usize) -> Option<ListPage<'_>> {
+        let group = &taxon.groups(self.index)[g];
+        let prefix = taxon.prefix(self.index, g);
+        let ranges = &self.taxon_pages[&taxon][g];
+        let (entries, pagination) = self.paged(&group.entries, ranges, n, &prefix)?;
+        let label = match taxon {
+            Taxon::Section => &self.words.section,
+            Taxon::Author => &self.words.authors,
+            Taxon::Source => &self.words.source,
+        };
+        Some(ListPage {
+            pagination,
+            feed_url: Some(format!("{}{prefix}atom.xml", self.site.root)),
+            label: Some(label.clone()),
+            ..ListPage::of(
+                taxon.kind(),
+                self.numbered(&group.name, n),
+                entries,
+                Vec::new(),
+            )
+        })
+    }
+
+    /// "Banjir" on the root, "Banjir — Halaman 3" on a numbered page.
+    fn numbered(&self, name: &str, n: usize) -> String {
+        if n == 0 {
+            name.to_string()
+        } else {
+            format!("{name} — {} {n}", self.words.page)
         }
     }
 
-    fn tag(&self, t: usize, n: usize) -> ListPage<'_> {
-        let tag = &self.index.tags[t];
-        let prefix = plan::tag_prefix(self.index, t);
-        let (entries, pagination) = paginate(
-            &tag.entries,
-            n,
-            self.config.paginate,
-            &self.site.root,
-            &prefix,
-        );
-        ListPage {
-            pagination: Some(pagination),
-            feed_url: Some(format!("{}{prefix}atom.xml", self.site.root)),
-            ..ListPage::of("tag", tag.name.clone(), entries, Vec::new())
+    /// The entries and pager of page `n` of a list (`0`: its root, the newest page).
+    /// Links run to the next older and newer numbered page; the newest numbered page
+    /// has no newer link, so when a new page opens only that one page changes.
+    fn paged<'l>(
+        &self,
+        all: &'l [usize],
+        ranges: &[std::ops::Range<usize>],
+        n: usize,
+        prefix: &str,
+    ) -> Option<(&'l [usize], Option<Pagination>)> {
+        let total = ranges.len();
+        let number = if n == 0 { total } else { n };
+        let range = ranges.get(number.checked_sub(1)?)?.clone();
+        if total == 1 && n > 0 {
+            return None;
         }
+        let root = &self.site.root;
+        let pagination = (total > 1).then(|| Pagination {
+            current: number,
+            older: (number > 1).then(|| page_url(root, prefix, number - 1)),
+            newer: (n > 0 && number < total).then(|| page_url(root, prefix, number + 1)),
+            newest: format!("{root}{prefix}"),
+        });
+        Some((&all[range], pagination))
+    }
+
+    /// A numbered page past the real ones: a pointer to the list's root.
+    fn pointer(&self, to: String, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let key = key_of(self.opts.track, |h| to.hash(h));
+        self.page(paths, key, "redirect.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let to = format!("{}{to}", self.config.base_url);
+            ctx.insert("page", &serde_json::json!({ "to": to }));
+            ctx
+        })
+    }
+
+    fn taxon_index(&self, taxon: Taxon, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let links: Vec<Link> = taxon
+            .groups(self.index)
+            .iter()
+            .enumerate()
+            .map(|(g, group)| Link {
+                name: group.name.clone(),
+                url: format!("{}{}", self.site.root, taxon.prefix(self.index, g)),
+                count: group.entries.len(),
+            })
+            .collect();
+        let title = match taxon {
+            Taxon::Section => self.words.sections.clone(),
+            Taxon::Author => self.words.authors.clone(),
+            Taxon::Source => self.words.sources.clone(),
+        };
+        let key = key_of(self.opts.track, |h| (&title, &links).hash(h));
+        self.page(paths, key, "taxonomy.html", || {
+            let mut ctx = self.base_ctx.clone();
+            let url = format!("{}/", taxon.folder());
+            ctx.insert(
+                "page",
+                &serde_json::json!({
+                    "title": title,
+                    "kind": taxon.kind(),
+                    "url": url,
+                    "groups": sized(links),
+                }),
+            );
+            ctx
+        })
     }
 
     fn tag_index(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
@@ -629,7 +863,7 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.base_ctx.clone();
             ctx.insert(
                 "page",
-                &serde_json::json!({"title": self.words.all_tags, "tags": tags}),
+                &serde_json::json!({"title": self.words.all_tags, "tags": sized(tags)}),
             );
             ctx
         })
@@ -755,6 +989,8 @@ impl<'e> ListPage<'e> {
             links,
             pagination: None,
             feed_url: None,
+            label: None,
+            front: false,
         }
     }
 }
@@ -763,23 +999,33 @@ fn page_url(root: &str, prefix: &str, n: usize) -> String {
     format!("{root}{}", page_path(prefix, n))
 }
 
-fn paginate<'a>(
-    all: &'a [usize],
-    n: usize,
-    per_page: usize,
-    root: &str,
-    prefix: &str,
-) -> (&'a [usize], Pagination) {
-    let total = pages(all.len(), per_page);
-    let start = (n * per_page).min(all.len());
-    let end = (start + per_page).min(all.len());
-    let pagination = Pagination {
-        current: n + 1,
-        total,
-        prev: (n > 0).then(|| page_url(root, prefix, n - 1)),
-        next: (n + 1 < total).then(|| page_url(root, prefix, n + 1)),
-    };
-    (&all[start..end], pagination)
+/// The front page's top story: the first story of the newest day with a picture (a
+/// lead without one looks like any other card), else its first; taken out of its day.
+fn lead<'c>(groups: &mut [context::DayGroup<'c>]) -> Option<&'c context::Card> {
+    let first = groups.first_mut()?;
+    let at = first
+        .articles
+        .iter()
+        .position(|c| c.image.is_some())
+        .unwrap_or(0);
+    (at < first.articles.len()).then(|| first.articles.remove(at))
+}
+
+/// Links with a size class 1–5 by count (log scale), for an index a reader scans
+/// by weight: the biggest topics stand out.
+fn sized(links: Vec<Link>) -> Vec<serde_json::Value> {
+    let max = links.iter().map(|l| l.count).max().unwrap_or(1).max(1) as f64;
+    links
+        .into_iter()
+        .map(|l| {
+            let size = if max <= 1.0 {
+                1
+            } else {
+                1 + ((l.count.max(1) as f64).ln() / max.ln() * 4.0).round() as usize
+            };
+            serde_json::json!({"name": l.name, "url": l.url, "count": l.count, "size": size})
+        })
+        .collect()
 }
 
 /// Previous and next periods, for stepping through daily editions.

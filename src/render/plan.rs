@@ -4,7 +4,10 @@
 //! Adding a page kind is adding a variant here and its arm in `Renderer::make`: the paths
 //! a build creates folders for and the files it renders come from this one list.
 
+use std::ops::Range;
+
 use crate::index::Index;
+use crate::index::tags::Tag;
 
 use super::{BUILTIN_ASSETS, feeds, search};
 
@@ -15,13 +18,26 @@ pub(crate) enum Output {
     Day(usize),
     Month(usize),
     Year(usize),
-    /// Page `n` (0-based) of the front page.
+    /// The front page (`0`, the newest page) or its numbered page `n` (`/page/n/`,
+    /// counted from the oldest).
     Home(usize),
     TagIndex,
+    /// A tag's page: `0` its root, `n` its `page/n/`, as for `Home`.
     Tag {
         tag: usize,
         page: usize,
     },
+    /// `/sections/`, `/authors/`, `/sources/`.
+    TaxonIndex(Taxon),
+    /// A section's, author's or source's page, numbered as `Home`.
+    Taxon {
+        taxon: Taxon,
+        group: usize,
+        page: usize,
+    },
+    TaxonAtom(Taxon, usize),
+    /// A section's RSS 2.0 feed.
+    SectionRss(usize),
     NotFound,
     /// The notice page at a retracted story's URL, by index in `Index::retracted`.
     Retracted(usize),
@@ -52,17 +68,75 @@ pub(crate) enum Output {
     Asset(usize),
 }
 
+/// The three other ways to browse a digest besides tags, each a folder of pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Taxon {
+    Section,
+    Author,
+    Source,
+}
+
+impl Taxon {
+    pub(crate) const ALL: [Taxon; 3] = [Taxon::Section, Taxon::Author, Taxon::Source];
+
+    /// The folder under the site root (and the list page's `kind` in templates).
+    pub(crate) fn folder(self) -> &'static str {
+        match self {
+            Taxon::Section => "sections",
+            Taxon::Author => "authors",
+            Taxon::Source => "sources",
+        }
+    }
+
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Taxon::Section => "section",
+            Taxon::Author => "author",
+            Taxon::Source => "source",
+        }
+    }
+
+    pub(crate) fn groups(self, index: &Index) -> &[Tag] {
+        match self {
+            Taxon::Section => &index.sections,
+            Taxon::Author => &index.authors,
+            Taxon::Source => &index.sources,
+        }
+    }
+
+    pub(crate) fn prefix(self, index: &Index, group: usize) -> String {
+        format!("{}/{}/", self.folder(), self.groups(index)[group].slug)
+    }
+}
+
 /// Every output of a site, pages first.
 pub(crate) fn plan(index: &Index, per_page: usize) -> Vec<Output> {
     let mut plan: Vec<Output> = (0..index.entries.len()).map(Output::Article).collect();
     plan.extend((0..index.days.len()).map(Output::Day));
     plan.extend((0..index.months.len()).map(Output::Month));
     plan.extend((0..index.years.len()).map(Output::Year));
-    plan.extend((0..pages(index.entries.len(), per_page)).map(Output::Home));
+    let all: Vec<usize> = (0..index.entries.len()).collect();
+    plan.extend((0..=numbered_pages(index, &all, per_page)).map(Output::Home));
     plan.push(Output::TagIndex);
     for (tag, t) in index.tags.iter().enumerate() {
-        plan.extend((0..pages(t.entries.len(), per_page)).map(|page| Output::Tag { tag, page }));
+        plan.extend(
+            (0..=numbered_pages(index, &t.entries, per_page)).map(|page| Output::Tag { tag, page }),
+        );
     }
+    for taxon in Taxon::ALL {
+        plan.push(Output::TaxonIndex(taxon));
+        for (group, g) in taxon.groups(index).iter().enumerate() {
+            plan.extend(
+                (0..=numbered_pages(index, &g.entries, per_page)).map(|page| Output::Taxon {
+                    taxon,
+                    group,
+                    page,
+                }),
+            );
+            plan.push(Output::TaxonAtom(taxon, group));
+        }
+    }
+    plan.extend((0..index.sections.len()).map(Output::SectionRss));
     plan.push(Output::NotFound);
     plan.extend((0..index.retracted.len()).map(Output::Retracted));
     plan.extend((0..index.redirects.len()).map(Output::Redirect));
@@ -100,6 +174,8 @@ impl Output {
             Output::TagIndex => "tags/".into(),
             Output::SearchPage => "search/".into(),
             Output::Tag { tag, page } => page_path(&tag_prefix(index, tag), page),
+            Output::TaxonIndex(taxon) => format!("{}/", taxon.folder()),
+            Output::Taxon { taxon, group, page } => page_path(&taxon.prefix(index, group), page),
             Output::Retracted(i) => index.retracted[i].0.clone(),
             Output::Redirect(i) => index.redirects[i].from.clone(),
             Output::Corrections => "corrections/".into(),
@@ -118,6 +194,8 @@ impl Output {
             | Output::TagIndex
             | Output::SearchPage
             | Output::Tag { .. }
+            | Output::TaxonIndex(_)
+            | Output::Taxon { .. }
             | Output::Retracted(_)
             | Output::Redirect(_)
             | Output::Corrections => format!("{}index.html", self.dir(index).unwrap_or_default()),
@@ -127,6 +205,8 @@ impl Output {
             Output::Atom(Some(t)) => format!("{}atom.xml", tag_prefix(index, t)),
             Output::Rss(None) => "rss.xml".into(),
             Output::Rss(Some(t)) => format!("{}rss.xml", tag_prefix(index, t)),
+            Output::TaxonAtom(taxon, g) => format!("{}atom.xml", taxon.prefix(index, g)),
+            Output::SectionRss(g) => format!("{}rss.xml", Taxon::Section.prefix(index, g)),
             Output::NewsSitemap => "news-sitemap.xml".into(),
             Output::JsonFeed => "feed.json".into(),
             Output::Sitemaps => return feeds::sitemap_names(sitemap_urls(index, per_page).len()),
@@ -153,16 +233,63 @@ pub(crate) fn tag_prefix(index: &Index, tag: usize) -> String {
     format!("tags/{}/", index.tags[tag].slug)
 }
 
-pub(crate) fn pages(items: usize, per_page: usize) -> usize {
-    items.div_ceil(per_page).max(1)
+/// The pages of a list (entry indices, newest first), oldest page first: `[0]` is
+/// `page/1/` and the last one is the newest, which the list's root shows.
+///
+/// Two rules shape them. A page holds whole days, so an edition is never split (a day
+/// larger than a page is a page of its own). And pages are filled from the oldest day,
+/// so a story added to the newest day changes only the newest page (and, when that page
+/// overflows, closes it): a full page never changes again, and neither do its bytes,
+/// which is what a CDN and a deploy by changed files want.
+pub(crate) fn page_ranges(index: &Index, entries: &[usize], per_page: usize) -> Vec<Range<usize>> {
+    let mut pages = Vec::new();
+    // Walking from the oldest entry: `[i, end)` is the page being filled.
+    let (mut i, mut end) = (entries.len(), entries.len());
+    while i > 0 {
+        let day = index.entries[entries[i - 1]].day;
+        let mut j = i - 1;
+        while j > 0 && index.entries[entries[j - 1]].day == day {
+            j -= 1;
+        }
+        let filled = end - i;
+        if filled > 0 && filled + (i - j) > per_page {
+            pages.push(i..end);
+            end = i;
+        }
+        i = j;
+    }
+    pages.push(0..end);
+    pages
 }
 
-/// Output folder of page `n` (0-based) of a list at `prefix`.
+/// How many `page/N/` folders a list has. A list of one page has none (its root is
+/// all of it). Otherwise every page has one, the newest too (a copy of the root), so
+/// that each page's link to the next newer one never changes; and there are at least as
+/// many as the old newest-first numbering had (`page/2/` … `page/⌈n/per_page⌉/`), so a
+/// link made before still finds a page: past the real ones, a pointer to the root.
+pub(crate) fn numbered_pages(index: &Index, entries: &[usize], per_page: usize) -> usize {
+    let real = real_pages(index, entries, per_page);
+    let old = entries.len().div_ceil(per_page.max(1));
+    match (real, old) {
+        (0 | 1, 0 | 1) => 0,
+        _ => real.max(old),
+    }
+}
+
+/// The pages with stories of their own at `page/N/` (none for a one-page list).
+pub(crate) fn real_pages(index: &Index, entries: &[usize], per_page: usize) -> usize {
+    match page_ranges(index, entries, per_page).len() {
+        1 => 0,
+        n => n,
+    }
+}
+
+/// Output folder of a list's root (`n == 0`) or of its page `n` (1-based, from the oldest).
 pub(crate) fn page_path(prefix: &str, n: usize) -> String {
     if n == 0 {
         prefix.to_string()
     } else {
-        format!("{prefix}page/{}/", n + 1)
+        format!("{prefix}page/{n}/")
     }
 }
 
@@ -173,7 +300,9 @@ pub(crate) fn sitemap_urls(index: &Index, per_page: usize) -> Vec<(String, Optio
         String::new(),
         index.entries.first().map(|e| e.day.to_string()),
     )];
-    urls.extend((1..pages(index.entries.len(), per_page)).map(|n| (page_path("", n), None)));
+    let all: Vec<usize> = (0..index.entries.len()).collect();
+    let real = real_pages(index, &all, per_page);
+    urls.extend((1..=real).map(|n| (page_path("", n), None)));
     urls.extend(index.entries.iter().map(|e| {
         let a = &e.article;
         (
@@ -196,5 +325,9 @@ pub(crate) fn sitemap_urls(index: &Index, per_page: usize) -> Vec<(String, Optio
             .iter()
             .map(|t| (format!("tags/{}/", t.slug), None)),
     );
+    for taxon in Taxon::ALL {
+        urls.push((format!("{}/", taxon.folder()), None));
+        urls.extend((0..taxon.groups(index).len()).map(|g| (taxon.prefix(index, g), None)));
+    }
     urls
 }

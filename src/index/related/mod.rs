@@ -38,6 +38,11 @@ pub struct Weights {
     pub same_story: f32,
     /// Plain TF-IDF features: every word counts once, wherever it stands.
     pub plain_terms: bool,
+    /// Below this blended score a candidate is not shown at all: on a small site the
+    /// fifth-best story is often unrelated, and fewer links read better than a wrong one.
+    pub min_score: f32,
+    /// And below this share of the best candidate's score.
+    pub min_share: f32,
 }
 
 impl Default for Weights {
@@ -49,6 +54,8 @@ impl Default for Weights {
             decay_floor: 0.3,
             same_story: 1.0,
             plain_terms: false,
+            min_score: MIN_SCORE,
+            min_share: MIN_SHARE,
         }
     }
 }
@@ -62,6 +69,8 @@ impl Weights {
             decay_floor: 1.0,
             same_story: 0.0,
             plain_terms: true,
+            min_score: 0.0,
+            min_share: 0.0,
         }
     }
 }
@@ -86,6 +95,11 @@ impl<'a> Corpus<'a> {
         }
     }
 }
+
+/// The default `Weights::min_score`, measured with bench/related.sh (see README).
+pub const MIN_SCORE: f32 = 0.04;
+/// The default `Weights::min_share`, measured the same way.
+pub const MIN_SHARE: f32 = 0.15;
 
 /// Text cosine at which two articles count as the same coverage (one story
 /// imported twice, or wire copy run by two outlets).

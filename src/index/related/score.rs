@@ -15,7 +15,6 @@ const WINDOW: usize = 128;
 const TAG_WINDOW: usize = 32;
 /// Text matches kept for full scoring.
 const TEXT_POOL: usize = 64;
-const MIN_SCORE: f32 = 0.04;
 
 /// Per-thread scratch space for scoring: a dense accumulator and the slots it touched.
 #[derive(Default)]
@@ -111,11 +110,15 @@ impl<'a> Model<'a> {
             .filter(|&&(_, text)| text >= NEAR_IDENTICAL)
             .map(|&(j, _)| j as usize)
             .collect();
-        let scored: Vec<(f32, u32)> = pool
+        let mut scored: Vec<(f32, u32)> = pool
             .iter()
             .map(|&(j, text)| (self.score(i, j as usize, text), j))
-            .filter(|(s, _)| *s >= MIN_SCORE)
+            .filter(|(s, _)| *s >= self.weights.min_score)
             .collect();
+        // Relative to the best match too: a candidate far weaker than the best is noise
+        // next to it (a rice-price story's fifth link a North Korea story).
+        let best = scored.iter().map(|(s, _)| *s).fold(0.0, f32::max);
+        scored.retain(|(s, _)| *s >= best * self.weights.min_share);
         Scored {
             related: self.pick(i, scored),
             same,
