@@ -10,8 +10,13 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         // `svg`, `math`, `iframe`, `style` stay out: each has carried XSS past sanitisers.
         .add_generic_attributes(["class", "id", "dir"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        // A code block scrolls sideways: focusable, a keyboard can scroll it.
+        .add_tag_attributes("pre", ["tabindex"])
         .attribute_filter(|element, attribute, value| {
             if element == "input" && attribute == "type" && value != "checkbox" {
+                return None;
+            }
+            if attribute == "tabindex" && value != "0" {
                 return None;
             }
             Some(Cow::Borrowed(value))

@@ -120,6 +120,7 @@ pub struct Words {
     pub updated: String,
     pub minutes: String,
     pub search: String,
+    pub search_site: String,
     pub no_results: String,
     pub results: String,
     pub more_in_story: String,
