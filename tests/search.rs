@@ -322,6 +322,14 @@ fn the_search_page_works_and_survives_bad_input_in_chromium() {
     let hits = scraper::Selector::parse(".search-hit h2 a").expect("selector");
     let titles: Vec<String> = doc.select(&hits).map(|a| a.text().collect()).collect();
     assert_eq!(titles, ["Banjir rob di pesisir utara"], "{dom}");
+    // "kapibara" is only in the body, after the summary: the excerpt is cut around it.
+    let excerpt = scraper::Selector::parse(".search-hit .excerpt").expect("selector");
+    let shown: Vec<String> = doc.select(&excerpt).map(|p| p.inner_html()).collect();
+    assert_eq!(
+        shown,
+        ["Nelayan menambatkan perahu <mark>kapibara</mark> di dermaga."],
+        "{dom}"
+    );
     let dom = page("kebanjiran");
     assert!(dom.contains("2 hasil"), "{dom}");
     assert!(

@@ -28,6 +28,8 @@ pub(crate) const BLOCK: usize = 8;
 /// query for a very common word still fetches a few kilobytes.
 pub(crate) const MAX_POSTINGS: usize = 2000;
 const SUMMARY_BYTES: usize = 160;
+/// Enough opening text for an excerpt of about 180 characters around a word in it.
+const LEDE_BYTES: usize = 320;
 /// Letters 0–31 end a number, 32–63 say more letters follow.
 const ALPHABET: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
 
@@ -255,8 +257,23 @@ fn push_number(out: &mut String, mut v: u32) {
     }
 }
 
-/// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id]`, the
-/// date in the site's language and the story id that of its oldest article.
+/// The opening of the body that the results page cuts its excerpt from (a window around
+/// the first matched word): the text after the summary when the summary is the first
+/// paragraph, so no record carries it twice.
+fn lede(a: &crate::parse::Article) -> String {
+    let text = a.text.trim_start();
+    let rest = if a.has_summary {
+        text
+    } else {
+        text.strip_prefix(a.summary.trim())
+            .unwrap_or(text)
+            .trim_start()
+    };
+    truncate_words(rest.trim_end(), LEDE_BYTES)
+}
+
+/// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id, lede]`,
+/// the date in the site's language and the story id that of its oldest article.
 fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
     let n = index.entries.len();
     (0..block_count(n))
@@ -273,6 +290,7 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
                         crate::render::filters::long_date(e.day, &config.lang),
                         truncate_words(&e.article.summary, SUMMARY_BYTES),
                         story,
+                        lede(&e.article),
                     ])
                 })
                 .collect();
