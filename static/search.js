@@ -224,13 +224,32 @@
     for (var i = 0; i < parts.length; i++) {
       if (!parts[i]) continue;
       var lower = parts[i].toLowerCase(), hit = false;
-      if (i % 2 === 1) {
-        hit = res.words.indexOf(lower) >= 0 || res.stems.some(function (st) {
-          return lower === st || (st.length >= 4 && lower.indexOf(st) >= 0);
-        });
-      }
+      if (i % 2 === 1) hit = matches(lower, res);
       parent.appendChild(hit ? el("mark", "", parts[i]) : document.createTextNode(parts[i]));
     }
+  }
+
+  // Whether a word of an article matches the query: the word itself, or containing a stem.
+  function matches(lower, res) {
+    return res.words.indexOf(lower) >= 0 || res.stems.some(function (st) {
+      return lower === st || (st.length >= 4 && lower.indexOf(st) >= 0);
+    });
+  }
+
+  // The excerpt of a record: a window of its opening text around the first matched word
+  // (cut at word boundaries, "…" where it was cut), else its summary. Both are in the
+  // record block already fetched: no request of its own.
+  var EXCERPT = 180;
+  function excerpt(rec, res) {
+    var lede = rec[5] || "", parts = lede.split(WORD), at = -1, pos = 0;
+    for (var i = 0; i < parts.length; pos += parts[i].length, i++) {
+      if (i % 2 === 1 && matches(parts[i].toLowerCase(), res)) { at = pos; break; }
+    }
+    if (at < 0) return rec[3];
+    var start = Math.max(0, at - 60), end = Math.min(lede.length, start + EXCERPT);
+    if (start > 0) { var sp = lede.indexOf(" ", start); start = sp >= 0 && sp < at ? sp + 1 : start; }
+    if (end < lede.length) { var ep = lede.lastIndexOf(" ", end); end = ep > at ? ep : end; }
+    return (start > 0 ? "…" : "") + lede.slice(start, end) + (end < lede.length ? "…" : "");
   }
 
   function count(n) { return n ? text.results.replace("{n}", n) : text.empty; }
@@ -319,7 +338,7 @@
       li.appendChild(h);
       li.appendChild(el("p", "meta", g.rec[2]));
       var p = el("p", "excerpt");
-      highlight(p, g.rec[3], res);
+      highlight(p, excerpt(g.rec, res), res);
       li.appendChild(p);
       if (g.more.length) {
         var d = el("details"), ul = el("ul");

@@ -322,6 +322,14 @@ fn the_search_page_works_and_survives_bad_input_in_chromium() {
     let hits = scraper::Selector::parse(".search-hit h2 a").expect("selector");
     let titles: Vec<String> = doc.select(&hits).map(|a| a.text().collect()).collect();
     assert_eq!(titles, ["Banjir rob di pesisir utara"], "{dom}");
+    // "kapibara" is only in the body, after the summary: the excerpt is cut around it.
+    let excerpt = scraper::Selector::parse(".search-hit .excerpt").expect("selector");
+    let shown: Vec<String> = doc.select(&excerpt).map(|p| p.inner_html()).collect();
+    assert_eq!(
+        shown,
+        ["Nelayan menambatkan perahu <mark>kapibara</mark> di dermaga."],
+        "{dom}"
+    );
     let dom = page("kebanjiran");
     assert!(dom.contains("2 hasil"), "{dom}");
     assert!(
@@ -352,4 +360,101 @@ fn the_search_page_works_and_survives_bad_input_in_chromium() {
             "{q:?} reached the DOM as markup"
         );
     }
+}
+
+/// A copy of the front page whose script types `q` into the header box, waits for its
+/// results and presses `keys` there one by one, then writes what a reader would notice
+/// (the status line screen readers announce, the options, which one is selected, what
+/// the input points at) into `<pre id=report>`.
+fn header_box_page(public: &Path, name: &str, q: &str, keys: &[&str]) {
+    let front = read(public, "index.html");
+    let keys = serde_json::to_string(keys).expect("keys");
+    let q = serde_json::to_string(q).expect("query");
+    let script = format!(
+        r##"<script>
+addEventListener("load", function () {{
+  var input = document.querySelector("form.search input"), keys = {keys};
+  input.focus();
+  input.value = {q};
+  input.dispatchEvent(new Event("input", {{ bubbles: true }}));
+  var report = [];
+  function note() {{
+    var opts = document.querySelectorAll("#search-results li[role=option]"), sel = [];
+    opts.forEach(function (o) {{ sel.push(o.getAttribute("aria-selected") || "-"); }});
+    report.push("status=" + document.querySelector(".search-status").textContent +
+      " options=" + opts.length + " selected=" + sel.join(",") +
+      " active=" + (input.getAttribute("aria-activedescendant") || "none") +
+      " expanded=" + input.getAttribute("aria-expanded"));
+  }}
+  (function wait(tries) {{
+    if (!document.querySelector("#search-results li[role=option]") && tries > 0) return setTimeout(wait, 50, tries - 1);
+    note();
+    keys.forEach(function (k) {{
+      input.dispatchEvent(new KeyboardEvent("keydown", {{ key: k, bubbles: true, cancelable: true }}));
+      note();
+    }});
+    var pre = document.createElement("pre");
+    pre.id = "report";
+    pre.textContent = report.join("\n");
+    document.body.appendChild(pre);
+  }})(60);
+}});
+</script></body>"##
+    );
+    let page = front.replacen("</body>", &script, 1);
+    std::fs::write(public.join(name), page).expect("write test page");
+}
+
+fn report(dom: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(dom);
+    let sel = scraper::Selector::parse("pre#report").expect("selector");
+    doc.select(&sel)
+        .next()
+        .map(|p| p.text().collect::<String>())
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_header_box_answers_arrow_keys_and_announces_its_count_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let site = site();
+    site.build().ok();
+    let public = site.path().join("public");
+    // "banjir" is in two articles of one story (one only as "kebanjiran"): one option.
+    header_box_page(
+        &public,
+        "box-keys.html",
+        "banjir",
+        &["ArrowDown", "ArrowDown", "ArrowDown", "ArrowUp", "Escape"],
+    );
+    header_box_page(&public, "box-none.html", "zzzqqq", &[]);
+    let port = serve(public);
+    let dom = |page: &str| {
+        dump_dom(&chrome, &format!("http://127.0.0.1:{port}/{page}"))
+            .unwrap_or_else(|| panic!("chromium hung on {page}"))
+    };
+    let steps = report(&dom("box-keys.html"));
+    assert_eq!(
+        steps,
+        [
+            "status=2 hasil options=1 selected=- active=none expanded=true",
+            "status=2 hasil options=1 selected=true active=search-option-0 expanded=true",
+            "status=2 hasil options=1 selected=true active=search-option-0 expanded=true",
+            "status=2 hasil options=1 selected=true active=search-option-0 expanded=true",
+            "status=2 hasil options=1 selected=true active=search-option-0 expanded=true",
+            "status=2 hasil options=1 selected=true active=none expanded=false",
+        ],
+        "two hits of one story are one option; ArrowDown from the input selects it, the arrows wrap onto it, Escape closes"
+    );
+    assert_eq!(
+        report(&dom("box-none.html")),
+        ["status=Tidak ada hasil options=0 selected= active=none expanded=true"],
+        "a query without hits says so, in the live region too"
+    );
 }

@@ -1,17 +1,22 @@
-//! Search, terms: one article → its digest (each stemmed term with a weight, and the
+//! Search, terms: one article → its terms (each stemmed term with a weight, and the
 //! surface forms that stem to something else), the input of the sharded search index.
 //!
 //! A digest depends on the article alone — never on the rest of the archive — so a
 //! shard's bytes change only when an article that holds one of its terms changes.
+//!
+//! Terms are kept as ids of a process-wide vocabulary, not as text: a lean build keeps
+//! every article's terms until the index is written (five bytes a term instead of a
+//! line of text), and each distinct word is lower-cased, looked up in the stop list and
+//! stemmed once per process instead of once per article. Ids are never written out: the
+//! index is laid out by the terms' text, so it does not depend on which thread met a
+//! word first.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock, RwLockReadGuard};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::related::stem::Language;
-use super::related::tokenize::tokens_with_names;
+use super::related::tokenize::is_stop;
 use crate::parse::Article;
 
 /// BM25's saturation and length normalisation, against a fixed reference length rather
@@ -22,75 +27,351 @@ const REFERENCE_WORDS: f32 = 400.0;
 /// Weights are quantised to 1..=MAX_WEIGHT: one character of the shard alphabet.
 pub(crate) const MAX_WEIGHT: u8 = 31;
 
-/// One line per term, sorted: `stem weight` (weight 1..=31 as a number), then
-/// `>surface stem` for each word form whose stem differs. Compact text because lean
-/// builds keep it for every article, instead of the full body.
-pub fn digest(a: &Article) -> Box<str> {
-    let lang = Language::of(&a.lang);
-    let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
-    let people = a.authors.join(", ");
-    let tags = a.tags.join(", ");
-    let dateline = a.dateline.as_deref().unwrap_or("");
-    // Field boosts in the spirit of BM25F: a title word counts as five body words.
-    let fields: [(&str, f32); 7] = [
-        (&a.title, 5.0),
-        (if a.has_summary { &a.summary } else { "" }, 2.0),
-        (&tags, 3.0),
-        (&people, 3.0),
-        (source, 2.0),
-        (dateline, 1.0),
-        (&a.text, 1.0),
-    ];
-    // Each distinct word is stemmed once: stemming is most of the cost, and a body
-    // repeats its words.
-    let mut words: FxHashMap<Cow<str>, f32> = FxHashMap::default();
-    let mut body_words = 0usize;
-    for (i, (text, boost)) in fields.iter().enumerate() {
-        for (word, _) in tokens_with_names(text) {
-            body_words += usize::from(i == fields.len() - 1);
-            *words.entry(word).or_default() += boost;
-        }
-    }
-    let mut weight: BTreeMap<String, f32> = BTreeMap::new();
-    let mut forms: Vec<(Cow<str>, String)> = Vec::new();
-    for (word, tf) in words {
-        let stem = lang.stem(&word);
-        *weight.entry(stem.clone()).or_default() += tf;
-        if stem != *word {
-            forms.push((word, stem));
-        }
-    }
-    forms.sort_unstable();
-    let norm = K1 * (1.0 - B + B * body_words as f32 / REFERENCE_WORDS);
-    let mut out = String::new();
-    for (stem, tf) in &weight {
-        let saturated = tf * (K1 + 1.0) / (tf + norm) / (K1 + 1.0);
-        let q = ((saturated * f32::from(MAX_WEIGHT)).ceil() as u8).clamp(1, MAX_WEIGHT);
-        let _ = writeln!(out, "{stem} {q}");
-    }
-    for (form, stem) in &forms {
-        let _ = writeln!(out, ">{form} {stem}");
-    }
-    out.into_boxed_str()
+/// One article's search terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    /// Stem ids and, at the same index, their weights (1..=MAX_WEIGHT).
+    pub stems: Box<[u32]>,
+    pub weights: Box<[u8]>,
+    /// `(form, stem)` ids for each word of the article whose stem differs from it.
+    pub forms: Box<[(u32, u32)]>,
 }
 
-/// A digest's lines: `(term, weight)` for stems, `(form, stem)` through `forms`.
-pub(crate) fn terms(digest: &str) -> impl Iterator<Item = (&str, u8)> {
-    digest.lines().filter_map(|l| {
-        let (term, w) = l.split_once(' ')?;
-        (!term.starts_with('>')).then(|| (term, w.parse().unwrap_or(1)))
+impl Terms {
+    pub(crate) fn weighted(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        self.stems.iter().copied().zip(self.weights.iter().copied())
+    }
+}
+
+/// The article's terms: title, summary, tags, authors, source, dateline and the whole
+/// body, each word weighted by its field (BM25F in spirit) and saturated (BM25).
+pub fn digest(a: &Article) -> Terms {
+    let lang = Language::of(&a.lang);
+    let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
+    let dateline = a.dateline.as_deref().unwrap_or("");
+    TOKENS.with_borrow_mut(|cache| {
+        let mut words = cache.start(lang);
+        // Field boosts: a title word counts as five body words. Authors and tags are
+        // read one by one (a separator is not a word).
+        words.add(&a.title, 5.0);
+        if a.has_summary {
+            words.add(&a.summary, 2.0);
+        }
+        for t in &a.tags {
+            words.add(t, 3.0);
+        }
+        for p in &a.authors {
+            words.add(p, 3.0);
+        }
+        words.add(source, 2.0);
+        words.add(dateline, 1.0);
+        let body_words = words.add(&a.text, 1.0);
+        words.finish(body_words)
     })
 }
 
-pub(crate) fn forms(digest: &str) -> impl Iterator<Item = (&str, &str)> {
-    digest
-        .lines()
-        .filter_map(|l| l.strip_prefix('>')?.split_once(' '))
+/// What a lower-cased word is for the index: a stop word, or a term with its stem's id
+/// and its own id when it is a form of that stem (`NO_FORM` otherwise).
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    Stop,
+    Term(u32, u32),
+}
+const NO_FORM: u32 = u32::MAX;
+
+/// A cached word: its token, and the last article it was met in (its form is listed once
+/// an article).
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    token: Token,
+    seen: u32,
+}
+
+/// Per thread: word → token for each stemmer, and the current article's term
+/// frequencies by stem id. A body's words are nearly all known ones, and one lookup
+/// here replaces the stop-word check, the stemmer, the vocabulary's lock and a map of
+/// the article's words; nothing is allocated per word.
+#[derive(Default)]
+struct TokenCache {
+    /// Keyed by `word_hash`, not by the word: the key is compared in the table itself,
+    /// where a boxed word would cost a cache miss on nearly every word of a body.
+    by_language: [FxHashMap<u64, Known>; Language::COUNT],
+    /// Counts articles, for `Known::seen`.
+    article: u32,
+    /// The current article's stems, in the order met, with their frequencies; `slot`
+    /// finds a stem's place (a small map that stays in cache, unlike one by stem id).
+    tf: Vec<(u32, f32)>,
+    slot: FxHashMap<u32, u32>,
+    forms: Vec<(u32, u32)>,
+    lower: String,
+}
+
+/// Bounded so that a huge vocabulary (a long preview session) cannot grow it without
+/// limit; a cleared cache only costs a few lookups in `VOCAB` again.
+const TOKEN_CACHE_LIMIT: usize = 1 << 20;
+
+impl TokenCache {
+    fn start(&mut self, lang: Language) -> Words<'_> {
+        let map = &mut self.by_language[lang as usize];
+        if map.len() > TOKEN_CACHE_LIMIT {
+            map.clear();
+        }
+        self.article = self.article.wrapping_add(1);
+        Words { cache: self, lang }
+    }
+}
+
+struct Words<'a> {
+    cache: &'a mut TokenCache,
+    lang: Language,
+}
+
+impl Words<'_> {
+    /// Counts the words of `text` with `boost`; returns how many were not stop words.
+    fn add(&mut self, text: &str, boost: f32) -> usize {
+        let c = &mut *self.cache;
+        let (lang, article) = (self.lang, c.article);
+        let map = &mut c.by_language[lang as usize];
+        let (tf, slot, forms) = (&mut c.tf, &mut c.slot, &mut c.forms);
+        let mut n = 0;
+        for_each_word(text, &mut c.lower, |word| {
+            let known = map.entry(word_hash(word)).or_insert_with(|| Known {
+                token: token(lang, word),
+                seen: article.wrapping_sub(1),
+            });
+            let Token::Term(stem, form) = known.token else {
+                return;
+            };
+            n += 1;
+            if known.seen != article {
+                known.seen = article;
+                if form != NO_FORM {
+                    forms.push((form, stem));
+                }
+            }
+            let i = *slot.entry(stem).or_insert_with(|| {
+                tf.push((stem, 0.0));
+                tf.len() as u32 - 1
+            });
+            tf[i as usize].1 += boost;
+        });
+        n
+    }
+
+    /// The article's terms, saturated by BM25 against the body's length; leaves the
+    /// cache ready for the next article.
+    fn finish(self, body_words: usize) -> Terms {
+        let c = self.cache;
+        let norm = K1 * (1.0 - B + B * body_words as f32 / REFERENCE_WORDS);
+        let weights =
+            c.tf.iter()
+                .map(|&(_, tf)| {
+                    let saturated = tf * (K1 + 1.0) / (tf + norm) / (K1 + 1.0);
+                    ((saturated * f32::from(MAX_WEIGHT)).ceil() as u8).clamp(1, MAX_WEIGHT)
+                })
+                .collect();
+        // In the order the words come: two parses of one article give equal values.
+        let stems: Box<[u32]> = c.tf.iter().map(|&(stem, _)| stem).collect();
+        let forms: Box<[(u32, u32)]> = c.forms.as_slice().into();
+        c.tf.clear();
+        c.slot.clear();
+        c.forms.clear();
+        Terms {
+            stems,
+            weights,
+            forms,
+        }
+    }
+}
+
+/// 64-bit FNV-1a with a final mix: two of a million distinct words share a hash with a
+/// probability of about 10⁻⁸ (the related-stories model names terms the same way).
+fn word_hash(word: &str) -> u64 {
+    let mut h = word.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+fn token(lang: Language, word: &str) -> Token {
+    if is_stop(word) {
+        Token::Stop
+    } else {
+        let (stem, form) = VOCAB.stem(lang, word);
+        Token::Term(stem, form.unwrap_or(NO_FORM))
+    }
+}
+
+thread_local! {
+    static TOKENS: std::cell::RefCell<TokenCache> = std::cell::RefCell::default();
+}
+
+/// The words of `text` as the related-stories tokenizer cuts them (runs of alphanumeric
+/// characters of any script, lower-cased, at least two bytes, not all digits; stop words
+/// are left to the caller) — without its name detection, and with a byte loop for ASCII
+/// text, which is most of an archive. `search.js` cuts queries the same way. `lower` is
+/// the buffer a word with capitals is lower-cased into.
+fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let (mut upper, mut digits, mut ascii) = (false, true, true);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                upper |= b.is_ascii_uppercase();
+                digits &= b.is_ascii_digit();
+                i += 1;
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                upper |= c.is_uppercase();
+                digits = false;
+                ascii = false;
+                i += c.len_utf8();
+            }
+        }
+        if i == start {
+            // Not a word character: skip it whole (it may be several bytes).
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        let word = &text[start..i];
+        if word.len() < 2 || digits {
+            continue;
+        }
+        if !upper {
+            f(word);
+            continue;
+        }
+        lower.clear();
+        if ascii {
+            lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            // `str::to_lowercase`, not per char: a final sigma lower-cases differently.
+            lower.push_str(&word.to_lowercase());
+        }
+        f(lower);
+    }
+}
+
+/// Lower-cased words and stems of every article this process has read, as ids.
+pub(crate) static VOCAB: LazyLock<Vocab> = LazyLock::new(Vocab::default);
+
+/// Shards of the vocabulary (by the word's hash): threads rarely wait for each other.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+#[derive(Default)]
+struct Strings {
+    ids: FxHashMap<Arc<str>, u32>,
+    text: Vec<Arc<str>>,
+}
+
+/// A word's stem id and, when the stem differs from the word, the word's own id.
+type Stemmed = (u32, Option<u32>);
+type StemShard = RwLock<FxHashMap<Box<str>, Stemmed>>;
+
+pub(crate) struct Vocab {
+    strings: Box<[RwLock<Strings>]>,
+    /// Per stemmer: word → its stem, so each word is stemmed once.
+    stems: Box<[StemShard]>,
+}
+
+impl Default for Vocab {
+    fn default() -> Self {
+        Vocab {
+            strings: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            stems: (0..SHARDS * Language::COUNT)
+                .map(|_| RwLock::default())
+                .collect(),
+        }
+    }
+}
+
+fn shard_of(s: &str) -> usize {
+    use std::hash::BuildHasher;
+    FxBuildHasher.hash_one(s) as usize % SHARDS
+}
+
+impl Vocab {
+    pub(crate) fn id(&self, s: &str) -> u32 {
+        let shard = shard_of(s);
+        let lock = &self.strings[shard];
+        if let Some(&id) = lock
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ids
+            .get(s)
+        {
+            return id;
+        }
+        let mut w = lock.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&id) = w.ids.get(s) {
+            return id;
+        }
+        let id = ((w.text.len() as u32) << SHARD_BITS) | shard as u32;
+        let text: Arc<str> = Arc::from(s);
+        w.text.push(text.clone());
+        w.ids.insert(text, id);
+        id
+    }
+
+    fn stem(&self, lang: Language, word: &str) -> Stemmed {
+        let lock = &self.stems[lang as usize * SHARDS + shard_of(word)];
+        if let Some(&s) = lock
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(word)
+        {
+            return s;
+        }
+        let stem = lang.stem(word);
+        let stemmed = (self.id(&stem), (stem != word).then(|| self.id(word)));
+        lock.write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(word.into(), stemmed);
+        stemmed
+    }
+
+    /// Reads ids back as text while the returned value lives (other threads may still
+    /// add words, they wait).
+    pub(crate) fn reader(&self) -> Reader<'_> {
+        Reader(
+            self.strings
+                .iter()
+                .map(|l| l.read().unwrap_or_else(PoisonError::into_inner))
+                .collect(),
+        )
+    }
+}
+
+pub(crate) struct Reader<'a>(Vec<RwLockReadGuard<'a, Strings>>);
+
+impl Reader<'_> {
+    pub(crate) fn text(&self, id: u32) -> &str {
+        let shard = &self.0[id as usize % SHARDS];
+        shard
+            .text
+            .get((id >> SHARD_BITS) as usize)
+            .map_or("", |t| t.as_ref())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn article(lang: &str, title: &str, body: &str) -> Article {
         let src = crate::load::Source {
@@ -101,6 +382,21 @@ mod tests {
         crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
     }
 
+    fn terms(t: &Terms) -> BTreeMap<String, u8> {
+        let r = VOCAB.reader();
+        t.weighted()
+            .map(|(s, w)| (r.text(s).to_string(), w))
+            .collect()
+    }
+
+    fn forms(t: &Terms) -> BTreeMap<String, String> {
+        let r = VOCAB.reader();
+        t.forms
+            .iter()
+            .map(|&(f, s)| (r.text(f).to_string(), r.text(s).to_string()))
+            .collect()
+    }
+
     #[test]
     fn stems_weights_and_forms() {
         let a = article(
@@ -109,12 +405,15 @@ mod tests {
             "Warga kebanjiran lagi. Pembangunan tanggul.",
         );
         let d = digest(&a);
-        let t: BTreeMap<&str, u8> = terms(&d).collect();
-        assert!(t["banjir"] > t["bangun"], "title words weigh more: {d}");
-        assert!(t.contains_key("budi") && t.contains_key("santoso"), "{d}");
-        let f: BTreeMap<&str, &str> = forms(&d).collect();
-        assert_eq!(f.get("pembangunan"), Some(&"bangun"));
+        let t = terms(&d);
+        assert!(t["banjir"] > t["bangun"], "title words weigh more: {t:?}");
+        assert!(t.contains_key("budi") && t.contains_key("santoso"), "{t:?}");
+        assert_eq!(
+            forms(&d).get("pembangunan").map(String::as_str),
+            Some("bangun")
+        );
         assert!(t.values().all(|&w| (1..=MAX_WEIGHT).contains(&w)));
+        assert_eq!(digest(&a), d, "the same article gives the same terms");
     }
 
     #[test]
@@ -124,8 +423,25 @@ mod tests {
             "Floods return",
             "The river flooded the town.",
         ));
-        let f: BTreeMap<&str, &str> = forms(&d).collect();
-        assert_eq!(f.get("floods"), Some(&"flood"));
-        assert_eq!(f.get("flooded"), Some(&"flood"));
+        let f = forms(&d);
+        assert_eq!(f.get("floods").map(String::as_str), Some("flood"));
+        assert_eq!(f.get("flooded").map(String::as_str), Some("flood"));
+    }
+
+    #[test]
+    fn words_are_cut_like_the_related_stories_tokenizer() {
+        let text = "Banjir rob yang merendam 2024 rumah-rumah, and the 東京 flood. \
+                    ÉCOLE Ärzte a1 7 x ǅungla «Kota» – Москва's ΟΔΟΣ";
+        let mut ours = Vec::new();
+        for_each_word(text, &mut String::new(), |w| {
+            if !is_stop(w) {
+                ours.push(w.to_string())
+            }
+        });
+        let theirs: Vec<String> = super::super::related::tokenize::tokens_with_names(text)
+            .map(|(w, _)| w.into_owned())
+            .collect();
+        assert_eq!(ours, theirs);
+        assert!(ours.contains(&"école".to_string()) && ours.contains(&"a1".to_string()));
     }
 }

@@ -57,7 +57,7 @@ pub struct Article {
     pub word_count: usize,
     /// The search index's digest of the full text, taken by a lean parse before it cuts
     /// `text`; `None` when `text` is whole and the digest can be taken from it.
-    pub search: Option<Box<str>>,
+    pub search: Option<crate::index::search::Terms>,
     /// Link targets with their 1-based (line, column) in the file.
     pub links: Vec<(String, usize, usize)>,
 }
@@ -76,7 +76,7 @@ type WithWarning = (Article, Option<Diagnostic>);
 
 /// What a lean parse keeps of the full body before cutting it: the search index's digest
 /// (the index stage passes its function, so parse does not depend on it).
-pub type Digest = fn(&Article) -> Box<str>;
+pub type Digest = fn(&Article) -> crate::index::search::Terms;
 
 /// Parses every source. A lean parse (`Some(digest)`), for builds that will not lint,
 /// keeps neither the source text nor more body text than related stories read (at

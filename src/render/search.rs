@@ -13,7 +13,6 @@
 //!   postings are (id delta, weight) pairs in a 64-letter alphabet, five bits a letter.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -29,6 +28,8 @@ pub(crate) const BLOCK: usize = 8;
 /// query for a very common word still fetches a few kilobytes.
 pub(crate) const MAX_POSTINGS: usize = 2000;
 const SUMMARY_BYTES: usize = 160;
+/// Enough opening text for an excerpt of about 180 characters around a word in it.
+const LEDE_BYTES: usize = 320;
 /// Letters 0–31 end a number, 32–63 say more letters follow.
 const ALPHABET: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
 
@@ -61,12 +62,12 @@ pub(crate) struct Files {
 pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
     let started = std::time::Instant::now();
     let n = index.entries.len();
-    let digests: Vec<Cow<str>> = index
+    let digests: Vec<Cow<terms::Terms>> = index
         .entries
         .par_iter()
         .map(|e| match &e.article.search {
-            Some(d) => Cow::Borrowed(d.as_ref()),
-            None => Cow::Owned(terms::digest(&e.article).into_string()),
+            Some(d) => Cow::Borrowed(d),
+            None => Cow::Owned(terms::digest(&e.article)),
         })
         .collect();
     let meta = serde_json::json!({
@@ -86,71 +87,116 @@ pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
     }
 }
 
+/// One term's postings while they are gathered: already in the shard's encoding (a
+/// few bytes a posting instead of eight), ids ascending.
+#[derive(Default)]
+struct Postings {
+    df: u32,
+    last: u32,
+    encoded: String,
+}
+
 /// `digests[i]` belongs to entry `i` (newest first); its document id is `n - 1 - i`.
-fn shards(digests: &[Cow<str>], count: usize) -> Vec<String> {
+fn shards(digests: &[Cow<terms::Terms>], count: usize) -> Vec<String> {
     let n = digests.len();
-    // Per chunk of the archive in parallel, oldest first, then appended in chunk order:
-    // every posting list comes out sorted by id.
-    type Maps<'a> = (
-        FxHashMap<&'a str, Vec<(u32, u8)>>,
-        FxHashMap<&'a str, BTreeSet<&'a str>>,
-    );
-    let chunk = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let ids: Vec<usize> = (0..n).collect();
-    let maps: Vec<Maps> = ids
-        .par_chunks(chunk)
-        .map(|ids| {
-            let (mut postings, mut forms): Maps = Default::default();
-            for &id in ids {
+    let vocab = terms::VOCAB.reader();
+    // Each term's shard, by id (ids are dense: a vector, not a map).
+    let mut max_id = 0;
+    for d in digests {
+        let stems = d.stems.iter().copied();
+        max_id = stems
+            .chain(d.forms.iter().map(|f| f.0))
+            .fold(max_id, u32::max);
+    }
+    let mut shard_of: Vec<u32> = vec![u32::MAX; max_id as usize + 1];
+    for d in digests {
+        for &id in d.stems.iter().chain(d.forms.iter().map(|(f, _)| f)) {
+            let s = &mut shard_of[id as usize];
+            if *s == u32::MAX {
+                *s = fnv1a(vocab.text(id)) % count as u32;
+            }
+        }
+    }
+    // The shards in a few groups, each gathered by one pass over every article (oldest
+    // first, so posting lists come out sorted by id): only one group's postings are in
+    // memory per thread.
+    let groups = (rayon::current_num_threads() * 2).clamp(1, count);
+    let mut out: Vec<(usize, String)> = (0..groups)
+        .into_par_iter()
+        .flat_map_iter(|g| {
+            let mine = |id: u32| shard_of[id as usize] as usize % groups == g;
+            let mut postings: FxHashMap<u32, Postings> = FxHashMap::default();
+            let mut forms: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+            for id in 0..n {
                 let d = &digests[n - 1 - id];
-                for (term, w) in terms::terms(d) {
-                    postings.entry(term).or_default().push((id as u32, w));
+                for (term, w) in d.weighted() {
+                    if mine(term) {
+                        let p = postings.entry(term).or_default();
+                        push_number(&mut p.encoded, id as u32 - p.last);
+                        p.encoded
+                            .push(ALPHABET[usize::from(w.min(terms::MAX_WEIGHT))] as char);
+                        p.last = id as u32;
+                        p.df += 1;
+                    }
                 }
-                for (form, stem) in terms::forms(d) {
-                    forms.entry(form).or_default().insert(stem);
+                for &(form, stem) in &d.forms {
+                    if mine(form) {
+                        forms.entry(form).or_default().push(stem);
+                    }
                 }
             }
-            (postings, forms)
+            let mut by_shard: FxHashMap<usize, Vec<(&str, u32)>> = FxHashMap::default();
+            for &term in postings
+                .keys()
+                .chain(forms.keys().filter(|f| !postings.contains_key(f)))
+            {
+                by_shard
+                    .entry(shard_of[term as usize] as usize)
+                    .or_default()
+                    .push((vocab.text(term), term));
+            }
+            let mut files: Vec<(usize, String)> = by_shard
+                .into_iter()
+                .map(|(shard, mut terms)| {
+                    terms.sort_unstable();
+                    let mut out = String::new();
+                    for (text, term) in terms {
+                        if let Some(p) = postings.get(&term) {
+                            out.push_str(text);
+                            out.push('\t');
+                            out.push_str(&p.df.to_string());
+                            out.push('\t');
+                            if p.df as usize > MAX_POSTINGS {
+                                encode(&mut out, &decode(&p.encoded));
+                            } else {
+                                out.push_str(&p.encoded);
+                            }
+                            out.push('\n');
+                        }
+                        if let Some(stems) = forms.get(&term) {
+                            let mut stems: Vec<&str> =
+                                stems.iter().map(|&s| vocab.text(s)).collect();
+                            stems.sort_unstable();
+                            stems.dedup();
+                            out.push_str(text);
+                            out.push_str("\t>");
+                            out.push_str(&stems.join(" "));
+                            out.push('\n');
+                        }
+                    }
+                    (shard, out)
+                })
+                .collect();
+            files.sort_unstable_by_key(|f| f.0);
+            files
         })
         .collect();
-    let mut maps = maps.into_iter();
-    let (mut postings, mut forms) = maps.next().unwrap_or_default();
-    for (p, f) in maps {
-        for (term, list) in p {
-            postings.entry(term).or_default().extend(list);
-        }
-        for (form, stems) in f {
-            forms.entry(form).or_default().extend(stems);
-        }
+    out.sort_unstable_by_key(|f| f.0);
+    let mut shards = vec![String::new(); count];
+    for (i, text) in out {
+        shards[i] = text;
     }
-    let mut by_shard: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); count];
-    for &term in postings.keys().chain(forms.keys()) {
-        by_shard[fnv1a(term) as usize % count].insert(term);
-    }
-    by_shard
-        .par_iter()
-        .map(|terms| {
-            let mut out = String::new();
-            for &term in terms {
-                if let Some(list) = postings.get(term) {
-                    out.push_str(term);
-                    out.push('\t');
-                    out.push_str(&list.len().to_string());
-                    out.push('\t');
-                    encode(&mut out, list);
-                    out.push('\n');
-                }
-                if let Some(stems) = forms.get(term) {
-                    out.push_str(term);
-                    out.push_str("\t>");
-                    let stems: Vec<&str> = stems.iter().copied().collect();
-                    out.push_str(&stems.join(" "));
-                    out.push('\n');
-                }
-            }
-            out
-        })
-        .collect()
+    shards
 }
 
 /// A posting list as (id delta, weight) pairs; past `MAX_POSTINGS`, the best ones.
@@ -172,6 +218,28 @@ fn encode(out: &mut String, list: &[(u32, u8)]) {
     }
 }
 
+/// The inverse of `encode` (for lists gathered whole and cut afterwards).
+fn decode(s: &str) -> Vec<(u32, u8)> {
+    let mut digit = [0u32; 128];
+    for (i, &a) in ALPHABET.iter().enumerate() {
+        digit[usize::from(a)] = i as u32;
+    }
+    let digit = |b: u8| digit[usize::from(b & 0x7f)];
+    let mut bytes = s.bytes();
+    let (mut out, mut id) = (Vec::new(), 0);
+    while let Some(mut b) = bytes.next() {
+        let mut v = 0;
+        while digit(b) >= 32 {
+            v = (v << 5) | (digit(b) - 32);
+            b = bytes.next().unwrap_or(b'0');
+        }
+        id += (v << 5) | digit(b);
+        let w = bytes.next().map(digit).unwrap_or(0) as u8;
+        out.push((id, w));
+    }
+    out
+}
+
 fn push_number(out: &mut String, mut v: u32) {
     let mut digits = [0u8; 7];
     let mut len = 0;
@@ -189,8 +257,23 @@ fn push_number(out: &mut String, mut v: u32) {
     }
 }
 
-/// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id]`, the
-/// date in the site's language and the story id that of its oldest article.
+/// The opening of the body that the results page cuts its excerpt from (a window around
+/// the first matched word): the text after the summary when the summary is the first
+/// paragraph, so no record carries it twice.
+fn lede(a: &crate::parse::Article) -> String {
+    let text = a.text.trim_start();
+    let rest = if a.has_summary {
+        text
+    } else {
+        text.strip_prefix(a.summary.trim())
+            .unwrap_or(text)
+            .trim_start()
+    };
+    truncate_words(rest.trim_end(), LEDE_BYTES)
+}
+
+/// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id, lede]`,
+/// the date in the site's language and the story id that of its oldest article.
 fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
     let n = index.entries.len();
     (0..block_count(n))
@@ -207,6 +290,7 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
                         crate::render::filters::long_date(e.day, &config.lang),
                         truncate_words(&e.article.summary, SUMMARY_BYTES),
                         story,
+                        lede(&e.article),
                     ])
                 })
                 .collect();
@@ -218,23 +302,6 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn decode(s: &str) -> Vec<(u32, u8)> {
-        let digit = |c: char| ALPHABET.iter().position(|&a| a as char == c).unwrap_or(0) as u32;
-        let mut chars = s.chars();
-        let (mut out, mut id) = (Vec::new(), 0);
-        while let Some(mut c) = chars.next() {
-            let mut v = 0;
-            while digit(c) >= 32 {
-                v = (v << 5) | (digit(c) - 32);
-                c = chars.next().unwrap_or('0');
-            }
-            id += (v << 5) | digit(c);
-            let w = chars.next().map(digit).unwrap_or(0) as u8;
-            out.push((id, w));
-        }
-        out
-    }
 
     #[test]
     fn postings_round_trip() {
