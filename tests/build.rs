@@ -532,6 +532,7 @@ fn timings_name_every_stage_in_order() {
         stages,
         [
             "fingerprint",
+            "read the build cache",
             "read",
             "parse",
             "index",
@@ -542,11 +543,14 @@ fn timings_name_every_stage_in_order() {
             "  of which search index",
             "static files",
             "swap in, remove the old output",
+            "write the build cache",
         ],
         "{}",
         run.stderr
     );
-    // Without the flag the summary line stands alone.
+    // Without the flag the summary line stands alone, with what became of the cache.
     let quiet = site.run(&["build", "--force"]).ok();
-    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    let lines: Vec<&str> = quiet.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", quiet.stderr);
+    assert_eq!(lines[1], "full build: --force");
 }

@@ -18,9 +18,12 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::load::{Loaded, Source};
 
-#[derive(Debug, Clone)]
+/// Serialised only into the build cache (`site::cache`), which a lean build writes:
+/// the source text it never keeps is not stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Article {
     pub path: PathBuf,
+    #[serde(skip)]
     pub source_text: Arc<str>,
     /// Identity of the source (path and text): everything an article is derives from
     /// it and the site's configuration, so equal hashes mean an unchanged article.
@@ -192,7 +195,9 @@ pub fn parse_one(
     })
 }
 
-fn source_hash(src: &Source) -> u64 {
+/// The `Article::hash` a source would parse to: an unchanged hash means an
+/// unchanged article, whatever its file's stamp says.
+pub fn source_hash(src: &Source) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     src.path.hash(&mut h);
