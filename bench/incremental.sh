@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Incremental `kabar build` with the build cache (#17): at each N (default 10000 100000)
 # a full build (--force), a no-change build, and builds after one new article, one edit
-# and one deletion. Prints the median of RUNS runs (default 3) of wall time, CPU time
+# and one deletion (and one new article applied in place, KABAR_BENCH_IN_PLACE=1, the
+# alternative kabar does not use, for comparison). Prints the median of RUNS runs (default 3) of wall time, CPU time
 # (user + system), peak RSS (/usr/bin/time -f), the files added + changed + removed
 # (the manifest diff kabar prints) and whether the cache was used; then the stages
 # (--timings) of the last one-new-article build.
@@ -53,7 +54,7 @@ new_article() { # FILE K
   cat >"$1" <<EOF
 ---
 title: "Berita baru nomor $2 dari meja redaksi"
-date: 2026-01-05T0$2:00:00+07:00
+date: 2026-01-05T$(printf %02d "$2"):00:00+07:00
 summary: "Ringkasan berita baru nomor $2."
 tags: ["Cowor", "Berita Baru"]
 authors: ["Redaksi Bench"]
@@ -70,7 +71,8 @@ for n in "${sizes[@]}"; do
   corpus=$(bench_corpus "$n")
   site=$out/site-$n public=$out/public-$n samples=$out/samples
   mkdir -p "$site"
-  cp -al "$corpus/content" "$site/content"
+  # Hard links where the corpus and the output share a file system, a copy otherwise.
+  cp -al "$corpus/content" "$site/content" 2>/dev/null || cp -r "$corpus/content" "$site/content"
   [ -f "$corpus/site.yaml" ] && cp "$corpus/site.yaml" "$site/"
   mapfile -t articles < <(find "$site/content" -name '*.md' | sort)
 
@@ -87,6 +89,14 @@ for n in "${sizes[@]}"; do
   done
   row "one new article"
   cp "$out/log.txt" "$out/new-article-timings.txt"
+  # The alternative kabar does not use: the update applied to the output in place.
+  : >"$samples"
+  for k in $(seq "$runs"); do
+    new_article "$site/content/articles/bench-new-in-place-$k.md" "$((runs + k))"
+    KABAR_BENCH_IN_PLACE=1 measure
+  done
+  row "one new article, in place"
+  cp "$out/log.txt" "$out/in-place-timings.txt"
   : >"$samples"
   for k in $(seq "$runs"); do
     f=${articles[$((k * 7))]}
@@ -105,6 +115,8 @@ for n in "${sizes[@]}"; do
   echo
   echo "stages of the last one-new-article build at $n:"
   grep -E ' ms  ' "$out/new-article-timings.txt" | sed 's/^/    /'
+  echo "stages of the last one-new-article build in place at $n:"
+  grep -E ' ms  ' "$out/in-place-timings.txt" | sed 's/^/    /'
   echo
   rm -rf "$site" "$public"
 done

@@ -45,21 +45,33 @@ pub struct State {
     pub keys: Vec<(String, u64)>,
 }
 
+/// `State` as it is written, borrowing the engine's articles instead of copying them
+/// (at 100 000 articles a copy is gigabytes): the same fields in the same order, so it
+/// encodes to the bytes `State` decodes from.
+#[derive(Debug, Serialize)]
+pub struct StateRef<'a> {
+    pub frame: u64,
+    pub output: String,
+    pub sources: Vec<(&'a std::path::Path, Stamp, &'a Article)>,
+    pub related: related::Saved,
+    pub keys: Vec<(&'a str, u64)>,
+}
+
 /// Why a cache could not be used.
 pub type Unusable = String;
 
-pub fn encode(state: &State) -> Result<Vec<u8>, Unusable> {
+/// The file's header and payload, written one after the other.
+pub fn encode(state: &StateRef<'_>) -> Result<(Vec<u8>, Vec<u8>), Unusable> {
     let payload = rmp_serde::to_vec(state).map_err(|e| format!("cannot encode: {e}"))?;
     let version = env!("CARGO_PKG_VERSION").as_bytes();
-    let mut out = Vec::with_capacity(payload.len() + 64);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&(version.len() as u32).to_le_bytes());
-    out.extend_from_slice(version);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&md5::Md5::digest(&payload));
-    out.extend_from_slice(&payload);
-    Ok(out)
+    let mut head = Vec::with_capacity(64);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&FORMAT.to_le_bytes());
+    head.extend_from_slice(&(version.len() as u32).to_le_bytes());
+    head.extend_from_slice(version);
+    head.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    head.extend_from_slice(&md5::Md5::digest(&payload));
+    Ok((head, payload))
 }
 
 /// The state in `bytes`, or why it cannot be trusted.
@@ -111,19 +123,17 @@ pub fn decode(bytes: &[u8]) -> Result<State, Unusable> {
 mod tests {
     use super::*;
 
-    fn state() -> State {
-        State {
+    #[test]
+    fn a_cache_reads_back_and_any_damage_is_named() {
+        let state = StateRef {
             frame: 7,
             output: "1 2 3".into(),
             sources: Vec::new(),
             related: related::Saved::default(),
-            keys: vec![("index.html".into(), 42)],
-        }
-    }
-
-    #[test]
-    fn a_cache_reads_back_and_any_damage_is_named() {
-        let bytes = encode(&state()).expect("encodes");
+            keys: vec![("index.html", 42)],
+        };
+        let (head, payload) = encode(&state).expect("encodes");
+        let bytes = [head, payload].concat();
         let back = decode(&bytes).expect("decodes");
         assert_eq!(
             (back.frame, back.keys),

@@ -382,8 +382,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     }
     let saved = timed(&mut report.stages, "write the build cache", || {
         let output = write::identity(&out).ok_or("the output is gone")?;
-        let bytes = cache::encode(&engine.save(output))?;
-        write::write_cache(&out, &opts.root, &bytes).map_err(|e| e.to_string())
+        let (head, payload) = cache::encode(&engine.save(output))?;
+        write::write_cache(&out, &opts.root, &[&head, &payload]).map_err(|e| e.to_string())
     });
     if let Err(why) = saved {
         // The next build runs in full: slower, never wrong.

@@ -119,24 +119,24 @@ impl Preview {
 
     /// What a build cache keeps: the articles that parsed, the model, the keys of the
     /// output written last (which must then be at `output`, of that identity).
-    pub(crate) fn save(&self, output: String) -> cache::State {
+    pub(crate) fn save(&self, output: String) -> cache::StateRef<'_> {
         let mut sources: Vec<_> = self
             .sources
             .iter()
             .filter_map(|(path, (stamp, parsed))| {
                 let a = parsed.as_ref().ok()?;
-                Some((PathBuf::from(path), *stamp, Article::clone(a)))
+                Some((std::path::Path::new(path), *stamp, &**a))
             })
             .collect();
-        sources.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut keys: Vec<(String, u64)> = self
+        sources.sort_by(|a, b| a.0.cmp(b.0));
+        let mut keys: Vec<(&str, u64)> = self
             .keys
             .iter()
             .flatten()
-            .map(|(p, k)| (p.clone(), *k))
+            .map(|(p, k)| (p.as_str(), *k))
             .collect();
         keys.sort_unstable();
-        cache::State {
+        cache::StateRef {
             frame: self.frame.unwrap_or_default(),
             output,
             sources,

@@ -293,7 +293,7 @@ pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, Strin
 /// kabar's before it takes the name, so a kill between the two leaves a cache the next
 /// build recognises (and checks) rather than one it must leave alone. Something at that
 /// name that kabar did not write is never replaced.
-pub fn write_cache(out: &Path, site_root: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<()> {
     use std::io::Write as _;
     let place = locate(out, site_root).map_err(|r| io::Error::other(r.why))?;
     let path = place.beside(CACHE_MARK);
@@ -312,7 +312,10 @@ pub fn write_cache(out: &Path, site_root: &Path, bytes: &[u8]) -> io::Result<()>
         .write(true)
         .create_new(true)
         .open(&tmp)?;
-    let written = file.write_all(bytes).and_then(|()| Identity::of(&tmp));
+    let written = parts
+        .iter()
+        .try_for_each(|part| file.write_all(part))
+        .and_then(|()| Identity::of(&tmp));
     drop(file);
     let new = match written {
         Ok(id) => id,
