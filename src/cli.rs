@@ -70,9 +70,12 @@ pub struct Build {
     /// Output folder (default: public/ in the site).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Rebuild even if nothing changed since the last build.
+    /// Rebuild even if nothing changed since the last build (and ignore the build cache).
     #[arg(long)]
     pub force: bool,
+    /// Keep a build cache beside the output and rebuild only what changed since it.
+    #[arg(long)]
+    pub incremental: bool,
     /// Print how long each stage took (reading, parsing, indexing, rendering…).
     #[arg(long)]
     pub timings: bool,

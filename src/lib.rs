@@ -42,7 +42,9 @@ pub use review::{LintOptions, check, lint, queue, queue_text};
 pub use scaffold::{init, new_article};
 pub use serve::{ServeOptions, run as serve};
 pub use site::preview::Preview;
-pub use site::{BuildOptions, BuildReport, Mode, Prepared, build, output_paths, prepare, today};
+pub use site::{
+    BuildOptions, BuildReport, CacheUse, Mode, Prepared, build, output_paths, prepare, today,
+};
 pub use write::Refusal;
 
 /// What the fuzz targets and the evaluation examples reach below the commands.

@@ -55,7 +55,7 @@ pub fn load(root: &Path, content_dir: &str) -> Loaded {
 }
 
 /// Size and modification time: what tells an edited file from an unchanged one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub len: u64,
     pub modified: Option<std::time::SystemTime>,

@@ -74,6 +74,7 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
         future: args.future,
         base_url: args.base_url,
         force: args.force,
+        incremental: args.incremental,
         mode: kabar::Mode {
             now: clock()?,
             progress: ui.interactive,
@@ -103,6 +104,13 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
             changes.removed,
             done.elapsed.as_secs_f64()
         );
+        match &done.cache {
+            kabar::CacheUse::Used { rendered, carried } => eprintln!(
+                "build cache used: {rendered} files rendered, {carried} carried over from the last build"
+            ),
+            kabar::CacheUse::Full(why) => eprintln!("full build: {why}"),
+            kabar::CacheUse::NotApplicable => {}
+        }
     }
     if args.timings {
         for (stage, took) in &done.stages {

@@ -553,7 +553,7 @@ fn an_unchanged_site_is_not_rebuilt() {
 #[test]
 fn timings_name_every_stage_in_order() {
     let site = Site::fixture("digest");
-    let run = site.run(&["build", "--timings"]).ok();
+    let run = site.run(&["build", "--timings", "--incremental"]).ok();
     let stages: Vec<&str> = run
         .stderr
         .lines()
@@ -567,6 +567,7 @@ fn timings_name_every_stage_in_order() {
         stages,
         [
             "fingerprint",
+            "read the build cache",
             "read",
             "parse",
             "index",
@@ -577,11 +578,19 @@ fn timings_name_every_stage_in_order() {
             "  of which search index",
             "static files",
             "swap in, remove the old output",
+            "write the build cache",
         ],
         "{}",
         run.stderr
     );
-    // Without the flag the summary line stands alone.
-    let quiet = site.run(&["build", "--force"]).ok();
-    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    // Without the flag the summary line stands alone, with what became of the cache.
+    let quiet = site.run(&["build", "--force", "--incremental"]).ok();
+    let lines: Vec<&str> = quiet.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", quiet.stderr);
+    assert_eq!(lines[1], "full build: --force");
+    // A build without --incremental neither reads nor writes a cache.
+    std::fs::remove_file(site.path().join(".public.kabar-cache")).expect("the cache is there");
+    let plain = site.run(&["build", "--force", "--timings"]).ok();
+    assert!(!plain.stderr.contains("cache"), "{}", plain.stderr);
+    assert!(!site.path().join(".public.kabar-cache").exists());
 }

@@ -1,6 +1,7 @@
 //! kabar's integration tests: one binary, one module per command or stage.
 
 mod build;
+mod cache;
 mod deploy;
 mod diagnostics;
 mod harness;

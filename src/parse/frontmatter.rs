@@ -37,7 +37,9 @@ pub const KEYS: &[&str] = &[
     "canonical",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
@@ -70,14 +72,15 @@ pub struct Image {
     pub credit: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct SourceRef {
     pub name: String,
     pub url: Option<String>,
 }
 
 /// A correction to a published story: shown on it as a dated notice, newest last.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// (Serialised only into the build cache.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 pub struct Correction {
     pub date: ZonedDateTime,
     pub text: String,

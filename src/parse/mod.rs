@@ -18,9 +18,12 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::load::{Loaded, Source};
 
-#[derive(Debug, Clone)]
+/// Serialised only into the build cache (`site::cache`), which a lean build writes:
+/// the source text it never keeps is not stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Article {
     pub path: PathBuf,
+    #[serde(skip)]
     pub source_text: Arc<str>,
     /// Identity of the source (path and text): everything an article is derives from
     /// it and the site's configuration, so equal hashes mean an unchanged article.
@@ -56,7 +59,9 @@ pub struct Article {
     pub text: String,
     pub word_count: usize,
     /// The search index's digest of the full text, taken by a lean parse before it cuts
-    /// `text`; `None` when `text` is whole and the digest can be taken from it.
+    /// `text`; `None` when `text` is whole and the digest can be taken from it. Never
+    /// cached: its ids name stems of this process's vocabulary only.
+    #[serde(skip)]
     pub search: Option<crate::index::search::Terms>,
     /// Link targets with their 1-based (line, column) in the file.
     pub links: Vec<(String, usize, usize)>,
@@ -252,7 +257,9 @@ fn unknown_section(a: &Article, text: &Arc<str>, config: &Config) -> Option<Diag
     )
 }
 
-fn source_hash(src: &Source) -> u64 {
+/// The `Article::hash` a source would parse to: an unchanged hash means an
+/// unchanged article, whatever its file's stamp says.
+pub fn source_hash(src: &Source) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     src.path.hash(&mut h);

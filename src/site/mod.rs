@@ -1,5 +1,6 @@
 //! Site: a site folder + options → a published output folder, running load → parse → index → render → write.
 
+pub mod cache;
 pub mod preview;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +27,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Rebuild even when no input changed since the last build.
     pub force: bool,
+    /// Start from the build cache beside the output and keep it for the next build.
+    pub incremental: bool,
     pub mode: Mode,
 }
 
@@ -56,6 +59,7 @@ impl BuildOptions {
             future: false,
             base_url: None,
             force: false,
+            incremental: false,
             mode: Mode::default(),
         }
     }
@@ -83,12 +87,28 @@ pub struct BuildReport {
     pub tree: Option<write::Tree>,
     /// Files added, changed and removed versus the previous build's manifest.
     pub changes: Option<write::Changes>,
+    /// Whether the build started from the build cache beside the output.
+    pub cache: CacheUse,
+}
+
+/// What a build made of the build cache beside the output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheUse {
+    /// No cache was involved (nothing changed, or a preview build).
+    #[default]
+    NotApplicable,
+    /// The build started from it: it rendered `rendered` files and carried the
+    /// `carried` unchanged ones over from the previous output.
+    Used { rendered: usize, carried: usize },
+    /// A full build, and why the cache could not serve (none yet, `--force`, a damaged,
+    /// foreign or outdated cache…).
+    Full(String),
 }
 
 /// How long each stage of a build took, in order (`kabar build --timings`).
 pub type Stages = Vec<(&'static str, Duration)>;
 
-fn timed<T>(stages: &mut Stages, name: &'static str, stage: impl FnOnce() -> T) -> T {
+pub(crate) fn timed<T>(stages: &mut Stages, name: &'static str, stage: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let out = stage();
     stages.push((name, started.elapsed()));
@@ -243,6 +263,14 @@ pub fn assemble(
 
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
+    // An incremental build keys its files, for the next one to start from.
+    let opts = &BuildOptions {
+        mode: Mode {
+            track: opts.incremental || opts.mode.track,
+            ..opts.mode.clone()
+        },
+        ..opts.clone()
+    };
     let out = opts.output_dir();
     // Refused before anything is read, and a killed build's output put back first.
     write::claim(&out, &opts.root)?;
@@ -280,6 +308,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 stages,
                 tree: None,
                 changes: None,
+                cache: CacheUse::NotApplicable,
             });
         }
     }
@@ -293,13 +322,25 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         bar.set_message("reading");
         bar
     });
-    let site = prepare(opts)?;
-    if let Some(bar) = &progress {
-        bar.set_message("rendering");
-    }
     let previous = write::Tree::read(&out).filter(|t| t.describes(&out));
+    let (site, mut report, engine) = if opts.incremental {
+        let (site, report, engine) = incremental(
+            opts,
+            previous.as_ref(),
+            progress.as_ref(),
+            &mut stages,
+            started,
+        )?;
+        (site, report, Some(engine))
+    } else {
+        let site = prepare(opts)?;
+        if let Some(bar) = &progress {
+            bar.set_message("rendering");
+        }
+        let report = write_site(opts, &site, &Findings::new(), progress.as_ref(), started)?;
+        (site, report, None)
+    };
     let rebuild_after = changes_by_itself(&site, now);
-    let mut report = write_site(opts, &site, &Findings::new(), progress.as_ref(), started)?;
     report.stages.splice(0..0, stages);
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -320,6 +361,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
             &out,
         ))?;
     }
+    if let Some(mut engine) = engine {
+        engine.set_keys(Some(std::mem::take(&mut report.keys)));
+        save_cache(&engine, opts, &mut report);
+    }
     let manifest = write::Manifest {
         fingerprint,
         articles: report.articles,
@@ -328,6 +373,73 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Without a manifest the next build simply runs in full.
     let _ = manifest.write(&out);
     Ok(report)
+}
+
+/// The incremental half of `build`: the preview's engine, started from the build cache
+/// when it can be, renders what changed and carries the rest of the output over.
+fn incremental(
+    opts: &BuildOptions,
+    previous: Option<&write::Tree>,
+    progress: Option<&indicatif::ProgressBar>,
+    stages: &mut Stages,
+    started: Instant,
+) -> Result<(Prepared, BuildReport, preview::Preview), Error> {
+    let out = opts.output_dir();
+    let mut engine = preview::Preview::new(opts.clone());
+    let mut used = if opts.force {
+        CacheUse::Full("--force".into())
+    } else {
+        timed(stages, "read the build cache", || {
+            restore(&mut engine, &out, &opts.root, previous)
+        })
+    };
+    let site = engine.prepare()?;
+    if let Some(bar) = progress {
+        bar.set_message("rendering");
+    }
+    // For benchmarks only (README, "Incremental builds"): the update applied to the
+    // output in place instead of carried into a fresh folder swapped in.
+    let in_place = std::env::var_os("KABAR_BENCH_IN_PLACE").is_some_and(|v| v == "1");
+    let carried = match (&used, engine.keys(), previous) {
+        (CacheUse::Used { .. }, Some(keys), Some(tree)) if in_place => {
+            write_in_place(opts, &site, keys, tree, started)?
+        }
+        (CacheUse::Used { .. }, Some(keys), Some(tree)) => {
+            write_carried(opts, &site, keys, tree, progress, started)?
+        }
+        _ => Err("no earlier output to start from".to_string()),
+    };
+    let mut report = match carried {
+        Ok((report, rendered, carried)) => {
+            used = CacheUse::Used { rendered, carried };
+            report
+        }
+        Err(why) => {
+            if matches!(used, CacheUse::Used { .. }) {
+                used = CacheUse::Full(why);
+            }
+            write_site(opts, &site, &Findings::new(), progress, started)?
+        }
+    };
+    report.cache = used;
+    Ok((site, report, engine))
+}
+
+/// Writes the build cache for the next incremental build; a failure is a warning.
+fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut BuildReport) {
+    let out = opts.output_dir();
+    let saved = timed(&mut report.stages, "write the build cache", || {
+        let output = write::identity(&out).ok_or("the output is gone")?;
+        let (head, payload) = cache::encode(&engine.save(output))?;
+        write::write_cache(&out, &opts.root, &[&head, &payload]).map_err(|e| e.to_string())
+    });
+    if let Err(why) = saved {
+        // The next build runs in full: slower, never wrong.
+        report.warnings.push(Diagnostic::warning(
+            diagnostics::display_path(&opts.root, &out),
+            format!("the build cache was not written: {why}"),
+        ));
+    }
 }
 
 /// Article pages the last build published that this one does not, with no redirect
@@ -443,7 +555,224 @@ pub fn write_site(
         stages,
         tree: Some(tree),
         changes: None,
+        cache: CacheUse::NotApplicable,
     })
+}
+
+/// Starts `engine` from the build cache beside `out` if it is there, whole, kabar's,
+/// made for this site, these options and this binary, and describes the output in
+/// place (`tree`); otherwise says why the build runs in full.
+fn restore(
+    engine: &mut preview::Preview,
+    out: &Path,
+    root: &Path,
+    tree: Option<&write::Tree>,
+) -> CacheUse {
+    let full = |why: &str| CacheUse::Full(format!("the build cache {why}"));
+    let bytes = match write::read_cache(out, root) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return CacheUse::Full("no build cache yet".into()),
+        Err(why) => return full(&format!("cannot be used: {why}")),
+    };
+    let state = match cache::decode(&bytes) {
+        Ok(state) => state,
+        Err(why) => return full(&format!("was not used: {why}")),
+    };
+    drop(bytes);
+    if state.frame != engine.frame() {
+        return full(
+            "is out of date: site.yaml, templates/, static/, the build options or kabar changed",
+        );
+    }
+    let Some(tree) = tree.filter(|_| write::identity(out).as_ref() == Some(&state.output)) else {
+        return full("describes another output folder than the one in place");
+    };
+    if !state.keys.iter().all(|(p, _)| tree.files.contains_key(p)) {
+        return full("does not match the output's manifest");
+    }
+    engine.restore(state);
+    CacheUse::Used {
+        rendered: 0,
+        carried: 0,
+    }
+}
+
+/// render → write for a build with a cache: only the files whose key changed are
+/// rendered into the fresh staging folder, the others are carried over from the output
+/// in place (hard links, or checked copies where the file system has none), then the
+/// folder is swapped in as a full build's would be. `Ok(Err(why))`: nothing was
+/// committed, and a full write should follow. Returns the files rendered and carried.
+fn write_carried(
+    opts: &BuildOptions,
+    site: &Prepared,
+    previous: &render::Keys,
+    tree: &write::Tree,
+    progress: Option<&indicatif::ProgressBar>,
+    started: Instant,
+) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
+    let out = opts.output_dir();
+    let claim = write::claim(&out, &opts.root)?;
+    let staging =
+        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
+    let mut stages = site.stages.clone();
+    timed(&mut stages, "folders", || {
+        let planned = render::output_paths(&site.index, site.config.paginate);
+        staging.create_dirs(planned.iter().map(String::as_str))
+    })
+    .map_err(Error::io("create folders in", &out))?;
+    let count = AtomicUsize::new(0);
+    let emit = |path: &str, bytes: &[u8]| {
+        staging.emit(path, bytes)?;
+        let n = count.fetch_add(1, Ordering::Relaxed);
+        if let Some(bar) = progress {
+            bar.set_position(n as u64 + 1);
+        }
+        Ok(())
+    };
+    let rendered = timed(&mut stages, "render + write (changed pages)", || {
+        site.render(opts, &Findings::new(), &emit, Some(previous))
+    })?;
+    stages.push(("  of which search index", rendered.search_time));
+    let statics = static_files(&opts.root);
+    // A static file replaces a rendered one of the same name: where the page was
+    // rendered again, the static file is copied over it again; elsewhere it was already
+    // in the old output and is carried with the rest.
+    timed(&mut stages, "static files", || {
+        for rel in statics.iter().filter(|rel| staging.has(rel)) {
+            let from = opts.root.join("static").join(rel);
+            std::fs::read(&from)
+                .and_then(|bytes| staging.emit(rel, &bytes))
+                .map_err(|e| Error::io("copy", format!("static/{rel}"))(e))?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    let mut carry = Vec::new();
+    let wanted = rendered.keys.keys().chain(&statics);
+    for rel in wanted {
+        if staging.has(rel) {
+            continue;
+        }
+        let Some(entry) = tree.files.get(rel.as_str()) else {
+            return Ok(Err(format!("the output's manifest does not list {rel}")));
+        };
+        carry.push((rel.as_str(), out.join(rel), *entry));
+    }
+    carry.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    carry.dedup_by(|a, b| a.0 == b.0);
+    let files: Vec<(&str, &Path, write::Entry)> = carry
+        .iter()
+        .map(|(r, p, e)| (*r, p.as_path(), *e))
+        .collect();
+    let carried = timed(&mut stages, "carry the unchanged files over", || {
+        staging.carry_all(&files)
+    });
+    if let Err((rel, e)) = carried {
+        return Ok(Err(format!("{rel} could not be carried over: {e}")));
+    }
+    let carried_count = files.len();
+    drop(files);
+    drop(carry);
+    let tree = staging
+        .tree()
+        .map_err(Error::io("record what was written in", &out))?;
+    timed(&mut stages, "swap in, remove the old output", || {
+        staging.commit()
+    })
+    .map_err(Error::io("replace", &out))?;
+    let written = count.into_inner();
+    let report = BuildReport {
+        articles: site.index.entries.len(),
+        files: written,
+        output: out,
+        warnings: site.warnings.clone(),
+        elapsed: started.elapsed(),
+        unchanged: false,
+        keys: rendered.keys,
+        stages,
+        tree: Some(tree),
+        changes: None,
+        cache: CacheUse::NotApplicable,
+    };
+    Ok(Ok((report, written, carried_count)))
+}
+
+/// The alternative to `write_carried` that kabar does not use, kept to measure it
+/// (`KABAR_BENCH_IN_PLACE=1`): changed files written into the output in place (each
+/// beside its destination, then renamed over it), gone ones deleted. It writes fewer
+/// files, but a reader sees a mix of old and new pages while it runs, and a build killed
+/// halfway leaves that mix in place (the manifest is removed first, so the next build
+/// runs in full and puts it right).
+fn write_in_place(
+    opts: &BuildOptions,
+    site: &Prepared,
+    previous: &render::Keys,
+    tree: &write::Tree,
+    started: Instant,
+) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
+    let out = opts.output_dir();
+    write::claim(&out, &opts.root)?;
+    write::Tree::forget(&out).map_err(Error::io("remove the manifest beside", &out))?;
+    let mut stages = site.stages.clone();
+    let target = write::InPlace::new(&out);
+    let emitted = Mutex::new(BTreeMap::new());
+    let emit = |path: &str, bytes: &[u8]| {
+        target.emit(path, bytes)?;
+        emitted
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .insert(path.to_string(), write::Entry::of(bytes));
+        Ok(())
+    };
+    let rendered = timed(&mut stages, "render + write (changed pages)", || {
+        site.render(opts, &Findings::new(), &emit, Some(previous))
+    })?;
+    let mut files = emitted
+        .into_inner()
+        .map_err(|_| Error::Usage("a render thread panicked".into()))?;
+    let written = files.len();
+    let statics = static_files(&opts.root);
+    let overridden: Vec<&String> = statics.iter().filter(|r| files.contains_key(*r)).collect();
+    for rel in overridden {
+        let bytes = std::fs::read(opts.root.join("static").join(rel))
+            .map_err(|e| Error::io("copy", format!("static/{rel}"))(e))?;
+        target
+            .emit(rel, &bytes)
+            .map_err(Error::io("write", out.join(rel)))?;
+        files.insert(rel.clone(), write::Entry::of(&bytes));
+    }
+    let mut kept = 0;
+    for rel in rendered.keys.keys().chain(&statics) {
+        if !files.contains_key(rel) {
+            let Some(entry) = tree.files.get(rel) else {
+                return Ok(Err(format!("the output's manifest does not list {rel}")));
+            };
+            files.insert(rel.clone(), *entry);
+            kept += 1;
+        }
+    }
+    timed(&mut stages, "remove what is gone", || {
+        tree.files
+            .keys()
+            .filter(|rel| !files.contains_key(*rel))
+            .try_for_each(|rel| target.remove(rel))
+    })
+    .map_err(Error::io("remove from", &out))?;
+    let tree = write::Tree::of_folder(files, &out)
+        .map_err(Error::io("record what was written in", &out))?;
+    let report = BuildReport {
+        articles: site.index.entries.len(),
+        files: written,
+        output: out,
+        warnings: site.warnings.clone(),
+        elapsed: started.elapsed(),
+        unchanged: false,
+        keys: rendered.keys,
+        stages,
+        tree: Some(tree),
+        changes: None,
+        cache: CacheUse::NotApplicable,
+    };
+    Ok(Ok((report, written, kept)))
 }
 
 /// Renders every page without writing anything and returns the output paths

@@ -1,12 +1,15 @@
-//! Preview: a site folder → its preview output, kept current by rebuilding only what
-//! an edit changes.
+//! Preview: a site folder → its output, kept current by rebuilding only what an edit
+//! changes; the incremental engine of both `kabar serve` and `kabar build`.
 //!
 //! Parsed articles, the related-stories model and a key per output file stay in
-//! memory between builds. An edit to content/ re-reads and re-parses only the files
-//! the watcher reported (or, without a report, those whose size or modification time
-//! changed), re-indexes (cheap without re-parsing), renders only the pages whose
-//! inputs changed and rewrites them in place. A change to site.yaml, templates/ or
-//! static/ starts over with a full build.
+//! memory between builds (`kabar serve`), or in a build cache beside the output
+//! between runs (`kabar build`, see `site::cache`). An edit to content/ re-reads only
+//! the files the watcher reported (or, without a report, those whose size or
+//! modification time changed) and re-parses those whose text changed, re-indexes
+//! (cheap without re-parsing), renders only the pages whose inputs changed and writes
+//! them in place (serve) or into the staging folder beside the unchanged files carried
+//! over (build). A change to site.yaml, templates/, static/, the build options or the
+//! kabar binary starts over with a full build.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -21,7 +24,7 @@ use crate::index::related;
 use crate::load::{self, Stamp};
 use crate::parse::{self, Article};
 use crate::render::Keys;
-use crate::site::{self, BuildOptions, Findings, Prepared};
+use crate::site::{self, BuildOptions, Findings, Prepared, Stages, cache, timed};
 use crate::write::InPlace;
 
 /// A parse result, cached until its file changes.
@@ -29,7 +32,8 @@ type Parsed = Result<Arc<Article>, Vec<Diagnostic>>;
 
 pub struct Preview {
     opts: BuildOptions,
-    /// Fingerprint of site.yaml, templates/ and static/ at the last build.
+    /// Fingerprint of site.yaml, templates/, static/, the options and the binary at
+    /// the last build (see `frame`).
     frame: Option<u64>,
     /// By path, as bytes: `Path` hashes and compares component by component, which
     /// shows at ten thousand lookups per edit.
@@ -44,6 +48,8 @@ pub struct Preview {
     loose: Vec<Diagnostic>,
     /// The lint findings the pages' banners show.
     findings: Findings,
+    /// How long the last `refresh` took to read and to parse.
+    stages: Stages,
 }
 
 /// What one update did.
@@ -74,7 +80,78 @@ impl Preview {
             site: None,
             loose: Vec::new(),
             findings: Findings::new(),
+            stages: Stages::new(),
         }
+    }
+
+    /// A fingerprint of everything besides the articles that decides how a source
+    /// parses and what a page looks like: site.yaml, templates/ and static/ (path, size,
+    /// modification time), the options, the site's place, and the kabar binary itself
+    /// (its version, its built-in theme, its size and modification time: a rebuilt
+    /// binary may render differently under the same version number).
+    pub fn frame(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let opts = &self.opts;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (env!("CARGO_PKG_VERSION"), crate::render::BUILTIN_TEMPLATES).hash(&mut h);
+        crate::render::BUILTIN_ASSETS.hash(&mut h);
+        let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
+        exe.map(|m| (m.len(), m.modified().ok())).hash(&mut h);
+        (opts.drafts, opts.future, &opts.base_url).hash(&mut h);
+        (opts.mode.preview, opts.mode.lean).hash(&mut h);
+        opts.root.canonicalize().ok().hash(&mut h);
+        let salt = h.finish().to_string();
+        load::fingerprint_of(&opts.root, &salt, &["templates", "static"])
+    }
+
+    /// Starts from a build cache: its articles, model and keys stand until the files
+    /// say otherwise. The caller has checked its frame and output.
+    pub(crate) fn restore(&mut self, state: cache::State) {
+        self.frame = Some(state.frame);
+        self.sources = state
+            .sources
+            .into_iter()
+            .map(|(path, stamp, a)| (path.into_os_string(), (stamp, Ok(Arc::new(a)))))
+            .collect();
+        self.related = related::Cache::restore(state.related);
+        self.keys = Some(state.keys.into_iter().collect());
+    }
+
+    /// What a build cache keeps: the articles that parsed, the model, the keys of the
+    /// output written last (which must then be at `output`, of that identity).
+    pub(crate) fn save(&self, output: String) -> cache::StateRef<'_> {
+        let mut sources: Vec<_> = self
+            .sources
+            .iter()
+            .filter_map(|(path, (stamp, parsed))| {
+                let a = parsed.as_ref().ok()?;
+                Some((std::path::Path::new(path), *stamp, &**a))
+            })
+            .collect();
+        sources.sort_by(|a, b| a.0.cmp(b.0));
+        let mut keys: Vec<(&str, u64)> = self
+            .keys
+            .iter()
+            .flatten()
+            .map(|(p, k)| (p.as_str(), *k))
+            .collect();
+        keys.sort_unstable();
+        cache::StateRef {
+            frame: self.frame.unwrap_or_default(),
+            output,
+            sources,
+            related: self.related.save(),
+            keys,
+        }
+    }
+
+    /// The keys of the files in the output folder, if an earlier build left them.
+    pub(crate) fn keys(&self) -> Option<&Keys> {
+        self.keys.as_ref()
+    }
+
+    pub(crate) fn set_keys(&mut self, keys: Option<Keys>) {
+        self.keys = keys;
     }
 
     /// The last site that built, for lints and the review dashboard.
@@ -89,7 +166,29 @@ impl Preview {
     /// Brings the output folder up to date with the site folder. `changes` are the
     /// paths a file watcher saw change; without them, every file is looked at.
     pub fn update(&mut self, changes: Option<&BTreeSet<PathBuf>>) -> Result<Update, Error> {
-        let frame = load::fingerprint_of(&self.opts.root, "", &["templates", "static"]);
+        let config = self.refresh(changes)?;
+        self.assemble(config)
+    }
+
+    /// Everything up to rendering, for `kabar build`: the cached articles brought up to
+    /// date with the site folder, then indexed with every related list computed as a
+    /// full build computes it (reusing the term frequencies of unchanged articles), so
+    /// that the output is the full build's, byte for byte.
+    pub(crate) fn prepare(&mut self) -> Result<Prepared, Error> {
+        let config = self.refresh(None)?;
+        let mut site = self.index(config, related::Pass::Exact { give_way: None })?;
+        site.stages.splice(0..0, self.stages.iter().copied());
+        Ok(site)
+    }
+
+    /// Brings the cached parse results up to date with the site folder and returns
+    /// the configuration they were parsed with.
+    fn refresh(
+        &mut self,
+        changes: Option<&BTreeSet<PathBuf>>,
+    ) -> Result<crate::config::Config, Error> {
+        self.stages.clear();
+        let frame = self.frame();
         if self.frame != Some(frame) {
             // Configuration can change how every article parses; templates and
             // static files, what every page looks like: start over.
@@ -107,7 +206,7 @@ impl Preview {
                 .all(|p| p.starts_with(&content) && p.extension().is_some_and(|e| e == "md"))
                 .then(|| c.iter().cloned().collect())
         });
-        let (loaded, seen) = match &edited {
+        let (mut loaded, seen) = timed(&mut self.stages, "read", || match &edited {
             Some(paths) => load::load_files(&self.opts.root, "content", paths),
             None => {
                 let cached = &self.sources;
@@ -117,14 +216,38 @@ impl Preview {
                         .is_some_and(|(s, _)| *s == stamp)
                 })
             }
-        };
+        });
         let read: FxHashSet<PathBuf> = loaded.sources.iter().map(|s| s.path.clone()).collect();
-        let parsed = parse::parse(loaded, &config, None);
-        let mut fresh: FxHashMap<PathBuf, Parsed> = parsed
-            .articles
-            .into_iter()
-            .map(|a| (a.path.clone(), Ok(Arc::new(a))))
-            .collect();
+        // A file read again whose text is what the cached article was parsed from (a
+        // `touch`, a checkout of the same content) keeps that article.
+        let mut fresh: FxHashMap<PathBuf, Parsed> = FxHashMap::default();
+        loaded.sources.retain(|src| {
+            let same = self.sources.get(src.path.as_os_str()).and_then(|(_, p)| {
+                p.as_ref()
+                    .ok()
+                    .filter(|a| a.hash == parse::source_hash(src))
+                    .cloned()
+            });
+            let keep = same.is_none();
+            if let Some(a) = same {
+                fresh.insert(src.path.clone(), Ok(a));
+            }
+            keep
+        });
+        let lean = self
+            .opts
+            .mode
+            .lean
+            .then_some(crate::index::search::digest as parse::Digest);
+        let parsed = timed(&mut self.stages, "parse", || {
+            parse::parse(loaded, &config, lean)
+        });
+        fresh.extend(
+            parsed
+                .articles
+                .into_iter()
+                .map(|a| (a.path.clone(), Ok(Arc::new(a)))),
+        );
         // Parse errors are cached with their file like articles; the rest (files
         // that could not be read, skipped symlinks) are found again on every scan.
         let mut other = Vec::new();
@@ -170,7 +293,7 @@ impl Preview {
                 self.loose = other;
             }
         }
-        self.assemble(config)
+        Ok(config)
     }
 
     /// The second pass after an update, once the page is on screen: new lint
@@ -235,6 +358,8 @@ impl Preview {
                 Err(d) => diags.extend(d.iter().cloned()),
             }
         }
+        // In file order, as a walk gives them: the map's order depends on its history.
+        articles.sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
         let related = Some((&mut self.related, pass));
         site::assemble(&self.opts, config, articles, diags, related)
     }

@@ -16,6 +16,7 @@ const OWNED_MARK: &str = ".kabar-owned";
 pub(super) const STAGING_MARK: &str = ".kabar-staging-";
 pub(super) const OLD_MARK: &str = ".kabar-old-";
 pub(super) const MANIFEST_MARK: &str = ".kabar-manifest";
+pub(super) const CACHE_MARK: &str = ".kabar-cache";
 const MARKER_HEADER: &str = "kabar owned folders 1";
 
 /// Why kabar will not replace an output folder; nothing was moved, renamed or deleted.
@@ -119,11 +120,13 @@ impl Place {
 }
 
 /// The folders kabar made beside one output: the output itself, and staging or old
-/// folders not yet swapped in or removed (by file name in the parent).
+/// folders not yet swapped in or removed (by file name in the parent); and the build
+/// cache files it wrote there (the one in place, and one being put in its place).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Marker {
     pub(super) output: Option<Identity>,
     pub(super) made: Vec<(Identity, String)>,
+    pub(super) cache: Vec<Identity>,
 }
 
 impl Marker {
@@ -151,6 +154,7 @@ impl Marker {
             match (kind, fields.next()) {
                 (Some("output"), None) => marker.output = Some(id),
                 (Some("made"), Some(name)) => marker.made.push((id, name.to_string())),
+                (Some("cache"), None) => marker.cache.push(id),
                 _ => return Marker::default(),
             }
         }
@@ -165,6 +169,9 @@ impl Marker {
         }
         for (id, name) in &self.made {
             text.push_str(&format!("made {} {name}\n", id.fields()));
+        }
+        for id in &self.cache {
+            text.push_str(&format!("cache {}\n", id.fields()));
         }
         let path = place.beside(OWNED_MARK);
         let mut tmp = path.clone().into_os_string();
@@ -242,6 +249,7 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
     let settled = Marker {
         output: ours,
         made: Vec::new(),
+        cache: marker.cache.clone(),
     };
     if settled != marker {
         // Without a record the next build refuses the folder and says so: no data lost.
@@ -253,6 +261,79 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
         marker,
         state,
     })
+}
+
+/// The build cache beside `out`, if there is one and the record says kabar wrote it:
+/// `Ok(None)` when there is none, `Err(why)` when something else has its name (it is
+/// then neither read nor, by `write_cache`, replaced).
+pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, String> {
+    let place = locate(out, site_root).map_err(|r| r.why)?;
+    let path = place.beside(CACHE_MARK);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read it: {e}")),
+        Ok(meta) => meta,
+    };
+    if !meta.is_file()
+        || !Marker::read(&place)
+            .cache
+            .contains(&Identity::from_meta(&meta))
+    {
+        return Err(format!(
+            "{} is not one kabar wrote (the record beside the output does not name it); it is left alone",
+            path.display()
+        ));
+    }
+    std::fs::read(&path)
+        .map(Some)
+        .map_err(|e| format!("cannot read it: {e}"))
+}
+
+/// Replaces the build cache beside `out` in one rename. The new file is recorded as
+/// kabar's before it takes the name, so a kill between the two leaves a cache the next
+/// build recognises (and checks) rather than one it must leave alone. Something at that
+/// name that kabar did not write is never replaced.
+pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    use std::io::Write as _;
+    let place = locate(out, site_root).map_err(|r| io::Error::other(r.why))?;
+    let path = place.beside(CACHE_MARK);
+    let mut marker = Marker::read(&place);
+    if let Ok(meta) = std::fs::symlink_metadata(&path)
+        && (!meta.is_file() || !marker.cache.contains(&Identity::from_meta(&meta)))
+    {
+        return Err(io::Error::other(format!(
+            "{} is not one kabar wrote; it is left alone (move it away to let kabar keep a cache)",
+            path.display()
+        )));
+    }
+    let tmp = place.beside(&format!("{CACHE_MARK}.{}", std::process::id()));
+    // `create_new`: a file of someone else's with this name is never overwritten.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    let written = parts
+        .iter()
+        .try_for_each(|part| file.write_all(part))
+        .and_then(|()| Identity::of(&tmp));
+    drop(file);
+    let new = match written {
+        Ok(id) => id,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    marker.cache.push(new);
+    let renamed = marker
+        .write(&place)
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = renamed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    marker.cache = vec![new];
+    marker.write(&place)
 }
 
 /// The output's canonical place, refusing places whose replacement would destroy
@@ -460,6 +541,11 @@ mod tests {
                 },
                 ".public.kabar-staging-9 x".into(),
             )],
+            cache: vec![Identity {
+                dev: 1,
+                ino: 4,
+                born: 5,
+            }],
         };
         marker.write(&place).expect("write");
         assert_eq!(Marker::read(&place), marker);

@@ -12,7 +12,7 @@ mod tree;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use claim::{Claim, Refusal, claim};
+pub use claim::{Claim, Refusal, claim, read_cache, write_cache};
 use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
 pub use tree::{Changes, Entry, Tree, content_type, parse_md5};
 
@@ -136,6 +136,29 @@ impl Staging {
         Ok(())
     }
 
+    /// `carry` for many files at once, in parallel (a build with a cache carries most of
+    /// its output over). Returns the first file that could be neither linked nor copied.
+    pub fn carry_all(&self, files: &[(&str, &Path, Entry)]) -> Result<(), (String, io::Error)> {
+        use rayon::prelude::*;
+        files.par_iter().try_for_each(|&(rel, from, entry)| {
+            let path = self
+                .tmp
+                .join(safe_relative(rel).map_err(|e| (rel.to_string(), e))?);
+            link_or_copy(from, &path, entry).map_err(|e| (rel.to_string(), e))
+        })?;
+        let mut emitted = self
+            .emitted
+            .lock()
+            .map_err(|_| (String::new(), io::Error::other("a writer panicked")))?;
+        emitted.extend(files.iter().map(|&(rel, _, e)| (rel.to_string(), e)));
+        Ok(())
+    }
+
+    /// Whether `rel` has been emitted or carried into this staging folder.
+    pub fn has(&self, rel: &str) -> bool {
+        self.emitted.lock().is_ok_and(|e| e.contains_key(rel))
+    }
+
     /// The manifest of everything emitted so far, naming this staging folder, which
     /// becomes the output at `commit` (a rename keeps its identity).
     pub fn tree(&self) -> io::Result<Tree> {
@@ -247,6 +270,41 @@ impl Drop for Staging {
             let _ = self.claim.marker.write(&self.claim.place);
         }
     }
+}
+
+/// A hard link to `from` at `to`, or a copy of it checked against the manifest's entry
+/// where the file system cannot link (another device, no links).
+fn link_or_copy(from: &Path, to: &Path, entry: Entry) -> io::Result<()> {
+    let linked = match std::fs::hard_link(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound && from.exists() => {
+            // The folder of a static file (no planned page makes it).
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::hard_link(from, to)
+        }
+        other => other,
+    };
+    if linked.is_ok() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(from)?;
+    if Entry::of(&bytes) != entry {
+        return Err(io::Error::other(format!(
+            "{} is not the file kabar put there",
+            from.display()
+        )));
+    }
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(to, bytes)
+}
+
+/// The identity (device, inode, birth) of the folder now at `out`, as the manifest and
+/// the build cache record it.
+pub fn identity(out: &Path) -> Option<String> {
+    Identity::of(out).ok().map(|id| id.fields())
 }
 
 fn file_name(path: &Path) -> String {

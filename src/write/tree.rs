@@ -67,7 +67,16 @@ impl Tree {
         }
     }
 
-    pub(super) fn of_folder(files: BTreeMap<String, Entry>, folder: &Path) -> io::Result<Tree> {
+    /// Removes the manifest beside `out` (before `out` is changed in place: without a
+    /// manifest that describes it, the next build and deploy trust nothing about it).
+    pub fn forget(out: &Path) -> io::Result<()> {
+        match std::fs::remove_file(path(out)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn of_folder(files: BTreeMap<String, Entry>, folder: &Path) -> io::Result<Tree> {
         Ok(Tree {
             files,
             output: Identity::of(folder)?.fields(),

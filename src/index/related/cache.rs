@@ -27,6 +27,17 @@ pub struct Cache {
     terms: Terms,
     /// Every list was computed in one pass over the site as it is now.
     exact: bool,
+    /// Restored from a build cache: only the term frequencies are there, so the next
+    /// call computes every list (reusing them) whatever its `Pass`.
+    restored: bool,
+}
+
+/// What a build cache keeps of the model: each article's term frequencies (by path id,
+/// with the article's hash), the part that depends on one article's text alone. Term
+/// weights, signatures and lists depend on the whole corpus and are computed again.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Saved {
+    articles: Vec<(u64, u64, TermFrequencies)>,
 }
 
 /// How one call of [`Cache::related`] computes the lists.
@@ -61,6 +72,40 @@ fn path_id(a: &Article) -> u64 {
 }
 
 impl Cache {
+    /// The term frequencies, sorted by path id so that equal models save equal bytes.
+    pub fn save(&self) -> Saved {
+        let mut articles: Vec<(u64, u64, TermFrequencies)> = self
+            .articles
+            .iter()
+            .map(|(&id, c)| (id, c.hash, c.tf.clone()))
+            .collect();
+        articles.sort_unstable_by_key(|(id, _, _)| *id);
+        Saved { articles }
+    }
+
+    pub fn restore(saved: Saved) -> Cache {
+        let articles = saved
+            .articles
+            .into_iter()
+            .map(|(id, hash, tf)| {
+                let cached = Cached {
+                    hash,
+                    tf,
+                    signature: Signature::new(),
+                    related: Vec::new(),
+                    same: Vec::new(),
+                };
+                (id, cached)
+            })
+            .collect();
+        Cache {
+            articles,
+            terms: Terms::default(),
+            exact: false,
+            restored: true,
+        }
+    }
+
     pub fn related(&mut self, corpus: Corpus<'_>, count: usize, pass: Pass<'_>) -> Links {
         let weights = Weights::default();
         let articles = corpus.articles;
@@ -86,9 +131,14 @@ impl Cache {
         };
         // Only a recomputation of an unchanged site may give way: its cached lists
         // are still right for every article.
-        let give_way = give_way.filter(|_| changed.is_empty() && removed.is_empty());
+        let give_way =
+            give_way.filter(|_| !self.restored && changed.is_empty() && removed.is_empty());
         // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
-        if self.articles.is_empty() || exact || changed.len() + removed.len() > (n / 20).max(64) {
+        if self.articles.is_empty()
+            || self.restored
+            || exact
+            || changed.len() + removed.len() > (n / 20).max(64)
+        {
             return self
                 .rebuild(corpus, &ids, count, &weights, give_way.map(|g| g.as_ref()))
                 .unwrap_or_else(|| self.links(&ids));
@@ -280,6 +330,7 @@ impl Cache {
             .collect();
         self.terms = terms;
         self.exact = true;
+        self.restored = false;
         Some(self.links(ids))
     }
 

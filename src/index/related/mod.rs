@@ -18,7 +18,7 @@ mod vocab;
 use rayon::prelude::*;
 
 use crate::parse::Article;
-pub use cache::{Cache, Pass};
+pub use cache::{Cache, Pass, Saved};
 use features::{TermFrequencies, term_frequencies};
 use score::{Buffers, Model};
 use vocab::{Signature, Terms};
