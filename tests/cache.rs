@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Site, command};
+use crate::harness::{Site, command, set_field};
 
 /// A fixed clock for every build of a test, so the news sitemap's window is the same.
 const EPOCH: &str = "1795000000";
@@ -69,22 +69,6 @@ fn assert_same_tree(incremental: &Path, full: &Path, context: &str) {
             String::from_utf8_lossy(&b[path])
         );
     }
-}
-
-/// Replaces the front matter line that starts with `key:` (or adds one after the fence).
-fn set_field(text: &str, key: &str, value: &str) -> String {
-    let prefix = format!("{key}:");
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let end = lines
-        .iter()
-        .skip(1)
-        .position(|l| l.trim_end() == "---")
-        .map_or(1, |p| p + 1);
-    match lines[..end].iter().position(|l| l.starts_with(&prefix)) {
-        Some(i) => lines[i] = format!("{key}: {value}"),
-        None => lines.insert(1, format!("{key}: {value}")),
-    }
-    lines.join("\n") + "\n"
 }
 
 /// From "build cache used: R files rendered, C carried over from the last build".

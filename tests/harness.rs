@@ -415,3 +415,19 @@ fn dechunk(body: &str, whole: &str) -> String {
     }
     out
 }
+
+/// Replaces the front matter line that starts with `key:` (or adds one after the fence).
+pub fn set_field(text: &str, key: &str, value: &str) -> String {
+    let prefix = format!("{key}:");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let end = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == "---")
+        .map_or(1, |p| p + 1);
+    match lines[..end].iter().position(|l| l.starts_with(&prefix)) {
+        Some(i) => lines[i] = format!("{key}: {value}"),
+        None => lines.insert(1, format!("{key}: {value}")),
+    }
+    lines.join("\n") + "\n"
+}

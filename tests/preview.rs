@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use kabar::{BuildOptions, Preview};
 
-use crate::harness::{Server, Site, write};
+use crate::harness::{Server, Site, set_field, write};
 
 /// What `kabar serve` builds with, writing into `out`.
 fn preview_options(root: &Path, out: PathBuf) -> BuildOptions {
@@ -277,23 +277,6 @@ fn an_update_keeps_reporting_a_bad_file_it_did_not_reread() {
     preview
         .update(Some(&bad_event))
         .expect("builds once the bad file is gone");
-}
-
-/// Replaces the front matter line that starts with `key:` (or adds one after the
-/// opening fence).
-fn set_field(text: &str, key: &str, value: &str) -> String {
-    let prefix = format!("{key}:");
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let end = lines
-        .iter()
-        .skip(1)
-        .position(|l| l.trim_end() == "---")
-        .map_or(1, |p| p + 1);
-    match lines[..end].iter().position(|l| l.starts_with(&prefix)) {
-        Some(i) => lines[i] = format!("{key}: {value}"),
-        None => lines.insert(1, format!("{key}: {value}")),
-    }
-    lines.join("\n") + "\n"
 }
 
 #[test]

@@ -511,15 +511,8 @@ pub fn write_site(
     started: Instant,
 ) -> Result<BuildReport, Error> {
     let out = opts.output_dir();
-    let claim = write::claim(&out, &opts.root)?;
-    let staging =
-        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
     let mut stages = site.stages.clone();
-    timed(&mut stages, "folders", || {
-        let planned = render::output_paths(&site.index, site.config.paginate);
-        staging.create_dirs(planned.iter().map(String::as_str))
-    })
-    .map_err(Error::io("create folders in", &out))?;
+    let staging = staging_for(opts, site, &mut stages)?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
@@ -597,6 +590,24 @@ fn restore(
     }
 }
 
+/// A staging folder beside the claimed output, holding every folder the plan needs.
+fn staging_for(
+    opts: &BuildOptions,
+    site: &Prepared,
+    stages: &mut Stages,
+) -> Result<write::Staging, Error> {
+    let out = opts.output_dir();
+    let claim = write::claim(&out, &opts.root)?;
+    let staging =
+        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
+    timed(stages, "folders", || {
+        let planned = render::output_paths(&site.index, site.config.paginate);
+        staging.create_dirs(planned.iter().map(String::as_str))
+    })
+    .map_err(Error::io("create folders in", &out))?;
+    Ok(staging)
+}
+
 /// render → write for a build with a cache: only the files whose key changed are
 /// rendered into the fresh staging folder, the others are carried over from the output
 /// in place (hard links, or checked copies where the file system has none), then the
@@ -611,15 +622,8 @@ fn write_carried(
     started: Instant,
 ) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
     let out = opts.output_dir();
-    let claim = write::claim(&out, &opts.root)?;
-    let staging =
-        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
     let mut stages = site.stages.clone();
-    timed(&mut stages, "folders", || {
-        let planned = render::output_paths(&site.index, site.config.paginate);
-        staging.create_dirs(planned.iter().map(String::as_str))
-    })
-    .map_err(Error::io("create folders in", &out))?;
+    let staging = staging_for(opts, site, &mut stages)?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
