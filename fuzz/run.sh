@@ -3,7 +3,9 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain
 # RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z flags. New corpus entries go to
-# fuzz/corpus/<target> (not committed); fuzz/seeds/<target> are the committed seeds.
+# fuzz/corpus/<target> (not committed). Seeds are read where they live: the bundled
+# articles (content/), the importer's fixtures (tests/fixtures/import/) and, in
+# fuzz/seeds/<target>, the few seeds no test uses.
 # A crash stops that target and leaves fuzz/artifacts/<target>/crash-*; the script
 # goes on with the next target and exits 1 at the end.
 set -uo pipefail
@@ -25,8 +27,14 @@ for t in "${targets[@]}"; do
         serve_resolve) extra=(-dict=dicts/serve_resolve.dict) ;;
         import_html) extra=(-max_len=65536 -dict=dicts/import_html.dict) ;;
     esac
+    case $t in
+        frontmatter | markdown) seeds=(../content ../tests/fixtures/import) ;;
+        import_text | import_html) seeds=(../tests/fixtures/import) ;;
+        *) seeds=() ;;
+    esac
+    [ -d "seeds/$t" ] && seeds+=("seeds/$t")
     echo "== $t for ${secs}s"
-    if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+    if ! cargo fuzz run "$t" "corpus/$t" "${seeds[@]}" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         "${extra[@]}" 2>&1 | tee "logs/$t.log" | grep -E '^(#[0-9]+[[:space:]]+DONE|Done|stat::|==[0-9]+==|SUMMARY|thread)' ; then
         :
