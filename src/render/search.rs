@@ -13,9 +13,9 @@
 //!   postings are (id delta, weight) pairs in a 64-letter alphabet, five bits a letter.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::index::{Index, search as terms};
@@ -87,137 +87,159 @@ pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
     }
 }
 
-/// One term's postings while they are gathered: already in the shard's encoding (a
-/// few bytes a posting instead of eight), ids ascending.
-#[derive(Default)]
-struct Postings {
-    df: u32,
-    last: u32,
-    encoded: String,
-}
-
 /// `digests[i]` belongs to entry `i` (newest first); its document id is `n - 1 - i`.
+///
+/// Postings are gathered by a counting sort per range of documents, in parallel, so
+/// each term's list comes out sorted by id with no map or string per term: at 100 000
+/// articles there are tens of millions of postings.
 fn shards(digests: &[Cow<terms::Terms>], count: usize) -> Vec<String> {
     let n = digests.len();
     let vocab = terms::VOCAB.reader();
-    // Each term's shard, by id (ids are dense: a vector, not a map).
-    let mut max_id = 0;
-    for d in digests {
-        let stems = d.stems.iter().copied();
-        max_id = stems
-            .chain(d.forms.iter().map(|f| f.0))
-            .fold(max_id, u32::max);
-    }
-    let mut shard_of: Vec<u32> = vec![u32::MAX; max_id as usize + 1];
-    for d in digests {
-        for &id in d.stems.iter().chain(d.forms.iter().map(|(f, _)| f)) {
-            let s = &mut shard_of[id as usize];
-            if *s == u32::MAX {
-                *s = fnv1a(vocab.text(id)) % count as u32;
-            }
+    let max_id = digests
+        .iter()
+        .flat_map(|d| d.stems.iter().chain(d.forms.iter().map(|f| &f.0)))
+        .fold(0, |m, &id| m.max(id as usize));
+    let docs = |ids: Range<usize>| ids.map(|id| (id as u32, &digests[n - 1 - id]));
+    let postings = Grouped::gather(n, max_id, |ids| {
+        docs(ids).flat_map(|(id, d)| d.weighted().map(move |(term, w)| (term, pack(id, w))))
+    });
+    let forms = Grouped::gather(n, max_id, |ids| {
+        docs(ids).flat_map(|(_, d)| d.forms.iter().copied())
+    });
+    let mut by_shard: Vec<Vec<(&str, u32)>> = vec![Vec::new(); count];
+    for term in 0..=max_id as u32 {
+        if postings.len(term) + forms.len(term) > 0 {
+            let text = vocab.text(term);
+            by_shard[fnv1a(text) as usize % count].push((text, term));
         }
     }
-    // The shards in a few groups, each gathered by one pass over every article (oldest
-    // first, so posting lists come out sorted by id): only one group's postings are in
-    // memory per thread.
-    let groups = (rayon::current_num_threads() * 2).clamp(1, count);
-    let mut out: Vec<(usize, String)> = (0..groups)
+    by_shard
         .into_par_iter()
-        .flat_map_iter(|g| {
-            let mine = |id: u32| shard_of[id as usize] as usize % groups == g;
-            let mut postings: FxHashMap<u32, Postings> = FxHashMap::default();
-            let mut forms: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-            for id in 0..n {
-                let d = &digests[n - 1 - id];
-                for (term, w) in d.weighted() {
-                    if mine(term) {
-                        let p = postings.entry(term).or_default();
-                        push_number(&mut p.encoded, id as u32 - p.last);
-                        p.encoded
-                            .push(ALPHABET[usize::from(w.min(terms::MAX_WEIGHT))] as char);
-                        p.last = id as u32;
-                        p.df += 1;
-                    }
+        .map(|mut terms| {
+            terms.sort_unstable();
+            let mut out = String::new();
+            for (text, term) in terms {
+                let df = postings.len(term);
+                if df > 0 {
+                    out.push_str(text);
+                    out.push('\t');
+                    out.push_str(&df.to_string());
+                    out.push('\t');
+                    encode(&mut out, postings.of(term), df);
+                    out.push('\n');
                 }
-                for &(form, stem) in &d.forms {
-                    if mine(form) {
-                        forms.entry(form).or_default().push(stem);
-                    }
+                if forms.len(term) > 0 {
+                    let mut stems: Vec<&str> =
+                        forms.of(term).flatten().map(|&s| vocab.text(s)).collect();
+                    stems.sort_unstable();
+                    stems.dedup();
+                    out.push_str(text);
+                    out.push_str("\t>");
+                    out.push_str(&stems.join(" "));
+                    out.push('\n');
                 }
             }
-            let mut by_shard: FxHashMap<usize, Vec<(&str, u32)>> = FxHashMap::default();
-            for &term in postings
-                .keys()
-                .chain(forms.keys().filter(|f| !postings.contains_key(f)))
-            {
-                by_shard
-                    .entry(shard_of[term as usize] as usize)
-                    .or_default()
-                    .push((vocab.text(term), term));
-            }
-            let mut files: Vec<(usize, String)> = by_shard
-                .into_iter()
-                .map(|(shard, mut terms)| {
-                    terms.sort_unstable();
-                    let mut out = String::new();
-                    for (text, term) in terms {
-                        if let Some(p) = postings.get(&term) {
-                            out.push_str(text);
-                            out.push('\t');
-                            out.push_str(&p.df.to_string());
-                            out.push('\t');
-                            if p.df as usize > MAX_POSTINGS {
-                                encode(&mut out, &decode(&p.encoded));
-                            } else {
-                                out.push_str(&p.encoded);
-                            }
-                            out.push('\n');
-                        }
-                        if let Some(stems) = forms.get(&term) {
-                            let mut stems: Vec<&str> =
-                                stems.iter().map(|&s| vocab.text(s)).collect();
-                            stems.sort_unstable();
-                            stems.dedup();
-                            out.push_str(text);
-                            out.push_str("\t>");
-                            out.push_str(&stems.join(" "));
-                            out.push('\n');
-                        }
-                    }
-                    (shard, out)
-                })
-                .collect();
-            files.sort_unstable_by_key(|f| f.0);
-            files
+            out
         })
-        .collect();
-    out.sort_unstable_by_key(|f| f.0);
-    let mut shards = vec![String::new(); count];
-    for (i, text) in out {
-        shards[i] = text;
-    }
-    shards
+        .collect()
 }
 
-/// A posting list as (id delta, weight) pairs; past `MAX_POSTINGS`, the best ones.
-fn encode(out: &mut String, list: &[(u32, u8)]) {
-    let kept: Cow<[(u32, u8)]> = if list.len() > MAX_POSTINGS {
-        let mut best = list.to_vec();
-        best.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-        best.truncate(MAX_POSTINGS);
-        best.sort_unstable();
-        Cow::Owned(best)
-    } else {
-        Cow::Borrowed(list)
-    };
+/// Values grouped by term id, in the order they came, from one `Lists` per range of
+/// documents: a term's values are its lists in range order.
+struct Grouped<T> {
+    parts: Vec<Lists<T>>,
+}
+
+impl<T: Copy + Default + Send> Grouped<T> {
+    fn gather<I: Iterator<Item = (u32, T)>>(
+        n: usize,
+        max_id: usize,
+        items: impl Fn(Range<usize>) -> I + Sync,
+    ) -> Self {
+        let parts = (rayon::current_num_threads() * 2).clamp(1, n.max(1));
+        let parts = (0..parts)
+            .into_par_iter()
+            .map(|p| Lists::gather(max_id, || items(p * n / parts..(p + 1) * n / parts)))
+            .collect();
+        Grouped { parts }
+    }
+}
+
+impl<T> Grouped<T> {
+    fn of(&self, term: u32) -> impl Iterator<Item = &[T]> {
+        self.parts.iter().map(move |l| l.of(term))
+    }
+
+    fn len(&self, term: u32) -> usize {
+        self.of(term).map(<[T]>::len).sum()
+    }
+}
+
+/// Values grouped by term id, in the order they came (a counting sort).
+struct Lists<T> {
+    start: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T: Copy + Default> Lists<T> {
+    /// `items` is called twice: once to count, once to fill.
+    fn gather<I: Iterator<Item = (u32, T)>>(max_id: usize, items: impl Fn() -> I) -> Self {
+        let mut start = vec![0u32; max_id + 2];
+        for (term, _) in items() {
+            start[term as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut values = vec![T::default(); start[max_id + 1] as usize];
+        for (term, v) in items() {
+            let slot = &mut next[term as usize];
+            values[*slot as usize] = v;
+            *slot += 1;
+        }
+        Lists { start, values }
+    }
+}
+
+impl<T> Lists<T> {
+    fn of(&self, term: u32) -> &[T] {
+        let t = term as usize;
+        &self.values[self.start[t] as usize..self.start[t + 1] as usize]
+    }
+}
+
+/// A posting in four bytes: the document id above the weight's five bits.
+fn pack(id: u32, weight: u8) -> u32 {
+    (id << 5) | u32::from(weight.min(terms::MAX_WEIGHT))
+}
+
+/// A posting list of `len` postings (packed, ids ascending, in parts) as (id delta,
+/// weight) pairs; past `MAX_POSTINGS`, the best ones (weight, then newest).
+fn encode<'a>(out: &mut String, parts: impl Iterator<Item = &'a [u32]>, len: usize) {
+    if len <= MAX_POSTINGS {
+        return push_postings(out, parts.flatten().copied());
+    }
+    let mut best: Vec<u32> = parts.flatten().copied().collect();
+    // Packed postings are distinct, so the cut is the same however the list is ordered.
+    best.select_nth_unstable_by(MAX_POSTINGS - 1, |a, b| {
+        (b & 31).cmp(&(a & 31)).then(b.cmp(a))
+    });
+    best.truncate(MAX_POSTINGS);
+    best.sort_unstable();
+    push_postings(out, best.into_iter());
+}
+
+fn push_postings(out: &mut String, list: impl Iterator<Item = u32>) {
     let mut previous = 0;
-    for &(id, w) in kept.iter() {
-        push_number(out, id - previous);
-        out.push(ALPHABET[usize::from(w.min(terms::MAX_WEIGHT))] as char);
-        previous = id;
+    for p in list {
+        push_number(out, (p >> 5) - previous);
+        out.push(ALPHABET[(p & 31) as usize] as char);
+        previous = p >> 5;
     }
 }
 
+#[cfg(test)]
 /// The inverse of `encode` (for lists gathered whole and cut afterwards).
 fn decode(s: &str) -> Vec<(u32, u8)> {
     let mut digit = [0u32; 128];
@@ -303,11 +325,39 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn packed(list: &[(u32, u8)]) -> Vec<u32> {
+        list.iter().map(|&(id, w)| pack(id, w)).collect()
+    }
+
+    #[test]
+    fn a_shard_lists_each_term_with_its_postings_oldest_first_and_its_forms() {
+        let id = |s: &str| terms::VOCAB.id(s);
+        let (banjir, kota, kebanjiran) = (id("banjir"), id("kota"), id("kebanjiran"));
+        let digest = |stems: &[u32], weights: &[u8], forms: &[(u32, u32)]| {
+            Cow::Owned(terms::Terms {
+                stems: stems.into(),
+                weights: weights.into(),
+                forms: forms.into(),
+            })
+        };
+        // Newest first, as the index holds them: "kota" only in the oldest.
+        let digests = [
+            digest(&[banjir], &[9], &[(kebanjiran, banjir)]),
+            digest(&[banjir, kota], &[40, 2], &[]),
+        ];
+        let lines: Vec<String> = shards(&digests, 1)[0].lines().map(String::from).collect();
+        // Ids 0 (oldest) and 1; weights above the maximum are cut to it.
+        assert_eq!(
+            lines,
+            ["banjir\t2\t0v19", "kebanjiran\t>banjir", "kota\t1\t02"]
+        );
+    }
+
     #[test]
     fn postings_round_trip() {
         let list = vec![(0, 3), (1, 31), (40, 1), (100_000, 7), (100_031, 2)];
         let mut s = String::new();
-        encode(&mut s, &list);
+        encode(&mut s, [packed(&list).as_slice()].into_iter(), list.len());
         assert_eq!(decode(&s), list);
     }
 
@@ -317,7 +367,7 @@ mod tests {
             .map(|i| (i, if i % 100 == 0 { 30 } else { 2 }))
             .collect();
         let mut s = String::new();
-        encode(&mut s, &list);
+        encode(&mut s, [packed(&list).as_slice()].into_iter(), list.len());
         let kept = decode(&s);
         assert_eq!(kept.len(), MAX_POSTINGS);
         assert!(kept.windows(2).all(|w| w[0].0 < w[1].0));
