@@ -434,7 +434,7 @@ fn the_header_box_answers_arrow_keys_and_announces_its_count_in_chromium() {
         &["ArrowDown", "ArrowDown", "ArrowDown", "ArrowUp", "Escape"],
     );
     header_box_page(&public, "box-none.html", "zzzqqq", &[]);
-    let port = serve(public);
+    let port = serve(public.clone());
     let dom = |page: &str| {
         dump_dom(&chrome, &format!("http://127.0.0.1:{port}/{page}"))
             .unwrap_or_else(|| panic!("chromium hung on {page}"))
@@ -451,6 +451,36 @@ fn the_header_box_answers_arrow_keys_and_announces_its_count_in_chromium() {
             "status=2 hasil options=1 selected=true active=none expanded=false",
         ],
         "two hits of one story are one option; ArrowDown from the input selects it, the arrows wrap onto it, Escape closes"
+    );
+    // Enter opens the selected story. The box page runs in a frame, so the outer page
+    // stays to report where the frame went (a top-level navigation ends --dump-dom).
+    header_box_page(&public, "box-enter.html", "banjir", &["ArrowDown", "Enter"]);
+    std::fs::write(
+        public.join("box-enter-frame.html"),
+        r#"<!doctype html><title>frame</title><body><iframe id=f src="box-enter.html"></iframe><script>
+var loads = 0;
+document.getElementById("f").addEventListener("load", function () {
+  if (++loads < 2) return;
+  var pre = document.createElement("pre");
+  pre.id = "report";
+  pre.textContent = this.contentWindow.location.pathname;
+  document.body.appendChild(pre);
+});
+</script>"#,
+    )
+    .expect("write frame page");
+    let opened = report(&dom("box-enter-frame.html"));
+    let [path] = opened.as_slice() else {
+        panic!("Enter on a selected option opened nothing: {opened:?}");
+    };
+    let story = read(
+        &public,
+        &format!("{}index.html", path.trim_start_matches('/')),
+    );
+    assert!(
+        path.split('/').filter(|p| !p.is_empty()).count() == 4
+            && story.to_lowercase().contains("banjir"),
+        "Enter opened {path}, which is not the story the option showed"
     );
     assert_eq!(
         report(&dom("box-none.html")),
