@@ -290,50 +290,69 @@ pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, Strin
 }
 
 /// Replaces the build cache beside `out` in one rename. The new file is recorded as
-/// kabar's before it takes the name, so a kill between the two leaves a cache the next
-/// build recognises (and checks) rather than one it must leave alone. Something at that
-/// name that kabar did not write is never replaced.
+/// kabar's as soon as it exists, before a byte is written: a build killed at any point
+/// leaves either a cache the next build recognises (and checks) or a half-written
+/// `.NAME.kabar-cache.PID` that it recognises as its own and removes. Something at
+/// either name that kabar did not write is never replaced or removed.
 pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<()> {
     use std::io::Write as _;
     let place = locate(out, site_root).map_err(|r| io::Error::other(r.why))?;
     let path = place.beside(CACHE_MARK);
     let mut marker = Marker::read(&place);
-    if let Ok(meta) = std::fs::symlink_metadata(&path)
-        && (!meta.is_file() || !marker.cache.contains(&Identity::from_meta(&meta)))
-    {
+    let current = std::fs::symlink_metadata(&path).ok().map(|meta| {
+        let id = Identity::from_meta(&meta);
+        (meta.is_file() && marker.cache.contains(&id)).then_some(id)
+    });
+    if current == Some(None) {
         return Err(io::Error::other(format!(
             "{} is not one kabar wrote; it is left alone (move it away to let kabar keep a cache)",
             path.display()
         )));
     }
+    remove_unfinished_caches(&place, &mut marker, current.flatten());
     let tmp = place.beside(&format!("{CACHE_MARK}.{}", std::process::id()));
     // `create_new`: a file of someone else's with this name is never overwritten.
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)?;
-    let written = parts
-        .iter()
-        .try_for_each(|part| file.write_all(part))
-        .and_then(|()| Identity::of(&tmp));
-    drop(file);
-    let new = match written {
-        Ok(id) => id,
-        Err(e) => {
+    let written = Identity::of(&tmp)
+        .and_then(|new| {
+            marker.cache.push(new);
+            marker.write(&place)?;
+            parts.iter().try_for_each(|part| file.write_all(part))?;
+            std::fs::rename(&tmp, &path)?;
+            Ok(new)
+        })
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    marker.cache.push(new);
-    let renamed = marker
-        .write(&place)
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = renamed {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    marker.cache = vec![new];
+        })?;
+    drop(file);
+    marker.cache = vec![written];
     marker.write(&place)
+}
+
+/// Removes the temporary caches of builds killed while writing one (files beside the
+/// output named `.NAME.kabar-cache.*` whose identity the record holds), and forgets
+/// every recorded cache but `keep`.
+fn remove_unfinished_caches(place: &Place, marker: &mut Marker, keep: Option<Identity>) {
+    let prefix = format!(".{}{CACHE_MARK}.", place.name);
+    let Ok(entries) = std::fs::read_dir(&place.parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            continue;
+        }
+        if let Ok(meta) = std::fs::symlink_metadata(entry.path())
+            && meta.is_file()
+            && marker.cache.contains(&Identity::from_meta(&meta))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    marker.cache.retain(|id| Some(*id) == keep);
 }
 
 /// The output's canonical place, refusing places whose replacement would destroy
@@ -551,6 +570,38 @@ mod tests {
         assert_eq!(Marker::read(&place), marker);
         std::fs::write(place.beside(OWNED_MARK), "output 1 2 3\n").expect("write");
         assert_eq!(Marker::read(&place), Marker::default());
+    }
+
+    #[test]
+    fn a_cache_half_written_by_a_killed_build_is_removed_and_a_strangers_file_kept() {
+        let site = site();
+        let out = site.path().join("public");
+        write_cache(&out, site.path(), &[b"first"]).expect("first cache");
+        let place = locate(&out, site.path()).expect("place");
+        // A build killed while writing: its file exists and is recorded, nothing more.
+        let killed = place.beside(&format!("{CACHE_MARK}.4000000"));
+        std::fs::write(&killed, b"half").expect("write");
+        let mut marker = Marker::read(&place);
+        marker.cache.push(Identity::of(&killed).expect("identity"));
+        marker.write(&place).expect("record");
+        let strangers = place.beside(&format!("{CACHE_MARK}.backup"));
+        std::fs::write(&strangers, b"mine").expect("write");
+
+        write_cache(&out, site.path(), &[b"second"]).expect("second cache");
+        assert!(
+            !killed.exists(),
+            "the killed build's file is kabar's: removed"
+        );
+        assert_eq!(std::fs::read(&strangers).expect("kept"), b"mine");
+        assert_eq!(
+            std::fs::read(place.beside(CACHE_MARK)).expect("cache"),
+            b"second"
+        );
+        assert_eq!(
+            Marker::read(&place).cache.len(),
+            1,
+            "only the cache in place stays recorded"
+        );
     }
 
     #[test]
