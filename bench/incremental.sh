@@ -5,7 +5,9 @@
 # alternative kabar does not use, for comparison). Prints the median of RUNS runs (default 3) of wall time, CPU time
 # (user + system), peak RSS (/usr/bin/time -f), the files added + changed + removed
 # (the manifest diff kabar prints) and whether the cache was used; then the stages
-# (--timings) of the last one-new-article build.
+# (--timings) of the last one-new-article build. With moto_server on PATH (`pip install
+# 'moto[server]'`; DEPLOY=0 to skip) each build is then deployed to a local S3 server
+# (moto on loopback), and the table adds the deploy's requests and bytes sent (medians).
 #
 # usage: bench/incremental.sh [N…]     env: RUNS=3, FS=disk|tmpfs|ext4, GEN=shared|own
 # (see bench/lib.sh). The corpus is generated once into target/bench and never edited:
@@ -25,7 +27,28 @@ bench_header
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767600000}
 export NO_COLOR=1
 
-# One build; appends "wall cpu rss_mib files cache" to the file $samples.
+# The local S3 server the builds are deployed to, one bucket per size.
+endpoint=
+if [ "${DEPLOY:-1}" != 0 ] && command -v moto_server >/dev/null; then
+  port=$((20000 + RANDOM % 20000))
+  moto_server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+  moto=$!
+  trap 'kill $moto' EXIT
+  endpoint=http://127.0.0.1:$port
+  until curl -s -o /dev/null "$endpoint"; do sleep 0.2; done
+  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+fi
+
+# Deploys the output to the bucket; prints "requests bytes".
+deploy() {
+  local log=$out/deploy.txt
+  "$kabar" -C "$site" deploy "s3://bench-$n" --endpoint "$endpoint" -o "$public" \
+    --max-deletes 100000 2>"$log" >/dev/null
+  sed -n 's/.*files (\([0-9]*\) bytes).*; \([0-9]*\) requests in.*/\2 \1/p' "$log" | grep . || echo "0 0"
+}
+
+# One build (then its deploy); appends "wall cpu rss_mib files cache [requests bytes]"
+# to the file $samples.
 measure() {
   local log=$out/log.txt wall user sys rss files cache
   /usr/bin/time -f "%e %U %S %M" -o "$out/time.txt" \
@@ -35,7 +58,9 @@ measure() {
     awk '{print $1 + $3 + $5}' || true)
   cache=no
   if grep -q 'build cache used' "$log"; then cache=yes; fi
-  echo "$wall $(echo "$user + $sys" | bc) $((rss / 1024)) ${files:-0} $cache" >>"$samples"
+  local sent=
+  [ -z "$endpoint" ] || sent=$(deploy)
+  echo "$wall $(echo "$user + $sys" | bc) $((rss / 1024)) ${files:-0} $cache $sent" >>"$samples"
 }
 
 # Prints one table row from $samples.
@@ -46,7 +71,14 @@ row() { # LABEL
     # shellcheck disable=SC2046
     printf " %s |" "$(med $(awk -v c=$col '{print $c}' "$samples"))"
   done
-  printf " %s |\n" "$(awk '{print $5}' "$samples" | sort -u | paste -sd/)"
+  printf " %s |" "$(awk '{print $5}' "$samples" | sort -u | paste -sd/)"
+  if [ -n "$endpoint" ]; then
+    for col in 6 7; do
+      # shellcheck disable=SC2046
+      printf " %s |" "$(med $(awk -v c=$col '{print $c}' "$samples"))"
+    done
+  fi
+  echo
 }
 
 # A new story, newest of the archive (the common case: it lands on the front page).
@@ -65,8 +97,13 @@ Isi berita baru nomor $2: warga kota menyambut jalur bus baru yang melintasi pus
 EOF
 }
 
-echo "| articles | build | wall s | CPU s | peak RSS MiB | files changed | cache used |"
-echo "| ---: | --- | ---: | ---: | ---: | ---: | --- |"
+if [ -n "$endpoint" ]; then
+  echo "| articles | build | wall s | CPU s | peak RSS MiB | files changed | cache used | deploy requests | deploy bytes |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+else
+  echo "| articles | build | wall s | CPU s | peak RSS MiB | files changed | cache used |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: | --- |"
+fi
 for n in "${sizes[@]}"; do
   corpus=$(bench_corpus "$n")
   site=$out/site-$n public=$out/public-$n samples=$out/samples
@@ -75,6 +112,7 @@ for n in "${sizes[@]}"; do
   cp -al "$corpus/content" "$site/content" 2>/dev/null || cp -r "$corpus/content" "$site/content"
   [ -f "$corpus/site.yaml" ] && cp "$corpus/site.yaml" "$site/"
   mapfile -t articles < <(find "$site/content" -name '*.md' | sort)
+  [ -z "$endpoint" ] || curl -s -X PUT "$endpoint/bench-$n" >/dev/null
 
   : >"$samples"
   for _ in $(seq "$runs"); do measure --force; done
