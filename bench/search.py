@@ -88,8 +88,7 @@ class Client:
         with open(os.path.join(self.root, "search", rel), encoding="utf-8") as f:
             return f.read()
 
-    def entry(self, term):
-        rel = f"t/{fnv(term) % self.meta['shards']}.txt"
+    def load(self, rel):
         if rel not in self.shards:
             m = {}
             for line in self.get(rel).split("\n"):
@@ -104,7 +103,30 @@ class Client:
                     e["df"], e["post"] = int(df), post
             self.shards[rel] = m
         self.fetched.add(rel)
-        return self.shards[rel].get(term)
+        return self.shards[rel]
+
+    # A term's entry in the base layer and the recent layer, merged as search.js does:
+    # df summed, one posting part per layer, forms united.
+    def entry(self, term):
+        h = fnv(term)
+        rels = []
+        if self.meta.get("shards"):
+            rels.append(f"t/{h % self.meta['shards']}.txt")
+        if self.meta.get("recent"):
+            rels.append(f"r/{h % self.meta['recent']}.txt")
+        e = None
+        for rel in rels:
+            x = self.load(rel).get(term)
+            if x is None:
+                continue
+            e = e or {}
+            if "post" in x:
+                e["df"] = e.get("df", 0) + x["df"]
+                e.setdefault("post", []).append(x["post"])
+            for f in x.get("forms", []):
+                if f not in e.setdefault("forms", []):
+                    e["forms"].append(f)
+        return e
 
     def stems(self, w):
         e = self.entry(w)
@@ -138,7 +160,7 @@ class Client:
             best = {}
             for l in self.stems(w):
                 idf = math.log(1 + (n - l["df"] + 0.5) / (l["df"] + 0.5))
-                for i, wt in decode(l["post"]):
+                for i, wt in (p for part in l["post"] for p in decode(part)):
                     best[i] = max(best.get(i, 0), idf * wt)
             for i, s in best.items():
                 r = scores.setdefault(i, [0, 0])

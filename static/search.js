@@ -1,6 +1,7 @@
 // kabar search: the header box and the /search/?q= page. A query fetches search/meta.json,
-// one term shard per word (search/t/N.txt; a second one when the word is a form of another
-// stem) and the record blocks of its best hits (search/d/N.json), never the whole index.
+// per word its base shard (search/t/N.txt) and its recent shard (search/r/N.txt; twice that
+// when the word is a form of another stem) and the record blocks of its best hits
+// (search/d/N.json), never the whole index.
 // Shard format and ranking: src/render/search.rs. No dependencies, no eval, no innerHTML.
 (function () {
   "use strict";
@@ -53,8 +54,7 @@
   }
 
   var parsed = {};
-  function shard(m, term) {
-    var path = "t/" + (fnv(term) % m.shards) + ".txt";
+  function load(path) {
     if (!parsed[path]) {
       parsed[path] = get(path, false).then(function (body) {
         var map = new Map(), lines = body.split("\n");
@@ -75,11 +75,41 @@
       });
       parsed[path].catch(function () { delete parsed[path]; });
     }
-    return parsed[path].then(function (map) { return map.get(term); });
+    return parsed[path];
   }
 
-  // Posting lists: (id delta, weight) pairs, five bits a letter, 32 and up "more follows".
-  function decode(post, each) {
+  // A term's entry in both layers, merged: document frequencies add up, posting lists
+  // (disjoint ids, base first) are kept as a list of encoded parts, forms are united.
+  function shard(m, term) {
+    // An index of version 1 (a page cached from before the layers) has only `t/`.
+    var h = fnv(term), paths = m.recent ? ["r/" + (h % m.recent) + ".txt"] : [];
+    if (m.shards) paths.unshift("t/" + (h % m.shards) + ".txt");
+    return Promise.all(paths.map(load)).then(function (maps) {
+      var e = null;
+      maps.forEach(function (map) {
+        var x = map.get(term);
+        if (!x) return;
+        e = e || {};
+        if (x.post !== undefined) {
+          e.df = (e.df || 0) + x.df;
+          (e.post = e.post || []).push(x.post);
+        }
+        if (x.forms) {
+          e.forms = e.forms || [];
+          x.forms.forEach(function (f) { if (e.forms.indexOf(f) < 0) e.forms.push(f); });
+        }
+      });
+      return e;
+    });
+  }
+
+  // Posting lists: (id delta, weight) pairs, five bits a letter, 32 and up "more follows";
+  // one part per layer, each delta-coded from 0.
+  function decode(parts, each) {
+    for (var p = 0; p < parts.length; p++) decodeOne(parts[p], each);
+  }
+
+  function decodeOne(post, each) {
     var id = 0, i = 0, n = post.length;
     while (i < n) {
       var v = 0, d = DIGIT[post.charAt(i++)];

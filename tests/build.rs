@@ -32,7 +32,7 @@ fn every_page_type_is_written() {
         "public/404.html",
         "public/search/index.html",
         "public/search/meta.json",
-        "public/search/t/0.txt",
+        "public/search/r/0.txt",
         "public/search/d/0.json",
         "public/style.css",
         "public/syntax.css",

@@ -383,3 +383,62 @@ fn the_cache_is_beside_the_output_never_in_it_nor_deployed() {
         .collect();
     assert!(beside.is_empty(), "{beside:?}");
 }
+
+/// The search index's base layer is reused by an incremental build only while the
+/// articles it is made of are unchanged: after a new story, an edit of an old one and
+/// deletions that empty the base, the incremental tree is still the full build's.
+#[test]
+fn the_search_base_is_reused_only_while_its_articles_are_unchanged() {
+    let site = crate::harness::archive(514);
+    let root = site.path();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let full = elsewhere.path().join("full");
+    let full_arg = full.to_string_lossy().into_owned();
+    build(root, &[]);
+    let base = |root: &Path| {
+        let dir = root.join("public/search/t");
+        if dir.is_dir() {
+            files(&dir)
+        } else {
+            BTreeMap::new()
+        }
+    };
+    let before = base(root);
+    assert!(!before.is_empty());
+    let steps: [(&str, &dyn Fn()); 3] = [
+        ("a new newest story", &|| {
+            let text =
+                crate::harness::article("Zyxwv", "2021-06-01T08:00:00+07:00", &[], "Berita baru.");
+            crate::harness::write(root, "content/new.md", &text);
+        }),
+        ("an old story edited", &|| {
+            let text = crate::harness::filler(7).replace("catatan.", "qwerty catatan.");
+            crate::harness::write(root, "content/arsip/00007.md", &text);
+        }),
+        ("four stories deleted, the base emptied", &|| {
+            for i in [1, 2, 3, 4] {
+                std::fs::remove_file(root.join(format!("content/arsip/{i:05}.md")))
+                    .expect("delete");
+            }
+        }),
+    ];
+    for (i, (what, edit)) in steps.iter().enumerate() {
+        edit();
+        let incremental = build(root, &[]);
+        assert!(
+            rendered_and_carried(&incremental.stderr).is_some(),
+            "{what}: {}",
+            incremental.stderr
+        );
+        build(root, &["--force", "-o", &full_arg]);
+        assert_same_tree(&root.join("public"), &full, what);
+        let now = base(root);
+        match i {
+            0 => assert_eq!(now, before, "{what}: the base changed"),
+            1 => {
+                assert!(now != before && now.values().any(|t| t.windows(6).any(|w| w == b"qwerty")))
+            }
+            _ => assert!(now.is_empty(), "{what}: {:?}", now.keys()),
+        }
+    }
+}

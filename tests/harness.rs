@@ -431,3 +431,52 @@ pub fn set_field(text: &str, key: &str, value: &str) -> String {
     }
     lines.join("\n") + "\n"
 }
+
+/// An archive of `n` filler stories, one an hour from 2020-01-01 (oldest first), each
+/// with the words `arsip` and `catatan` and a word of its own (`letters(i)`): enough
+/// articles to fill the search index's base layer.
+pub fn archive(n: usize) -> Site {
+    let mut site = Site::new();
+    for i in 0..n {
+        site = site.file(&format!("content/arsip/{i:05}.md"), &filler(i));
+    }
+    site
+}
+
+/// Filler story `i` of `archive`: words of its own in the body, so that no two are
+/// near-identical coverage of one story (which search groups into one result).
+pub fn filler(i: usize) -> String {
+    article(
+        &format!("Catatan arsip {}", letters(i)),
+        &filler_date(i),
+        &[],
+        &unique_words(i),
+    )
+}
+
+/// Six words no other filler has, then `catatan`.
+pub fn unique_words(i: usize) -> String {
+    let words: Vec<String> = (0..6).map(|k| letters(10_000 + i * 6 + k)).collect();
+    format!("{} catatan.", words.join(" "))
+}
+
+/// The date of filler story `i`: `i` hours after 2020-01-01 00:00 (months of 28 days).
+pub fn filler_date(i: usize) -> String {
+    let (d, h) = (i / 24, i % 24);
+    format!(
+        "{}-{:02}-{:02}T{h:02}:00:00+07:00",
+        2020 + d / (28 * 12),
+        d / 28 % 12 + 1,
+        d % 28 + 1
+    )
+}
+
+/// `i` as a word of consonants after `kata` (one per decimal digit), which neither
+/// stemmer cuts.
+pub fn letters(i: usize) -> String {
+    let digits: String = format!("{i:04}")
+        .bytes()
+        .map(|b| char::from(b"bcdfghjlmp"[usize::from(b - b'0')]))
+        .collect();
+    format!("kata{digits}")
+}

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{Site, article};
+use crate::harness::{Site, archive, article, filler_date, letters, unique_words};
+
+/// The search index's base layer grows by this many articles (`meta.json` says how many
+/// it holds, as `base`); the newer ones are in the recent layer.
+const SPAN: usize = 512;
 
 const ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
 
@@ -45,23 +49,42 @@ fn site() -> Site {
         )
 }
 
-/// What `search.js` does for one word: its shard, its stems, their postings → ids.
-fn ids_for(out: &Path, word: &str) -> BTreeSet<u32> {
+/// The shards that may hold `term`: its base shard (when there is a base) and its
+/// recent shard, as `search.js` computes them from `meta.json`.
+fn shards_of(out: &Path, term: &str) -> Vec<String> {
     let meta: serde_json::Value =
         serde_json::from_str(&read(out, "search/meta.json")).expect("meta.json");
-    let shards = meta["shards"].as_u64().expect("shards") as u32;
-    let entry = |term: &str| -> Vec<String> {
-        let h = term.bytes().fold(0x811c_9dc5_u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
-        let shard = read(out, &format!("search/t/{}.txt", h % shards));
-        shard
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .filter(|(t, _)| *t == term)
-            .map(|(_, rest)| rest.to_string())
-            .collect()
-    };
+    let base = meta["shards"].as_u64().expect("shards") as u32;
+    let recent = meta["recent"].as_u64().expect("recent") as u32;
+    let h = term.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let mut paths = Vec::new();
+    if base > 0 {
+        paths.push(format!("search/t/{}.txt", h % base));
+    }
+    paths.push(format!("search/r/{}.txt", h % recent));
+    paths
+}
+
+/// A term's lines (after the term) in both layers.
+fn lines_of(out: &Path, term: &str) -> Vec<String> {
+    shards_of(out, term)
+        .iter()
+        .flat_map(|path| {
+            read(out, path)
+                .lines()
+                .filter_map(|l| l.split_once('\t'))
+                .filter(|(t, _)| *t == term)
+                .map(|(_, rest)| rest.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What `search.js` does for one word: its shards, its stems, their postings → ids.
+fn ids_for(out: &Path, word: &str) -> BTreeSet<u32> {
+    let entry = |term: &str| lines_of(out, term);
     let mut stems = Vec::new();
     for rest in entry(word) {
         match rest.strip_prefix('>') {
@@ -119,6 +142,34 @@ fn read(out: &Path, rel: &str) -> String {
     std::fs::read_to_string(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// The document frequency of `term` in each layer that has it, base first.
+fn dfs(out: &Path, term: &str) -> Vec<usize> {
+    lines_of(out, term)
+        .iter()
+        .filter_map(|rest| rest.split_once('\t'))
+        .filter_map(|(df, _)| df.parse().ok())
+        .collect()
+}
+
+fn meta(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(out, "search/meta.json")).expect("meta.json")
+}
+
+/// Every file of the search index (relative to the output) with its text.
+fn index_files(out: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(out.join("search"))
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(out).expect("inside");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (rel.clone(), read(out, &rel))
+        })
+        .collect()
+}
+
 fn found(out: &Path, word: &str) -> BTreeSet<String> {
     titles(out, &ids_for(out, word))
 }
@@ -154,7 +205,7 @@ fn a_new_article_rewrites_only_the_shards_of_its_terms() {
     let site = site();
     site.build().ok();
     let shards = |site: &Site| -> BTreeMap<String, String> {
-        let dir = site.path().join("public/search/t");
+        let dir = site.path().join("public/search/r");
         std::fs::read_dir(&dir)
             .expect("shards")
             .flatten()
@@ -183,6 +234,87 @@ fn a_new_article_rewrites_only_the_shards_of_its_terms() {
         "{changed:?} of {}",
         before.len()
     );
+}
+
+#[test]
+fn a_new_newest_story_changes_only_recent_shards_its_record_block_and_meta() {
+    let site = archive(SPAN + 2);
+    site.build().ok();
+    let out = site.path().join("public");
+    assert_eq!(meta(&out)["base"], SPAN);
+    let before = index_files(&out);
+    // A filler-like story: a story unlike every other would, through the related
+    // stories' near-identical coverage, regroup the fillers and so their records.
+    site.build_again_with(
+        "content/new.md",
+        &article(
+            "Catatan arsip zyxwv",
+            "2021-06-01T08:00:00+07:00",
+            &[],
+            &unique_words(SPAN + 2),
+        ),
+    );
+    let after = index_files(&out);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != Some(&after[*k]))
+        .collect();
+    // The new story is document SPAN + 2: its record is in the block of SPAN + 2.
+    let block = format!("search/d/{}.json", (SPAN + 2) / 8);
+    assert!(
+        changed
+            .iter()
+            .all(|p| p.starts_with("search/r/") || **p == "search/meta.json" || **p == block),
+        "{changed:?}"
+    );
+    // Its eleven terms and forms reach at most eleven recent shards.
+    let recent = changed
+        .iter()
+        .filter(|p| p.starts_with("search/r/"))
+        .count();
+    assert!((1..=11).contains(&recent), "{changed:?}");
+    assert_eq!(found(&out, "zyxwv"), set(&["Catatan arsip zyxwv"]));
+    // A word of both layers: every article, and each layer's count, summed by readers.
+    assert_eq!(ids_for(&out, "arsip").len(), SPAN + 3);
+    assert_eq!(dfs(&out, "arsip"), [SPAN, 3]);
+    // A form (`catatan` → `catat`) met in both layers leads to both.
+    assert_eq!(ids_for(&out, "catatan").len(), SPAN + 3);
+}
+
+#[test]
+fn crossing_a_span_moves_the_recent_layer_into_the_base_where_it_is_still_found() {
+    let site = archive(SPAN - 1);
+    site.build().ok();
+    let out = site.path().join("public");
+    assert_eq!(meta(&out)["base"], 0);
+    assert!(!index_files(&out).keys().any(|p| p.starts_with("search/t/")));
+    assert_eq!(found(&out, &letters(5)).len(), 1);
+    site.build_again_with(
+        "content/new.md",
+        &article("Zyxwv", "2021-06-01T08:00:00+07:00", &[], "Dari arsip."),
+    );
+    assert_eq!(meta(&out)["base"], SPAN);
+    let files = index_files(&out);
+    assert!(files.keys().any(|p| p.starts_with("search/t/")));
+    // Every article is in the base now: the recent layer is empty.
+    assert!(
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/r/"))
+            .all(|(_, text)| text.is_empty())
+    );
+    assert_eq!(found(&out, "zyxwv"), set(&["Zyxwv"]));
+    let old = format!("Catatan arsip {}", letters(5));
+    assert_eq!(found(&out, &letters(5)), set(&[old.as_str()]));
+    assert_eq!(dfs(&out, "arsip"), [SPAN]);
+    // One more story starts the recent layer again.
+    site.build_again_with(
+        "content/newer.md",
+        &article("Qwerty", "2021-06-02T08:00:00+07:00", &[], "Dari arsip."),
+    );
+    assert_eq!(dfs(&out, "arsip"), [SPAN, 1]);
+    assert_eq!(found(&out, "zyxwv"), set(&["Zyxwv"]));
+    assert_eq!(found(&out, "qwerty"), set(&["Qwerty"]));
 }
 
 impl Site {
@@ -360,6 +492,84 @@ fn the_search_page_works_and_survives_bad_input_in_chromium() {
             "{q:?} reached the DOM as markup"
         );
     }
+}
+
+#[test]
+fn hits_in_both_layers_are_found_and_ranked_with_their_summed_df_in_chromium() {
+    let Some(chrome) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    // In the base: `qqword` in one title, `ppword` in five bodies; in the recent layer,
+    // `ppword` in one title. Counted over both layers `ppword` (df 6) is commoner than
+    // `qqword` (df 1), so the older `qqword` title outranks the newer `ppword` one; a
+    // reader that took the recent layer's df alone (1) would put the newer one first.
+    let mut site = archive(SPAN + 2).file(
+        "content/arsip/00500.md",
+        &article(
+            "Catatan arsip qqword",
+            &filler_date(500),
+            &[],
+            &unique_words(500),
+        ),
+    );
+    for i in 10..15 {
+        site = site.file(
+            &format!("content/arsip/{i:05}.md"),
+            &article(
+                &format!("Catatan arsip {}", letters(i)),
+                &filler_date(i),
+                &[],
+                &format!("{} ppword.", unique_words(i)),
+            ),
+        );
+    }
+    let site = site.file(
+        "content/new.md",
+        &article(
+            "Catatan arsip ppword",
+            "2021-06-01T08:00:00+07:00",
+            &[],
+            &unique_words(9000),
+        ),
+    );
+    site.build().ok();
+    let out = site.path().join("public");
+    assert_eq!(dfs(&out, "ppword"), [5, 1]);
+    let port = serve(out);
+    let titles = |q: &str| -> (String, Vec<String>) {
+        let url = format!("http://127.0.0.1:{port}/search/?q={}", query(q));
+        let dom = dump_dom(&chrome, &url).unwrap_or_else(|| panic!("chromium hung on {q:?}"));
+        let doc = scraper::Html::parse_document(&dom);
+        // Each story's heading, then the other articles of its story ("n more").
+        let hits = scraper::Selector::parse(".search-hit h2 a, .search-hit details li a")
+            .expect("selector");
+        let titles = doc.select(&hits).map(|a| a.text().collect()).collect();
+        (dom, titles)
+    };
+    let (dom, found) = titles("ppword");
+    assert!(dom.contains("6 hasil"), "{dom}");
+    let old = (10..15).map(|i| format!("Catatan arsip {}", letters(i)));
+    let mut all: Vec<String> = old.chain(["Catatan arsip ppword".to_string()]).collect();
+    let mut shown = found.clone();
+    all.sort();
+    shown.sort();
+    assert_eq!(shown, all, "both layers' hits are shown");
+    assert_eq!(
+        found[0], "Catatan arsip ppword",
+        "the title hit first: {found:?}"
+    );
+    let (_, found) = titles("ppword qqword");
+    assert_eq!(
+        found.get(..2),
+        Some(
+            &[
+                "Catatan arsip qqword".to_string(),
+                "Catatan arsip ppword".to_string()
+            ][..]
+        ),
+        "{found:?}"
+    );
 }
 
 /// A copy of the front page whose script types `q` into the header box, waits for its

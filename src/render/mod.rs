@@ -310,7 +310,7 @@ impl<'a> Renderer<'a> {
         } else {
             Vec::new()
         };
-        let search = search::build(index, config, &site.root);
+        let search = search::build(index, config, &site.root, opts.track, previous);
         let mut base_ctx = Context::new();
         base_ctx.insert("site", &site);
         base_ctx.insert("t", &words);
@@ -416,8 +416,10 @@ impl<'a> Renderer<'a> {
                 let urls = plan::sitemap_urls(self.index, self.config.paginate);
                 key_of(self.opts.track, |h| urls.hash(h))
             }
+            // Keyed by what the whole base is made from: an unchanged base is not built.
+            Output::SearchShard(_) => self.search.base_key,
             // Keyed by their bytes: the preview rewrites only the shards whose terms changed.
-            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
+            Output::SearchMeta | Output::SearchRecent(_) | Output::SearchDocs(_) => {
                 let body = self.search_file(out);
                 key_of(self.opts.track, |h| body.hash(h))
             }
@@ -458,9 +460,10 @@ impl<'a> Renderer<'a> {
                     .collect();
             }
             Output::Robots => feeds::robots(&config.base_url),
-            Output::SearchMeta | Output::SearchShard(_) | Output::SearchDocs(_) => {
-                self.search_file(out).to_string()
-            }
+            Output::SearchMeta
+            | Output::SearchShard(_)
+            | Output::SearchRecent(_)
+            | Output::SearchDocs(_) => self.search_file(out).to_string(),
             Output::SyntaxCss => crate::parse::highlight::theme_css(),
             Output::Asset(i) => BUILTIN_ASSETS[i].1.to_string(),
             Output::CorrectionsFeed => {
@@ -508,6 +511,7 @@ impl<'a> Renderer<'a> {
         match *out {
             Output::SearchMeta => &files.meta,
             Output::SearchShard(i) => files.shards.get(i).map_or("", String::as_str),
+            Output::SearchRecent(i) => files.recent.get(i).map_or("", String::as_str),
             Output::SearchDocs(i) => files.docs.get(i).map_or("", String::as_str),
             _ => "",
         }

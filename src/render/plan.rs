@@ -59,8 +59,10 @@ pub(crate) enum Output {
     /// The search results page, `search/index.html`.
     SearchPage,
     SearchMeta,
-    /// A term shard, `search/t/N.txt`.
+    /// A term shard of the base layer, `search/t/N.txt`.
     SearchShard(usize),
+    /// A term shard of the recent layer, `search/r/N.txt`.
+    SearchRecent(usize),
     /// A block of result records, `search/d/N.json`.
     SearchDocs(usize),
     SyntaxCss,
@@ -155,7 +157,8 @@ pub(crate) fn plan(index: &Index, per_page: usize) -> Vec<Output> {
         Output::SyntaxCss,
     ]);
     let n = index.entries.len();
-    plan.extend((0..search::shard_count(n)).map(Output::SearchShard));
+    plan.extend((0..search::base_shard_count(n)).map(Output::SearchShard));
+    plan.extend((0..search::RECENT_SHARDS).map(Output::SearchRecent));
     plan.extend((0..search::block_count(n)).map(Output::SearchDocs));
     plan.extend((0..BUILTIN_ASSETS.len()).map(Output::Asset));
     plan
@@ -212,7 +215,8 @@ impl Output {
             Output::Sitemaps => return feeds::sitemap_names(sitemap_urls(index, per_page).len()),
             Output::Robots => "robots.txt".into(),
             Output::SearchMeta => "search/meta.json".into(),
-            Output::SearchShard(i) => format!("search/t/{i}.txt"),
+            Output::SearchShard(i) => search::base_shard_path(i),
+            Output::SearchRecent(i) => format!("search/r/{i}.txt"),
             Output::SearchDocs(i) => format!("search/d/{i}.json"),
             Output::SyntaxCss => "syntax.css".into(),
             Output::Asset(i) => BUILTIN_ASSETS[i].0.into(),

@@ -1,18 +1,23 @@
 //! Render, search: the index (each article's digest) → the search index's files:
-//! `search/meta.json`, term shards `search/t/N.txt` and result records `search/d/N.json`.
+//! `search/meta.json`, base term shards `search/t/N.txt`, recent term shards
+//! `search/r/N.txt` and result records `search/d/N.json`.
 //!
-//! A query fetches the meta file, one shard per word (two when the word is a form of
-//! another stem) and the record blocks of its best hits — never the whole index.
-//! Layout and stability (a shard changes only when one of its terms does):
+//! A query fetches the meta file, per word its base shard and its recent shard (twice
+//! that when the word is a form of another stem) and the record blocks of its best hits —
+//! never the whole index. Layout and stability (a shard changes only when one of its
+//! terms does, in its own layer):
 //! - documents are numbered oldest first, so a new article takes the next number and
 //!   shifts nobody; postings carry weights that depend on their own article only;
-//! - a term goes to shard `fnv1a(term) mod shards`, where `shards` is a power of two
-//!   from the archive size (it changes, rewriting every shard, only when the archive
-//!   crosses a power of two);
+//! - two layers: the base holds the oldest `n - n % SPAN` documents and the recent
+//!   layer the rest (fewer than `SPAN`), so a new article changes only recent shards;
+//!   the base is rewritten once every `SPAN` articles, when the recent layer fills up;
+//! - in the base a term goes to shard `fnv1a(term) mod shards`, where `shards` is a power
+//!   of two from the base's size; in the recent layer, `fnv1a(term) mod RECENT_SHARDS`;
 //! - shard lines, sorted by term: `term\tdf\tpostings` or `form\t>stem stem…`;
 //!   postings are (id delta, weight) pairs in a 64-letter alphabet, five bits a letter.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -20,13 +25,23 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::index::{Index, search as terms};
 use crate::parse::truncate_words;
+use crate::render::Keys;
 
 /// Record blocks hold this many documents (`search/d/N.json` holds ids N·8…): hits are
 /// spread over the archive, so a small block wastes few bytes on records nobody shows.
 pub(crate) const BLOCK: usize = 8;
-/// A term in more documents keeps only its best postings (weight, then newest): a
-/// query for a very common word still fetches a few kilobytes.
+/// A term in more documents of a layer keeps only that layer's best postings (weight,
+/// then newest): a query for a very common word still fetches a few kilobytes. The
+/// recent layer is smaller than this, so the cut only ever applies to the base.
 pub(crate) const MAX_POSTINGS: usize = 2000;
+/// The base layer grows by this many documents at a time. Measured at 10 000 articles
+/// (README, *Search*): with 1 024 a nearly full recent shard was 35 KB, over twice a
+/// base shard, and a query's median bytes went past #18's budget; 512 halves that,
+/// and the base is still rewritten only once every 512 stories.
+pub(crate) const SPAN: usize = 512;
+/// Shards of the recent layer: a new article's ~150 terms reach most of them, so this
+/// bounds the files one new story changes in the index.
+pub(crate) const RECENT_SHARDS: usize = 32;
 const SUMMARY_BYTES: usize = 160;
 /// Enough opening text for an excerpt of about 180 characters around a word in it.
 const LEDE_BYTES: usize = 320;
@@ -36,6 +51,24 @@ const ALPHABET: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQR
 /// Shards for an archive of `n` articles: about 32 articles' worth of terms each.
 pub(crate) fn shard_count(n: usize) -> usize {
     (n / 32).next_power_of_two().clamp(8, 4096)
+}
+
+/// Documents in the base layer of an archive of `n`.
+pub(crate) fn base_docs(n: usize) -> usize {
+    n - n % SPAN
+}
+
+/// Shards of the base layer (none while the archive is smaller than `SPAN`): they
+/// depend on the base's size alone, so recent documents never move a term.
+pub(crate) fn base_shard_count(n: usize) -> usize {
+    match base_docs(n) {
+        0 => 0,
+        base => shard_count(base),
+    }
+}
+
+pub(crate) fn base_shard_path(i: usize) -> String {
+    format!("search/t/{i}.txt")
 }
 
 pub(crate) fn block_count(n: usize) -> usize {
@@ -53,53 +86,92 @@ pub(crate) fn fnv1a(s: &str) -> u32 {
 #[derive(Debug, Default)]
 pub(crate) struct Files {
     pub meta: String,
+    /// Base shards; empty when `previous` keys showed them unchanged (not built).
     pub shards: Vec<String>,
+    pub recent: Vec<String>,
     pub docs: Vec<String>,
+    /// The key of every base shard: a hash of what the base is made from (0 untracked).
+    pub base_key: u64,
     /// How long building them took (`kabar build --timings`).
     pub elapsed: std::time::Duration,
 }
 
-pub(crate) fn build(index: &Index, config: &Config, root: &str) -> Files {
+/// With `track`, base shards get a key from their inputs (the base's articles, in id
+/// order) instead of their bytes; if `previous` keys name every base shard with that key,
+/// the base is not built again (an incremental build after a new story).
+pub(crate) fn build(
+    index: &Index,
+    config: &Config,
+    root: &str,
+    track: bool,
+    previous: Option<&Keys>,
+) -> Files {
     let started = std::time::Instant::now();
     let n = index.entries.len();
-    let digests: Vec<Cow<terms::Terms>> = index
-        .entries
-        .par_iter()
-        .map(|e| match &e.article.search {
-            Some(d) => Cow::Borrowed(d),
-            None => Cow::Owned(terms::digest(&e.article)),
-        })
-        .collect();
+    let base = base_docs(n);
+    let base_shards = base_shard_count(n);
+    // Entries are newest first: document `id` is entry `n - 1 - id`.
+    let entry = |id: usize| &index.entries[n - 1 - id];
+    let base_key = if track {
+        let mut h = rustc_hash::FxHasher::default();
+        (base, base_shards).hash(&mut h);
+        for id in 0..base {
+            entry(id).article.hash.hash(&mut h);
+        }
+        h.finish()
+    } else {
+        0
+    };
+    let reuse = base_shards > 0
+        && previous.is_some_and(|p| {
+            (0..base_shards).all(|i| p.get(&base_shard_path(i)) == Some(&base_key))
+        });
+    let digest = |id: usize| match &entry(id).article.search {
+        Some(d) => Cow::Borrowed(d),
+        None => Cow::Owned(terms::digest(&entry(id).article)),
+    };
+    let recent: Vec<Cow<terms::Terms>> = (base..n).into_par_iter().map(digest).collect();
+    let shards = if reuse || base == 0 {
+        Vec::new()
+    } else {
+        let digests: Vec<Cow<terms::Terms>> = (0..base).into_par_iter().map(digest).collect();
+        layer(&digests, 0, base_shards)
+    };
     let meta = serde_json::json!({
-        "v": 1,
+        "v": 2,
         "docs": n,
-        "shards": shard_count(n),
+        "base": base,
+        "shards": base_shards,
+        "recent": RECENT_SHARDS,
         "block": BLOCK,
     })
     .to_string();
-    let shards = shards(&digests, shard_count(n));
+    let recent = layer(&recent, base as u32, RECENT_SHARDS);
     let docs = docs(index, config, root);
     Files {
         meta,
         shards,
+        recent,
         docs,
+        base_key,
         elapsed: started.elapsed(),
     }
 }
 
-/// `digests[i]` belongs to entry `i` (newest first); its document id is `n - 1 - i`.
+/// One layer's shards: `digests[k]` is document `first + k` (oldest first). Ids in
+/// postings are absolute (the first delta is from 0), so layers need no offset to merge.
 ///
 /// Postings are gathered by a counting sort per range of documents, in parallel, so
 /// each term's list comes out sorted by id with no map or string per term: at 100 000
 /// articles there are tens of millions of postings.
-fn shards(digests: &[Cow<terms::Terms>], count: usize) -> Vec<String> {
+fn layer(digests: &[Cow<terms::Terms>], first: u32, count: usize) -> Vec<String> {
     let n = digests.len();
     let vocab = terms::VOCAB.reader();
     let max_id = digests
         .iter()
         .flat_map(|d| d.stems.iter().chain(d.forms.iter().map(|f| &f.0)))
         .fold(0, |m, &id| m.max(id as usize));
-    let docs = |ids: Range<usize>| ids.map(|id| (id as u32, &digests[n - 1 - id]));
+    let docs = |ids: Range<usize>| ids.map(|k| (first + k as u32, &digests[k]));
     let postings = Grouped::gather(n, max_id, |ids| {
         docs(ids).flat_map(|(id, d)| d.weighted().map(move |(term, w)| (term, pack(id, w))))
     });
@@ -340,16 +412,17 @@ mod tests {
                 forms: forms.into(),
             })
         };
-        // Newest first, as the index holds them: "kota" only in the oldest.
+        // Oldest first, documents 3 and 4 of the archive: "kota" only in the oldest.
         let digests = [
-            digest(&[banjir], &[9], &[(kebanjiran, banjir)]),
             digest(&[banjir, kota], &[40, 2], &[]),
+            digest(&[banjir], &[9], &[(kebanjiran, banjir)]),
         ];
-        let lines: Vec<String> = shards(&digests, 1)[0].lines().map(String::from).collect();
-        // Ids 0 (oldest) and 1; weights above the maximum are cut to it.
+        let lines: Vec<String> = layer(&digests, 3, 1)[0].lines().map(String::from).collect();
+        // Ids are absolute (the first delta is from 0); weights above the maximum are cut
+        // to it.
         assert_eq!(
             lines,
-            ["banjir\t2\t0v19", "kebanjiran\t>banjir", "kota\t1\t02"]
+            ["banjir\t2\t3v19", "kebanjiran\t>banjir", "kota\t1\t32"]
         );
     }
 
