@@ -33,7 +33,7 @@ if [ "${DEPLOY:-1}" != 0 ] && command -v moto_server >/dev/null; then
   port=$((20000 + RANDOM % 20000))
   moto_server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
   moto=$!
-  trap 'kill $moto' EXIT
+  trap 'kill $moto; bench_cleanup' EXIT
   endpoint=http://127.0.0.1:$port
   until curl -s -o /dev/null "$endpoint"; do sleep 0.2; done
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
