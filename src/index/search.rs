@@ -359,12 +359,14 @@ impl Vocab {
 pub(crate) struct Reader<'a>(Vec<RwLockReadGuard<'a, Strings>>);
 
 impl Reader<'_> {
-    pub(crate) fn text(&self, id: u32) -> &str {
+    /// The word, to keep after the locks are released.
+    pub(crate) fn shared(&self, id: u32) -> Arc<str> {
         let shard = &self.0[id as usize % SHARDS];
         shard
             .text
             .get((id >> SHARD_BITS) as usize)
-            .map_or("", |t| t.as_ref())
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
     }
 }
 
@@ -385,7 +387,7 @@ mod tests {
     fn terms(t: &Terms) -> BTreeMap<String, u8> {
         let r = VOCAB.reader();
         t.weighted()
-            .map(|(s, w)| (r.text(s).to_string(), w))
+            .map(|(s, w)| (r.shared(s).to_string(), w))
             .collect()
     }
 
@@ -393,7 +395,7 @@ mod tests {
         let r = VOCAB.reader();
         t.forms
             .iter()
-            .map(|&(f, s)| (r.text(f).to_string(), r.text(s).to_string()))
+            .map(|&(f, s)| (r.shared(f).to_string(), r.shared(s).to_string()))
             .collect()
     }
 

@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -166,7 +167,6 @@ pub(crate) fn build(
 /// articles there are tens of millions of postings.
 fn layer(digests: &[Cow<terms::Terms>], first: u32, count: usize) -> Vec<String> {
     let n = digests.len();
-    let vocab = terms::VOCAB.reader();
     let max_id = digests
         .iter()
         .flat_map(|d| d.stems.iter().chain(d.forms.iter().map(|f| &f.0)))
@@ -178,10 +178,19 @@ fn layer(digests: &[Cow<terms::Terms>], first: u32, count: usize) -> Vec<String>
     let forms = Grouped::gather(n, max_id, |ids| {
         docs(ids).flat_map(|(_, d)| d.forms.iter().copied())
     });
+    // The vocabulary's read locks are held here only, never across parallel work: a job
+    // rayon runs on this thread meanwhile (another build's digest, in `kabar serve` or a
+    // test binary) may wait for a write lock, and would wait for ever.
+    let texts: Vec<Option<Arc<str>>> = {
+        let vocab = terms::VOCAB.reader();
+        (0..=max_id as u32)
+            .map(|t| (postings.len(t) + forms.len(t) > 0).then(|| vocab.shared(t)))
+            .collect()
+    };
+    let text_of = |t: u32| texts.get(t as usize).and_then(Option::as_deref);
     let mut by_shard: Vec<Vec<(&str, u32)>> = vec![Vec::new(); count];
     for term in 0..=max_id as u32 {
-        if postings.len(term) + forms.len(term) > 0 {
-            let text = vocab.text(term);
+        if let Some(text) = text_of(term) {
             by_shard[fnv1a(text) as usize % count].push((text, term));
         }
     }
@@ -201,8 +210,11 @@ fn layer(digests: &[Cow<terms::Terms>], first: u32, count: usize) -> Vec<String>
                     out.push('\n');
                 }
                 if forms.len(term) > 0 {
-                    let mut stems: Vec<&str> =
-                        forms.of(term).flatten().map(|&s| vocab.text(s)).collect();
+                    let mut stems: Vec<&str> = forms
+                        .of(term)
+                        .flatten()
+                        .filter_map(|&s| text_of(s))
+                        .collect();
                     stems.sort_unstable();
                     stems.dedup();
                     out.push_str(text);
