@@ -44,28 +44,14 @@ pub fn collect(articles: &[&Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usi
                     (name, slug)
                 })
                 .clone();
-            if slug.is_empty() {
-                continue;
-            }
-            *spellings
-                .entry(slug.clone())
-                .or_default()
-                .entry(name)
-                .or_default() += 1;
-            if !slugs.contains(&slug) {
-                slugs.push(slug);
-            }
+            count(&mut spellings, &mut slugs, name, slug);
         }
         per_article.push(slugs);
     }
     let mut tags: Vec<Tag> = spellings
         .into_iter()
         .map(|(slug, names)| {
-            let name = names
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(n, _)| n.clone())
-                .unwrap_or_else(|| slug.clone());
+            let name = most_used(&names, &slug);
             Tag {
                 name,
                 slug,
@@ -73,22 +59,7 @@ pub fn collect(articles: &[&Article], config: &Config) -> (Vec<Tag>, Vec<Vec<usi
             }
         })
         .collect();
-    let position: BTreeMap<String, usize> = tags
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.slug.clone(), i))
-        .collect();
-    let article_tags: Vec<Vec<usize>> = per_article
-        .into_iter()
-        .enumerate()
-        .map(|(i, slugs)| {
-            slugs
-                .iter()
-                .filter_map(|s| position.get(s).copied())
-                .inspect(|&t| tags[t].entries.push(i))
-                .collect()
-        })
-        .collect();
+    let article_tags = assign(&mut tags, per_article);
     (tags, article_tags)
 }
 
@@ -123,17 +94,7 @@ pub fn group<'a>(
                     .trim()
                     .to_string();
                 let slug = slugify(&name);
-                if slug.is_empty() {
-                    continue;
-                }
-                *spellings
-                    .entry(slug.clone())
-                    .or_default()
-                    .entry(name)
-                    .or_default() += 1;
-                if !slugs.contains(&slug) {
-                    slugs.push(slug);
-                }
+                count(&mut spellings, &mut slugs, name, slug);
             }
             slugs
         })
@@ -148,13 +109,7 @@ pub fn group<'a>(
         .map(|(slug, names)| {
             // A listed name is spelled as site.yaml spells it.
             let listed = order.iter().find(|n| slugify(n) == slug).cloned();
-            let name = listed.unwrap_or_else(|| {
-                names
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| slug.clone())
-            });
+            let name = listed.unwrap_or_else(|| most_used(&names, &slug));
             Tag {
                 name,
                 slug,
@@ -168,12 +123,47 @@ pub fn group<'a>(
             g.slug.clone(),
         )
     });
+    let per_article = assign(&mut groups, per_article);
+    (groups, per_article)
+}
+
+/// Counts one use of `name` under `slug` and lists the slug once for its article; an
+/// empty slug (a name of punctuation only) is no group.
+fn count(
+    spellings: &mut BTreeMap<String, BTreeMap<String, usize>>,
+    slugs: &mut Vec<String>,
+    name: String,
+    slug: String,
+) {
+    if slug.is_empty() {
+        return;
+    }
+    *spellings
+        .entry(slug.clone())
+        .or_default()
+        .entry(name)
+        .or_default() += 1;
+    if !slugs.contains(&slug) {
+        slugs.push(slug);
+    }
+}
+
+/// A group's display name: its most used spelling, ties broken alphabetically.
+fn most_used(names: &BTreeMap<String, usize>, slug: &str) -> String {
+    names
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map_or_else(|| slug.to_string(), |(n, _)| n.clone())
+}
+
+/// Each article's slugs → its group indices, filling the groups' entry lists.
+fn assign(groups: &mut [Tag], per_article: Vec<Vec<String>>) -> Vec<Vec<usize>> {
     let position: BTreeMap<String, usize> = groups
         .iter()
         .enumerate()
         .map(|(i, t)| (t.slug.clone(), i))
         .collect();
-    let per_article = per_article
+    per_article
         .into_iter()
         .enumerate()
         .map(|(i, slugs)| {
@@ -183,6 +173,5 @@ pub fn group<'a>(
                 .inspect(|&g| groups[g].entries.push(i))
                 .collect()
         })
-        .collect();
-    (groups, per_article)
+        .collect()
 }
