@@ -120,13 +120,15 @@ impl Place {
 }
 
 /// The folders kabar made beside one output: the output itself, and staging or old
-/// folders not yet swapped in or removed (by file name in the parent); and the build
-/// cache files it wrote there (the one in place, and one being put in its place).
+/// folders not yet swapped in or removed (by file name in the parent); the build
+/// cache files it wrote there (the one in place, and one being put in its place); and
+/// the names it is about to create, whose identity cannot be known before they exist.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Marker {
     pub(super) output: Option<Identity>,
     pub(super) made: Vec<(Identity, String)>,
     pub(super) cache: Vec<Identity>,
+    pub(super) pending: Vec<String>,
 }
 
 impl Marker {
@@ -141,6 +143,10 @@ impl Marker {
         }
         let mut marker = Marker::default();
         for line in lines {
+            if let Some(name) = line.strip_prefix("pending ") {
+                marker.pending.push(name.to_string());
+                continue;
+            }
             let mut fields = line.splitn(5, ' ');
             let kind = fields.next();
             let mut number = || fields.next().and_then(|f| f.parse::<u128>().ok());
@@ -173,6 +179,9 @@ impl Marker {
         for id in &self.cache {
             text.push_str(&format!("cache {}\n", id.fields()));
         }
+        for name in &self.pending {
+            text.push_str(&format!("pending {name}\n"));
+        }
         let path = place.beside(OWNED_MARK);
         let mut tmp = path.clone().into_os_string();
         tmp.push(format!(".{}", std::process::id()));
@@ -182,6 +191,54 @@ impl Marker {
 
     fn owns(&self, id: Identity) -> bool {
         self.output == Some(id) || self.made.iter().any(|(m, _)| *m == id)
+    }
+
+    /// Creates `name` beside the output with `create` (which must fail when something
+    /// is there), its name recorded first: a build killed after the creation but before
+    /// the caller records the identity leaves an empty file or folder that the next
+    /// build still knows to be its own. `None` when something already has that name.
+    pub(super) fn create_recorded<T>(
+        &mut self,
+        place: &Place,
+        name: &str,
+        create: impl FnOnce(&Path) -> io::Result<T>,
+    ) -> io::Result<Option<(PathBuf, T, Identity)>> {
+        let path = place.parent.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Ok(None);
+        }
+        self.pending.push(name.to_string());
+        self.write(place)?;
+        let made = create(&path).and_then(|t| Ok((t, Identity::of(&path)?)));
+        self.pending.retain(|p| p != name);
+        match made {
+            Ok((t, id)) => Ok(Some((path, t, id))),
+            Err(e) => {
+                let _ = self.write(place);
+                match e.kind() {
+                    io::ErrorKind::AlreadyExists => Ok(None),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Removes what a build killed inside `create_recorded` left: an empty folder or
+    /// file at a recorded name (anything with content there was never written by that
+    /// build, whose identity the record would hold), and forgets the names.
+    fn remove_pending(&mut self, place: &Place) {
+        for name in std::mem::take(&mut self.pending) {
+            let path = place.parent.join(name);
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => {
+                    let _ = std::fs::remove_dir(&path);
+                }
+                Ok(meta) if meta.is_file() && meta.len() == 0 => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -246,11 +303,10 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
         }
     };
     remove_leftovers(&place, &marker, ours);
-    let settled = Marker {
-        output: ours,
-        made: Vec::new(),
-        cache: marker.cache.clone(),
-    };
+    let mut settled = marker.clone();
+    settled.remove_pending(&place);
+    settled.output = ours;
+    settled.made.clear();
     if settled != marker {
         // Without a record the next build refuses the folder and says so: no data lost.
         let _ = settled.write(&place);
@@ -309,24 +365,32 @@ pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<
             path.display()
         )));
     }
+    marker.remove_pending(&place);
     remove_unfinished_caches(&place, &mut marker, current.flatten());
-    let tmp = place.beside(&format!("{CACHE_MARK}.{}", std::process::id()));
+    let name = format!(".{}{CACHE_MARK}.{}", place.name, std::process::id());
     // `create_new`: a file of someone else's with this name is never overwritten.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
-    let written = Identity::of(&tmp)
-        .and_then(|new| {
-            marker.cache.push(new);
-            marker.write(&place)?;
-            parts.iter().try_for_each(|part| file.write_all(part))?;
-            std::fs::rename(&tmp, &path)?;
-            Ok(new)
-        })
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })?;
+    let created = marker.create_recorded(&place, &name, |tmp| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+    })?;
+    let Some((tmp, mut file, new)) = created else {
+        return Err(io::Error::other(format!(
+            "{} is in the way of the build cache's temporary file; it is left alone",
+            place.parent.join(name).display()
+        )));
+    };
+    let written = (|| {
+        marker.cache.push(new);
+        marker.write(&place)?;
+        parts.iter().try_for_each(|part| file.write_all(part))?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(new)
+    })()
+    .inspect_err(|_: &io::Error| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
     drop(file);
     marker.cache = vec![written];
     marker.write(&place)
@@ -565,6 +629,7 @@ mod tests {
                 ino: 4,
                 born: 5,
             }],
+            pending: vec![".public.kabar-staging-10 y".into()],
         };
         marker.write(&place).expect("write");
         assert_eq!(Marker::read(&place), marker);

@@ -30,24 +30,25 @@ impl Staging {
     /// anything is written into it.
     pub fn new(mut claim: Claim) -> io::Result<Staging> {
         std::fs::create_dir_all(&claim.place.parent)?;
-        let (tmp, id) = (0..)
-            .map(|n| {
-                let suffix = if n == 0 {
-                    String::new()
-                } else {
-                    format!("-{n}")
-                };
-                claim
-                    .place
-                    .beside(&format!("{STAGING_MARK}{}{suffix}", std::process::id()))
-            })
-            .find_map(|tmp| match std::fs::create_dir(&tmp) {
-                Ok(()) => Some(Identity::of(&tmp).map(|id| (tmp, id))),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
-                Err(e) => Some(Err(e)),
-            })
-            .unwrap_or_else(|| Err(io::Error::other("no free staging name")))?;
-        let name = file_name(&tmp);
+        let place = claim.place.clone();
+        let pid = std::process::id();
+        let mut made = None;
+        for n in 0..1000 {
+            let suffix = if n == 0 {
+                String::new()
+            } else {
+                format!("-{n}")
+            };
+            let name = format!(".{}{STAGING_MARK}{pid}{suffix}", place.name);
+            made = claim
+                .marker
+                .create_recorded(&place, &name, |tmp| std::fs::create_dir(tmp))?
+                .map(|(tmp, (), id)| (tmp, id, name));
+            if made.is_some() {
+                break;
+            }
+        }
+        let (tmp, id, name) = made.ok_or_else(|| io::Error::other("no free staging name"))?;
         claim.marker.made.push((id, name));
         if let Err(e) = claim.marker.write(&claim.place) {
             let _ = std::fs::remove_dir(&tmp);
@@ -497,6 +498,26 @@ mod tests {
                 .as_deref(),
             Some("two")
         );
+    }
+
+    /// Killed between creating its staging folder and recording its identity: only the
+    /// name is on record, and the empty folder at it is still removed; a folder with
+    /// files at a recorded name was not made by that build and stays.
+    #[test]
+    fn a_staging_folder_killed_before_its_record_is_removed_and_a_full_one_kept() {
+        let site = site();
+        let out = site.path().join("public");
+        build(&out, site.path(), "one");
+        let mut claimed = claim(&out, site.path()).expect("claimed");
+        let (empty, full) = (".public.kabar-staging-7", ".public.kabar-staging-8");
+        for name in [empty, full] {
+            claimed.marker.pending.push(name.into());
+            std::fs::create_dir(site.path().join(name)).expect("mkdir");
+        }
+        claimed.marker.write(&claimed.place).expect("record");
+        std::fs::write(site.path().join(full).join("notes.txt"), "mine").expect("write");
+        build(&out, site.path(), "two");
+        assert_eq!(beside(site.path()), vec![full.to_string()]);
     }
 
     /// Killed right after the exchange, before the record named the new output: the
