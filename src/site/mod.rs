@@ -430,8 +430,9 @@ fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut Build
     let out = opts.output_dir();
     let saved = timed(&mut report.stages, "write the build cache", || {
         let output = write::identity(&out).ok_or("the output is gone")?;
-        let (head, payload) = cache::encode(&engine.save(output))?;
-        write::write_cache(&out, &opts.root, &[&head, &payload]).map_err(|e| e.to_string())
+        let state = engine.save(output);
+        write::write_cache(&out, &opts.root, |w| cache::encode(&state, w))
+            .map_err(|e| e.to_string())
     });
     if let Err(why) = saved {
         // The next build runs in full: slower, never wrong.

@@ -350,7 +350,11 @@ pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, Strin
 /// leaves either a cache the next build recognises (and checks) or a half-written
 /// `.NAME.kabar-cache.PID` that it recognises as its own and removes. Something at
 /// either name that kabar did not write is never replaced or removed.
-pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<()> {
+pub fn write_cache(
+    out: &Path,
+    site_root: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     use std::io::Write as _;
     let place = locate(out, site_root).map_err(|r| io::Error::other(r.why))?;
     let path = place.beside(CACHE_MARK);
@@ -384,7 +388,10 @@ pub fn write_cache(out: &Path, site_root: &Path, parts: &[&[u8]]) -> io::Result<
     let written = (|| {
         marker.cache.push(new);
         marker.write(&place)?;
-        parts.iter().try_for_each(|part| file.write_all(part))?;
+        let mut buffered = io::BufWriter::with_capacity(1 << 20, &mut file);
+        fill(&mut buffered)?;
+        buffered.flush()?;
+        drop(buffered);
         std::fs::rename(&tmp, &path)?;
         Ok(new)
     })()
@@ -641,7 +648,7 @@ mod tests {
     fn a_cache_half_written_by_a_killed_build_is_removed_and_a_strangers_file_kept() {
         let site = site();
         let out = site.path().join("public");
-        write_cache(&out, site.path(), &[b"first"]).expect("first cache");
+        write_cache(&out, site.path(), |w| w.write_all(b"first")).expect("first cache");
         let place = locate(&out, site.path()).expect("place");
         // A build killed while writing: its file exists and is recorded, nothing more.
         let killed = place.beside(&format!("{CACHE_MARK}.4000000"));
@@ -652,7 +659,7 @@ mod tests {
         let strangers = place.beside(&format!("{CACHE_MARK}.backup"));
         std::fs::write(&strangers, b"mine").expect("write");
 
-        write_cache(&out, site.path(), &[b"second"]).expect("second cache");
+        write_cache(&out, site.path(), |w| w.write_all(b"second")).expect("second cache");
         assert!(
             !killed.exists(),
             "the killed build's file is kabar's: removed"
