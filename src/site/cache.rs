@@ -23,7 +23,7 @@
 
 use std::path::PathBuf;
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -70,14 +70,14 @@ pub struct StateRef<'a> {
 pub type Unusable = String;
 
 /// Writes the whole file to `w`: header, payload as it is encoded, trailer.
-pub fn encode(state: &StateRef<'_>, w: &mut dyn Write) -> io::Result<()> {
+pub fn encode(state: &StateRef<'_>, mut w: &mut dyn Write) -> io::Result<()> {
     let version = env!("CARGO_PKG_VERSION").as_bytes();
     w.write_all(MAGIC)?;
     w.write_all(&FORMAT.to_le_bytes())?;
     w.write_all(&(version.len() as u32).to_le_bytes())?;
     w.write_all(version)?;
     let mut payload = Checked {
-        inner: w,
+        inner: &mut w,
         len: 0,
         crc: crc32fast::Hasher::new(),
     };
@@ -88,18 +88,24 @@ pub fn encode(state: &StateRef<'_>, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(&crc.to_le_bytes())
 }
 
-/// Passes bytes on, counting and checksumming them.
-struct Checked<'a> {
-    inner: &'a mut dyn Write,
+/// Passes bytes on, either way, counting and checksumming them.
+struct Checked<T> {
+    inner: T,
     len: u64,
     crc: crc32fast::Hasher,
 }
 
-impl Write for Checked<'_> {
+impl<T> Checked<T> {
+    fn saw(&mut self, bytes: &[u8]) {
+        self.crc.update(bytes);
+        self.len += bytes.len() as u64;
+    }
+}
+
+impl<W: Write> Write for Checked<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.crc.update(&buf[..n]);
-        self.len += n as u64;
+        self.saw(&buf[..n]);
         Ok(n)
     }
 
@@ -108,51 +114,78 @@ impl Write for Checked<'_> {
     }
 }
 
-/// The state in `bytes`, or why it cannot be trusted.
-pub fn decode(bytes: &[u8]) -> Result<State, Unusable> {
-    let mut rest = bytes;
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let (head, tail) = (rest.get(..n)?, rest.get(n..)?);
-        rest = tail;
-        Some(head)
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.saw(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The state in the `len` bytes of `file`, or why it cannot be trusted. The payload is
+/// decoded as it is read, never held whole, and its checksum is checked before the
+/// state is returned.
+pub fn decode(mut file: impl Read, len: u64) -> Result<State, Unusable> {
+    let failed = |e: io::Error| match e.kind() {
+        io::ErrorKind::UnexpectedEof => "it is truncated".to_string(),
+        _ => format!("cannot read it: {e}"),
     };
-    let truncated = || "it is truncated".to_string();
-    if take(MAGIC.len()) != Some(&MAGIC[..]) {
+    let mut read = |n: usize| -> Result<Vec<u8>, Unusable> {
+        let mut buf = vec![0; n];
+        file.read_exact(&mut buf).map_err(failed)?;
+        Ok(buf)
+    };
+    let u32_of = |b: Vec<u8>| b.try_into().map(u32::from_le_bytes).unwrap_or_default();
+    if len < MAGIC.len() as u64 || read(MAGIC.len())? != MAGIC {
         return Err("it is not a kabar build cache".into());
     }
-    let u32_at = |b: Option<&[u8]>| b.and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
-    let format = u32_at(take(4)).ok_or_else(truncated)?;
+    let format = u32_of(read(4)?);
     if format != FORMAT {
         return Err(format!(
             "it has format {format}, this kabar reads format {FORMAT}"
         ));
     }
-    let len = u32_at(take(4)).ok_or_else(truncated)? as usize;
-    let version = take(len).ok_or_else(truncated)?;
+    let version_len = u32_of(read(4)?) as usize;
+    // A damaged length must not make a huge buffer; a version is a few bytes.
+    if version_len > 64 {
+        return Err("its header is damaged".into());
+    }
+    let version = read(version_len)?;
     if version != env!("CARGO_PKG_VERSION").as_bytes() {
         return Err(format!(
             "it was written by kabar {}, this is kabar {}",
-            String::from_utf8_lossy(version),
+            String::from_utf8_lossy(&version),
             env!("CARGO_PKG_VERSION")
         ));
     }
-    let split = rest.len().checked_sub(TRAILER).ok_or_else(truncated)?;
-    let (payload, trailer) = rest.split_at(split);
-    let (len, crc) = trailer.split_at(8);
-    let len = len
+    let head = (MAGIC.len() + 8 + version_len + TRAILER) as u64;
+    let payload_len = len.checked_sub(head).ok_or("it is truncated")?;
+    let mut payload = Checked {
+        inner: (&mut file).take(payload_len),
+        len: 0,
+        crc: crc32fast::Hasher::new(),
+    };
+    let mut buffered = io::BufReader::with_capacity(1 << 20, &mut payload);
+    let decoded = rmp_serde::from_read(&mut buffered);
+    drop(buffered);
+    io::copy(&mut payload, &mut io::sink()).map_err(failed)?;
+    let (read_len, crc) = (payload.len, payload.crc.finalize());
+    let mut trailer = [0; TRAILER];
+    file.read_exact(&mut trailer).map_err(failed)?;
+    let (expected_len, expected_crc) = trailer.split_at(8);
+    let expected_len = expected_len
         .try_into()
         .map(u64::from_le_bytes)
-        .map_err(|_| truncated())?;
-    if payload.len() as u64 != len {
+        .unwrap_or_default();
+    if read_len != payload_len || expected_len != payload_len {
         return Err(format!(
-            "it is truncated or padded ({} payload bytes, {len} expected)",
-            payload.len()
+            "it is truncated or padded ({payload_len} payload bytes, {expected_len} expected)"
         ));
     }
-    if crc32fast::hash(payload).to_le_bytes() != crc {
+    if crc.to_le_bytes() != expected_crc {
         return Err("its checksum does not match (the file is damaged)".into());
     }
-    rmp_serde::from_slice(payload).map_err(|e| format!("it cannot be decoded: {e}"))
+    decoded.map_err(|e| format!("it cannot be decoded: {e}"))
 }
 
 #[cfg(test)]
@@ -170,13 +203,13 @@ mod tests {
         };
         let mut bytes = Vec::new();
         encode(&state, &mut bytes).expect("encodes");
-        let back = decode(&bytes).expect("decodes");
+        let back = decode(&bytes[..], bytes.len() as u64).expect("decodes");
         assert_eq!(
             (back.frame, back.keys),
             (7, vec![("index.html".into(), 42)])
         );
 
-        let why = |b: &[u8]| decode(b).err().unwrap_or_default();
+        let why = |b: &[u8]| decode(b, b.len() as u64).err().unwrap_or_default();
         assert!(why(b"").contains("not a kabar build cache"));
         assert!(why(&bytes[..bytes.len() - 1]).contains("truncated"));
         for at in [bytes.len() - 1, bytes.len() - TRAILER - 1] {

@@ -563,16 +563,15 @@ fn restore(
     tree: Option<&write::Tree>,
 ) -> CacheUse {
     let full = |why: &str| CacheUse::Full(format!("the build cache {why}"));
-    let bytes = match write::read_cache(out, root) {
-        Ok(Some(bytes)) => bytes,
+    let (file, len) = match write::read_cache(out, root) {
+        Ok(Some(found)) => found,
         Ok(None) => return CacheUse::Full("no build cache yet".into()),
         Err(why) => return full(&format!("cannot be used: {why}")),
     };
-    let state = match cache::decode(&bytes) {
+    let state = match cache::decode(file, len) {
         Ok(state) => state,
         Err(why) => return full(&format!("was not used: {why}")),
     };
-    drop(bytes);
     if state.frame != engine.frame() {
         return full(
             "is out of date: site.yaml, templates/, static/, the build options or kabar changed",

@@ -322,7 +322,7 @@ pub fn claim(out: &Path, site_root: &Path) -> Result<Claim, Refusal> {
 /// The build cache beside `out`, if there is one and the record says kabar wrote it:
 /// `Ok(None)` when there is none, `Err(why)` when something else has its name (it is
 /// then neither read nor, by `write_cache`, replaced).
-pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, String> {
+pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<(std::fs::File, u64)>, String> {
     let place = locate(out, site_root).map_err(|r| r.why)?;
     let path = place.beside(CACHE_MARK);
     let meta = match std::fs::symlink_metadata(&path) {
@@ -330,19 +330,25 @@ pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<Vec<u8>>, Strin
         Err(e) => return Err(format!("cannot read it: {e}")),
         Ok(meta) => meta,
     };
-    if !meta.is_file()
-        || !Marker::read(&place)
-            .cache
-            .contains(&Identity::from_meta(&meta))
-    {
-        return Err(format!(
+    let foreign = || {
+        format!(
             "{} is not one kabar wrote (the record beside the output does not name it); it is left alone",
             path.display()
-        ));
+        )
+    };
+    let marker = Marker::read(&place);
+    if !meta.is_file() || !marker.cache.contains(&Identity::from_meta(&meta)) {
+        return Err(foreign());
     }
-    std::fs::read(&path)
-        .map(Some)
-        .map_err(|e| format!("cannot read it: {e}"))
+    let file = std::fs::File::open(&path).map_err(|e| format!("cannot read it: {e}"))?;
+    // The file opened is the one checked, not one put at its name since.
+    let opened = file
+        .metadata()
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if !marker.cache.contains(&Identity::from_meta(&opened)) {
+        return Err(foreign());
+    }
+    Ok(Some((file, opened.len())))
 }
 
 /// Replaces the build cache beside `out` in one rename. The new file is recorded as
