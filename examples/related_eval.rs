@@ -25,7 +25,9 @@ fn main() {
     let parsed = kabar::internals::parse(
         kabar::internals::load(&root, "content"),
         &config,
-        Some(kabar::internals::search_digest),
+        Some(kabar::internals::Lean::Digest(
+            kabar::internals::search_digest,
+        )),
     );
     let mut articles = parsed.articles;
     let truth: BTreeMap<String, String> = articles

@@ -57,7 +57,7 @@ pub mod internals {
     pub use crate::load::load;
     pub use crate::parse::frontmatter::{MAX_FRONT_MATTER_BYTES, parse as front_matter, split};
     pub use crate::parse::markdown::render as markdown;
-    pub use crate::parse::{Article, parse};
+    pub use crate::parse::{Article, Lean, parse};
     pub use crate::serve::{Resolved, resolve_in, safe_path};
     pub use crate::write::Entry;
 }

@@ -442,3 +442,38 @@ fn the_search_base_is_reused_only_while_its_articles_are_unchanged() {
         }
     }
 }
+
+/// A build that will not lint keeps only the start of each body, and the cache keeps
+/// no search terms: an article reused from the cache must still be found by a word deep
+/// in its body, as after a full build.
+#[test]
+fn a_long_article_reused_from_the_cache_is_found_by_its_last_words() {
+    let site = Site::bundled();
+    let root = site.path();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let full = elsewhere.path().join("full");
+    let full_arg = full.to_string_lossy().into_owned();
+    let filler = "Warga pesisir menunggu air surut sambil menjaga barang di rumah. ".repeat(80);
+    let body = format!("{filler}\n\nKata terakhir: zamrudkatulistiwa.");
+    let long = crate::harness::article("Laporan panjang", "2026-11-01T09:00:00+07:00", &[], &body);
+    crate::harness::write(root, "content/2026/11/01/panjang.md", &long);
+    build(root, &[]);
+    let short =
+        crate::harness::article("Kabar pendek", "2026-11-02T09:00:00+07:00", &[], "Singkat.");
+    crate::harness::write(root, "content/2026/11/02/pendek.md", &short);
+    let incremental = build(root, &[]);
+    assert!(
+        rendered_and_carried(&incremental.stderr).is_some(),
+        "{}",
+        incremental.stderr
+    );
+    build(root, &["--force", "-o", &full_arg]);
+    assert_same_tree(&root.join("public"), &full, "one article after a long one");
+    let shards = files(&root.join("public/search/r"));
+    assert!(
+        shards
+            .values()
+            .any(|s| String::from_utf8_lossy(s).contains("zamrudkatulistiwa\t")),
+        "the long article's last word is not in the index"
+    );
+}

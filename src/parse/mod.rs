@@ -79,15 +79,26 @@ pub struct Parsed {
 /// A parsed article and the warning about it that parsing alone can give.
 type WithWarning = (Article, Option<Diagnostic>);
 
-/// What a lean parse keeps of the full body before cutting it: the search index's digest
-/// (the index stage passes its function, so parse does not depend on it).
+/// The search index's digest of an article (the index stage passes its function, so
+/// parse does not depend on it).
 pub type Digest = fn(&Article) -> crate::index::search::Terms;
 
-/// Parses every source. A lean parse (`Some(digest)`), for builds that will not lint,
-/// keeps neither the source text nor more body text than related stories read (at
-/// 100 000 articles that is the difference between one and two gigabytes), but the
-/// digest of the whole body, which is smaller.
-pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
+/// What a parse for a build that will not lint keeps of each article: never the source
+/// text, and either of the body's text only what related stories read, with the search
+/// digest of the whole body taken first, or the whole body's text.
+#[derive(Debug, Clone, Copy)]
+pub enum Lean {
+    /// For a build whose articles die with it: at 100 000 articles the cut text is the
+    /// difference between one and two gigabytes, and the digest is smaller.
+    Digest(Digest),
+    /// For articles an incremental build keeps in its cache, which holds no digest (its
+    /// ids name stems of this process's vocabulary only): a later build takes the
+    /// digest again, from the whole text.
+    Whole,
+}
+
+/// Parses every source, keeping what `lean` says (everything when `None`).
+pub fn parse(loaded: Loaded, config: &Config, lean: Option<Lean>) -> Parsed {
     let tz = config.tz();
     let empty: Arc<str> = Arc::from("");
     let results: Vec<Result<WithWarning, Vec<Diagnostic>>> = loaded
@@ -100,11 +111,13 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Digest>) -> Parsed {
                     .collect::<Vec<_>>()
             })?;
             let warning = unknown_section(&article, &s.text, config);
-            if let Some(digest) = lean {
+            if let Some(Lean::Digest(digest)) = lean {
                 article.search = Some(digest(&article));
-                article.source_text = empty.clone();
                 article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
                 article.text.shrink_to_fit();
+            }
+            if lean.is_some() {
+                article.source_text = empty.clone();
             }
             Ok((article, warning))
         })

@@ -187,7 +187,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, Error> {
             &config,
             opts.mode
                 .lean
-                .then_some(index::search::digest as parse::Digest),
+                .then_some(parse::Lean::Digest(index::search::digest)),
         )
     });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();

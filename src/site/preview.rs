@@ -234,11 +234,12 @@ impl Preview {
             }
             keep
         });
-        let lean = self
-            .opts
-            .mode
-            .lean
-            .then_some(crate::index::search::digest as parse::Digest);
+        let mode = &self.opts.mode;
+        let lean = mode.lean.then_some(if mode.track {
+            parse::Lean::Whole
+        } else {
+            parse::Lean::Digest(crate::index::search::digest)
+        });
         let parsed = timed(&mut self.stages, "parse", || {
             parse::parse(loaded, &config, lean)
         });
