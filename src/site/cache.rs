@@ -77,14 +77,14 @@ impl StateRef<'_> {
 pub type Unusable = String;
 
 /// Writes the whole file to `w`: header, payload as it is encoded, trailer.
-pub fn encode(state: &StateRef<'_>, mut w: &mut dyn Write) -> io::Result<()> {
+pub fn encode(state: &StateRef<'_>, w: &mut dyn Write) -> io::Result<()> {
     let version = env!("CARGO_PKG_VERSION").as_bytes();
     w.write_all(MAGIC)?;
     w.write_all(&FORMAT.to_le_bytes())?;
     w.write_all(&(version.len() as u32).to_le_bytes())?;
     w.write_all(version)?;
     let mut payload = Checked {
-        inner: &mut w,
+        inner: &mut *w,
         len: 0,
         crc: crc32fast::Hasher::new(),
     };

@@ -193,24 +193,26 @@ impl Marker {
         self.output == Some(id) || self.made.iter().any(|(m, _)| *m == id)
     }
 
-    /// Creates `name` beside the output with `create` (which must fail when something
-    /// is there), its name recorded first: a build killed after the creation but before
-    /// the caller records the identity leaves an empty file or folder that the next
-    /// build still knows to be its own. `None` when something already has that name.
+    /// Creates `mark` beside the output (see `Place::beside`) with `create` (which must
+    /// fail when something is there), its name recorded first: a build killed after the
+    /// creation but before the caller records the identity leaves an empty file or
+    /// folder that the next build still knows to be its own. `None` when something
+    /// already has that name.
     pub(super) fn create_recorded<T>(
         &mut self,
         place: &Place,
-        name: &str,
+        mark: &str,
         create: impl FnOnce(&Path) -> io::Result<T>,
     ) -> io::Result<Option<(PathBuf, T, Identity)>> {
-        let path = place.parent.join(name);
+        let path = place.beside(mark);
         if std::fs::symlink_metadata(&path).is_ok() {
             return Ok(None);
         }
-        self.pending.push(name.to_string());
+        let name = super::file_name(&path);
+        self.pending.push(name.clone());
         self.write(place)?;
         let made = create(&path).and_then(|t| Ok((t, Identity::of(&path)?)));
-        self.pending.retain(|p| p != name);
+        self.pending.retain(|p| *p != name);
         match made {
             Ok((t, id)) => Ok(Some((path, t, id))),
             Err(e) => {
@@ -336,16 +338,19 @@ pub fn read_cache(out: &Path, site_root: &Path) -> Result<Option<(std::fs::File,
             path.display()
         )
     };
-    let marker = Marker::read(&place);
-    if !meta.is_file() || !marker.cache.contains(&Identity::from_meta(&meta)) {
+    // Only a regular file is opened (a pipe would block); whether it is kabar's is asked
+    // of the file opened, not of whatever had its name a moment before.
+    if !meta.is_file() {
         return Err(foreign());
     }
     let file = std::fs::File::open(&path).map_err(|e| format!("cannot read it: {e}"))?;
-    // The file opened is the one checked, not one put at its name since.
     let opened = file
         .metadata()
         .map_err(|e| format!("cannot read it: {e}"))?;
-    if !marker.cache.contains(&Identity::from_meta(&opened)) {
+    if !Marker::read(&place)
+        .cache
+        .contains(&Identity::from_meta(&opened))
+    {
         return Err(foreign());
     }
     Ok(Some((file, opened.len())))
@@ -377,9 +382,9 @@ pub fn write_cache(
     }
     marker.remove_pending(&place);
     remove_unfinished_caches(&place, &mut marker, current.flatten());
-    let name = format!(".{}{CACHE_MARK}.{}", place.name, std::process::id());
+    let mark = format!("{CACHE_MARK}.{}", std::process::id());
     // `create_new`: a file of someone else's with this name is never overwritten.
-    let created = marker.create_recorded(&place, &name, |tmp| {
+    let created = marker.create_recorded(&place, &mark, |tmp| {
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -388,7 +393,7 @@ pub fn write_cache(
     let Some((tmp, mut file, new)) = created else {
         return Err(io::Error::other(format!(
             "{} is in the way of the build cache's temporary file; it is left alone",
-            place.parent.join(name).display()
+            place.beside(&mark).display()
         )));
     };
     let written = (|| {

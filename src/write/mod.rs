@@ -31,24 +31,23 @@ impl Staging {
     pub fn new(mut claim: Claim) -> io::Result<Staging> {
         std::fs::create_dir_all(&claim.place.parent)?;
         let place = claim.place.clone();
-        let pid = std::process::id();
-        let mut made = None;
-        for n in 0..1000 {
-            let suffix = if n == 0 {
-                String::new()
-            } else {
-                format!("-{n}")
-            };
-            let name = format!(".{}{STAGING_MARK}{pid}{suffix}", place.name);
-            made = claim
-                .marker
-                .create_recorded(&place, &name, |tmp| std::fs::create_dir(tmp))?
-                .map(|(tmp, (), id)| (tmp, id, name));
-            if made.is_some() {
-                break;
-            }
-        }
-        let (tmp, id, name) = made.ok_or_else(|| io::Error::other("no free staging name"))?;
+        let (tmp, (), id) = (0..)
+            .map(|n| {
+                let suffix = if n == 0 {
+                    String::new()
+                } else {
+                    format!("-{n}")
+                };
+                format!("{STAGING_MARK}{}{suffix}", std::process::id())
+            })
+            .find_map(|mark| {
+                claim
+                    .marker
+                    .create_recorded(&place, &mark, |tmp| std::fs::create_dir(tmp))
+                    .transpose()
+            })
+            .unwrap_or_else(|| Err(io::Error::other("no free staging name")))?;
+        let name = file_name(&tmp);
         claim.marker.made.push((id, name));
         if let Err(e) = claim.marker.write(&claim.place) {
             let _ = std::fs::remove_dir(&tmp);
