@@ -52,7 +52,7 @@ pub use write::Refusal;
 pub mod internals {
     pub use crate::import::{MAX_INPUT_BYTES, decode_input, jakarta};
     pub use crate::index::related::{Corpus, Weights, related_with};
-    pub use crate::index::search::digest as search_digest;
+    pub use crate::index::search::digest_and_features as search_digest;
     pub use crate::index::{IndexOptions, build as index, tags};
     pub use crate::load::load;
     pub use crate::parse::frontmatter::{MAX_FRONT_MATTER_BYTES, parse as front_matter, split};

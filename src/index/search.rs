@@ -15,6 +15,7 @@ use std::sync::{Arc, LazyLock, PoisonError, RwLock, RwLockReadGuard};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use super::related::features::{self, Field, TermFrequencies, term_hash};
 use super::related::stem::Language;
 use super::related::tokenize::is_stop;
 use crate::parse::Article;
@@ -46,26 +47,36 @@ impl Terms {
 /// The article's terms: title, summary, tags, authors, source, dateline and the whole
 /// body, each word weighted by its field (BM25F in spirit) and saturated (BM25).
 pub fn digest(a: &Article) -> Terms {
+    count(a, None).0
+}
+
+/// The article's terms and its related stories' term frequencies, in one pass over its
+/// words: both cut, lower-case and stem them alike, and the pass is most of the cost of
+/// either.
+pub fn digest_and_features(a: &Article) -> (Terms, TermFrequencies) {
+    count(a, Some(features::fields(a)))
+}
+
+fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencies) {
     let lang = Language::of(&a.lang);
     let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
     let dateline = a.dateline.as_deref().unwrap_or("");
+    let [title, summary, lede] = related.map_or([None, None, None], |f| f.map(Some));
     TOKENS.with_borrow_mut(|cache| {
         let mut words = cache.start(lang);
         // Field boosts: a title word counts as five body words. Authors and tags are
         // read one by one (a separator is not a word).
-        words.add(&a.title, 5.0);
-        if a.has_summary {
-            words.add(&a.summary, 2.0);
-        }
+        words.add(&a.title, Some(5.0), title.as_ref());
+        words.add(&a.summary, a.has_summary.then_some(2.0), summary.as_ref());
         for t in &a.tags {
-            words.add(t, 3.0);
+            words.add(t, Some(3.0), None);
         }
         for p in &a.authors {
-            words.add(p, 3.0);
+            words.add(p, Some(3.0), None);
         }
-        words.add(source, 2.0);
-        words.add(dateline, 1.0);
-        let body_words = words.add(&a.text, 1.0);
+        words.add(source, Some(2.0), None);
+        words.add(dateline, Some(1.0), None);
+        let body_words = words.add(&a.text, Some(1.0), lede.as_ref());
         words.finish(body_words)
     })
 }
@@ -75,7 +86,7 @@ pub fn digest(a: &Article) -> Terms {
 #[derive(Debug, Clone, Copy)]
 enum Token {
     Stop,
-    Term(u32, u32),
+    Term(u32, u32, u64),
 }
 const NO_FORM: u32 = u32::MAX;
 
@@ -88,7 +99,7 @@ struct Known {
 }
 
 /// Per thread: word → token for each stemmer, and the current article's term
-/// frequencies by stem id. A body's words are nearly all known ones, and one lookup
+/// frequencies by stem id (and by related stories' term hash). A body's words are nearly all known ones, and one lookup
 /// here replaces the stop-word check, the stemmer, the vocabulary's lock and a map of
 /// the article's words; nothing is allocated per word.
 #[derive(Default)]
@@ -103,6 +114,7 @@ struct TokenCache {
     tf: Vec<(u32, f32)>,
     slot: FxHashMap<u32, u32>,
     forms: Vec<(u32, u32)>,
+    features: FxHashMap<u64, f32>,
     lower: String,
 }
 
@@ -127,22 +139,33 @@ struct Words<'a> {
 }
 
 impl Words<'_> {
-    /// Counts the words of `text` with `boost`; returns how many were not stop words.
-    fn add(&mut self, text: &str, boost: f32) -> usize {
+    /// Counts the words of `text` with `boost` for the search index, and the first of
+    /// them as `related` says for related stories; returns how many were not stop words.
+    fn add(&mut self, text: &str, boost: Option<f32>, related: Option<&Field>) -> usize {
+        if boost.is_none() && related.is_none() {
+            return 0;
+        }
         let c = &mut *self.cache;
         let (lang, article) = (self.lang, c.article);
         let map = &mut c.by_language[lang as usize];
         let (tf, slot, forms) = (&mut c.tf, &mut c.slot, &mut c.forms);
+        let features = &mut c.features;
         let mut n = 0;
-        for_each_word(text, &mut c.lower, |word| {
+        for_each_word(text, &mut c.lower, |word, is_name| {
             let known = map.entry(word_hash(word)).or_insert_with(|| Known {
                 token: token(lang, word),
                 seen: article.wrapping_sub(1),
             });
-            let Token::Term(stem, form) = known.token else {
+            let Token::Term(stem, form, feature) = known.token else {
                 return;
             };
             n += 1;
+            if let Some(field) = related.filter(|f| n <= f.limit) {
+                *features.entry(feature).or_default() += field.weight(is_name);
+            }
+            let Some(boost) = boost else {
+                return;
+            };
             if known.seen != article {
                 known.seen = article;
                 if form != NO_FORM {
@@ -158,9 +181,9 @@ impl Words<'_> {
         n
     }
 
-    /// The article's terms, saturated by BM25 against the body's length; leaves the
-    /// cache ready for the next article.
-    fn finish(self, body_words: usize) -> Terms {
+    /// The article's terms, saturated by BM25 against the body's length, and its related
+    /// stories' term frequencies; leaves the cache ready for the next article.
+    fn finish(self, body_words: usize) -> (Terms, TermFrequencies) {
         let c = self.cache;
         let norm = K1 * (1.0 - B + B * body_words as f32 / REFERENCE_WORDS);
         let weights =
@@ -173,14 +196,17 @@ impl Words<'_> {
         // In the order the words come: two parses of one article give equal values.
         let stems: Box<[u32]> = c.tf.iter().map(|&(stem, _)| stem).collect();
         let forms: Box<[(u32, u32)]> = c.forms.as_slice().into();
+        let mut features: TermFrequencies = c.features.drain().collect();
+        features.sort_unstable_by_key(|&(h, _)| h);
         c.tf.clear();
         c.slot.clear();
         c.forms.clear();
-        Terms {
+        let terms = Terms {
             stems,
             weights,
             forms,
-        }
+        };
+        (terms, features)
     }
 }
 
@@ -199,8 +225,8 @@ fn token(lang: Language, word: &str) -> Token {
     if is_stop(word) {
         Token::Stop
     } else {
-        let (stem, form) = VOCAB.stem(lang, word);
-        Token::Term(stem, form.unwrap_or(NO_FORM))
+        let s = VOCAB.stem(lang, word);
+        Token::Term(s.stem, s.form.unwrap_or(NO_FORM), s.feature)
     }
 }
 
@@ -210,11 +236,13 @@ thread_local! {
 
 /// The words of `text` as the related-stories tokenizer cuts them (runs of alphanumeric
 /// characters of any script, lower-cased, at least two bytes, not all digits; stop words
-/// are left to the caller) — without its name detection, and with a byte loop for ASCII
-/// text, which is most of an archive. `search.js` cuts queries the same way. `lower` is
-/// the buffer a word with capitals is lower-cased into.
-fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str)) {
+/// are left to the caller), each with whether it looks like a name as that tokenizer
+/// says — with a byte loop for ASCII text, which is most of an archive. `search.js` cuts
+/// queries the same way. `lower` is the buffer a word with capitals is lower-cased into.
+fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str, bool)) {
     let bytes = text.as_bytes();
+    let ends_sentence = |c: char| matches!(c, '.' | '!' | '?' | ':' | '\n' | '"' | '“');
+    let mut sentence_start = true;
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
@@ -242,18 +270,24 @@ fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str)) {
             }
         }
         if i == start {
-            // Not a word character: skip it whole (it may be several bytes).
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            // Not a word character: skip it whole (it may be several bytes). A mark
+            // between words may start a sentence; white space leaves it as it was.
+            let c = text[i..].chars().next().unwrap_or(' ');
+            sentence_start |= !c.is_whitespace() && ends_sentence(c);
+            i += c.len_utf8();
             continue;
         }
         let word = &text[start..i];
+        let starts_sentence = sentence_start;
+        sentence_start = text[i..].chars().next().is_some_and(ends_sentence);
         if word.len() < 2 || digits {
             continue;
         }
         if !upper {
-            f(word);
+            f(word, false);
             continue;
         }
+        let is_name = !starts_sentence && word.chars().next().is_some_and(char::is_uppercase);
         lower.clear();
         if ascii {
             lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
@@ -261,7 +295,7 @@ fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str)) {
             // `str::to_lowercase`, not per char: a final sigma lower-cases differently.
             lower.push_str(&word.to_lowercase());
         }
-        f(lower);
+        f(lower, is_name);
     }
 }
 
@@ -278,8 +312,14 @@ struct Strings {
     text: Vec<Arc<str>>,
 }
 
-/// A word's stem id and, when the stem differs from the word, the word's own id.
-type Stemmed = (u32, Option<u32>);
+/// A word's stem id, the word's own id when the stem differs from it, and the stem's
+/// related-stories term hash.
+#[derive(Debug, Clone, Copy)]
+struct Stemmed {
+    stem: u32,
+    form: Option<u32>,
+    feature: u64,
+}
 type StemShard = RwLock<FxHashMap<Box<str>, Stemmed>>;
 
 pub(crate) struct Vocab {
@@ -337,7 +377,11 @@ impl Vocab {
             return s;
         }
         let stem = lang.stem(word);
-        let stemmed = (self.id(&stem), (stem != word).then(|| self.id(word)));
+        let stemmed = Stemmed {
+            stem: self.id(&stem),
+            form: (stem != word).then(|| self.id(word)),
+            feature: term_hash(&stem),
+        };
         lock.write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(word.into(), stemmed);
@@ -435,7 +479,7 @@ mod tests {
         let text = "Banjir rob yang merendam 2024 rumah-rumah, and the 東京 flood. \
                     ÉCOLE Ärzte a1 7 x ǅungla «Kota» – Москва's ΟΔΟΣ";
         let mut ours = Vec::new();
-        for_each_word(text, &mut String::new(), |w| {
+        for_each_word(text, &mut String::new(), |w, _| {
             if !is_stop(w) {
                 ours.push(w.to_string())
             }

@@ -7,7 +7,7 @@ pub mod sanitize;
 pub mod slug;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::ZonedDateTime;
 use rayon::prelude::*;
@@ -63,8 +63,30 @@ pub struct Article {
     /// cached: its ids name stems of this process's vocabulary only.
     #[serde(skip)]
     pub search: Option<crate::index::search::Terms>,
+    /// Related stories' term frequencies, counted by a lean parse in the same pass over
+    /// the words as the search digest (and from the whole text, like a parse that keeps
+    /// it); the related stage takes them.
+    #[serde(skip)]
+    pub features: Features,
     /// Link targets with their 1-based (line, column) in the file.
     pub links: Vec<(String, usize, usize)>,
+}
+
+/// Term frequencies handed from the parse to the related stage, which takes them so
+/// they are freed once read. A clone has none: they are counted again from its text.
+#[derive(Debug, Default)]
+pub struct Features(Mutex<Option<Vec<(u64, f32)>>>);
+
+impl Features {
+    pub fn take(&self) -> Option<Vec<(u64, f32)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+impl Clone for Features {
+    fn clone(&self) -> Self {
+        Features::default()
+    }
 }
 
 /// Body text kept by a lean parse: comfortably more than the words related stories read.
@@ -79,9 +101,9 @@ pub struct Parsed {
 /// A parsed article and the warning about it that parsing alone can give.
 type WithWarning = (Article, Option<Diagnostic>);
 
-/// The search index's digest of an article (the index stage passes its function, so
-/// parse does not depend on it).
-pub type Digest = fn(&Article) -> crate::index::search::Terms;
+/// The search index's digest of an article and its related stories' term frequencies
+/// (the index stage passes its function, so parse does not depend on it).
+pub type Digest = fn(&Article) -> (crate::index::search::Terms, Vec<(u64, f32)>);
 
 /// What a parse for a build that will not lint keeps of each article: never the source
 /// text, and either of the body's text only what related stories read, with the search
@@ -112,7 +134,9 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Lean>) -> Parsed {
             })?;
             let warning = unknown_section(&article, &s.text, config);
             if let Some(Lean::Digest(digest)) = lean {
-                article.search = Some(digest(&article));
+                let (terms, features) = digest(&article);
+                article.search = Some(terms);
+                article.features = Features(Mutex::new(Some(features)));
                 article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
                 article.text.shrink_to_fit();
             }
@@ -216,6 +240,7 @@ pub fn parse_one(
         text: rendered.text,
         word_count: rendered.word_count,
         search: None,
+        features: Features::default(),
         links,
     })
 }

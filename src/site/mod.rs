@@ -187,7 +187,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, Error> {
             &config,
             opts.mode
                 .lean
-                .then_some(parse::Lean::Digest(index::search::digest)),
+                .then_some(parse::Lean::Digest(index::search::digest_and_features)),
         )
     });
     let articles = parsed.articles.into_iter().map(Arc::new).collect();

@@ -238,7 +238,7 @@ impl Preview {
         let lean = mode.lean.then_some(if mode.track {
             parse::Lean::Whole
         } else {
-            parse::Lean::Digest(crate::index::search::digest)
+            parse::Lean::Digest(crate::index::search::digest_and_features)
         });
         let parsed = timed(&mut self.stages, "parse", || {
             parse::parse(loaded, &config, lean)

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::features::{TermFrequencies, term_frequencies};
+use super::features::{TermFrequencies, counted};
 use super::score::{Buffers, Model, Scored};
 use super::vocab::{Signature, Terms};
 use super::{Corpus, Links, Weights};
@@ -226,10 +226,7 @@ impl Cache {
                 self.terms.remove(&c.tf);
             }
         }
-        let tfs: Vec<TermFrequencies> = changed
-            .par_iter()
-            .map(|&i| term_frequencies(articles[i], false))
-            .collect();
+        let tfs: Vec<TermFrequencies> = changed.par_iter().map(|&i| counted(articles[i])).collect();
         for (&i, tf) in changed.iter().zip(&tfs) {
             if let Some(old) = self.articles.remove(&ids[i]) {
                 self.terms.remove(&old.tf);
@@ -273,7 +270,7 @@ impl Cache {
             .zip(ids)
             .map(|(a, id)| match self.articles.get(id) {
                 Some(c) if c.hash == a.hash => None,
-                _ => Some(term_frequencies(a, false)),
+                _ => Some(counted(a)),
             })
             .collect();
         let (terms, signatures, scored) = {

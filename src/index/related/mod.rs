@@ -9,7 +9,7 @@
 //! model kept between edits).
 
 mod cache;
-mod features;
+pub(super) mod features;
 mod score;
 pub mod stem;
 pub mod tokenize;
@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::parse::Article;
 pub use cache::{Cache, Pass, Saved};
-use features::{TermFrequencies, term_frequencies};
+use features::{TermFrequencies, counted, term_frequencies};
 use score::{Buffers, Model};
 use vocab::{Signature, Terms};
 
@@ -125,7 +125,10 @@ pub fn related_with(corpus: Corpus<'_>, count: usize, weights: &Weights) -> Link
     }
     let tfs: Vec<TermFrequencies> = articles
         .par_iter()
-        .map(|a| term_frequencies(a, weights.plain_terms))
+        .map(|a| match weights.plain_terms {
+            true => term_frequencies(a, true),
+            false => counted(a),
+        })
         .collect();
     let terms = Terms::new(&tfs);
     let n = articles.len();
