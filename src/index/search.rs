@@ -17,7 +17,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::related::features::{self, Field, TermFrequencies, term_hash};
 use super::related::stem::Language;
-use super::related::tokenize::is_stop;
+use super::related::tokenize::{SENTENCE_ENDS, is_stop};
 use crate::parse::Article;
 
 /// BM25's saturation and length normalisation, against a fixed reference length rather
@@ -90,18 +90,31 @@ enum Token {
 }
 const NO_FORM: u32 = u32::MAX;
 
-/// A cached word: its token, and the last article it was met in (its form is listed once
-/// an article).
+/// A cached word: its token, the last article it was met in, and its slot in that
+/// article's counts.
 #[derive(Debug, Clone, Copy)]
 struct Known {
     token: Token,
     seen: u32,
+    slot: u32,
+}
+
+/// What the current article counts of one word: per word, not per stem, so that a word
+/// finds its counts through its own cache entry; forms of one stem are merged once the
+/// article is read.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    stem: u32,
+    form: u32,
+    feature: u64,
+    search: f32,
+    related: f32,
 }
 
 /// Per thread: word → token for each stemmer, and the current article's term
-/// frequencies by stem id (and by related stories' term hash). A body's words are nearly all known ones, and one lookup
-/// here replaces the stop-word check, the stemmer, the vocabulary's lock and a map of
-/// the article's words; nothing is allocated per word.
+/// frequencies by stem id (and by related stories' term hash). A body's words are nearly
+/// all known ones, and one lookup here replaces the stop-word check, the stemmer, the
+/// vocabulary's lock and a map of the article's words; nothing is allocated per word.
 #[derive(Default)]
 struct TokenCache {
     /// Keyed by `word_hash`, not by the word: the key is compared in the table itself,
@@ -109,12 +122,10 @@ struct TokenCache {
     by_language: [FxHashMap<u64, Known>; Language::COUNT],
     /// Counts articles, for `Known::seen`.
     article: u32,
-    /// The current article's stems, in the order met, with their frequencies; `slot`
-    /// finds a stem's place (a small map that stays in cache, unlike one by stem id).
-    tf: Vec<(u32, f32)>,
-    slot: FxHashMap<u32, u32>,
-    forms: Vec<(u32, u32)>,
-    features: FxHashMap<u64, f32>,
+    /// The current article's words, in the order met.
+    slots: Vec<Slot>,
+    /// Stem → its first slot, to merge the forms of a stem.
+    first: FxHashMap<u32, u32>,
     lower: String,
 }
 
@@ -129,6 +140,10 @@ impl TokenCache {
             map.clear();
         }
         self.article = self.article.wrapping_add(1);
+        if self.article == 0 {
+            // A stale `seen` could now match and name a slot of another article.
+            self.by_language.iter_mut().for_each(FxHashMap::clear);
+        }
         Words { cache: self, lang }
     }
 }
@@ -148,35 +163,36 @@ impl Words<'_> {
         let c = &mut *self.cache;
         let (lang, article) = (self.lang, c.article);
         let map = &mut c.by_language[lang as usize];
-        let (tf, slot, forms) = (&mut c.tf, &mut c.slot, &mut c.forms);
-        let features = &mut c.features;
+        let slots = &mut c.slots;
         let mut n = 0;
         for_each_word(text, &mut c.lower, |word, is_name| {
             let known = map.entry(word_hash(word)).or_insert_with(|| Known {
                 token: token(lang, word),
                 seen: article.wrapping_sub(1),
+                slot: 0,
             });
             let Token::Term(stem, form, feature) = known.token else {
                 return;
             };
             n += 1;
-            if let Some(field) = related.filter(|f| n <= f.limit) {
-                *features.entry(feature).or_default() += field.weight(is_name);
-            }
-            let Some(boost) = boost else {
-                return;
-            };
             if known.seen != article {
                 known.seen = article;
-                if form != NO_FORM {
-                    forms.push((form, stem));
-                }
+                known.slot = slots.len() as u32;
+                slots.push(Slot {
+                    stem,
+                    form,
+                    feature,
+                    search: 0.0,
+                    related: 0.0,
+                });
             }
-            let i = *slot.entry(stem).or_insert_with(|| {
-                tf.push((stem, 0.0));
-                tf.len() as u32 - 1
-            });
-            tf[i as usize].1 += boost;
+            let slot = &mut slots[known.slot as usize];
+            if let Some(field) = related.filter(|f| n <= f.limit) {
+                slot.related += field.weight(is_name);
+            }
+            if let Some(boost) = boost {
+                slot.search += boost;
+            }
         });
         n
     }
@@ -185,28 +201,58 @@ impl Words<'_> {
     /// stories' term frequencies; leaves the cache ready for the next article.
     fn finish(self, body_words: usize) -> (Terms, TermFrequencies) {
         let c = self.cache;
+        let forms: Box<[(u32, u32)]> = c
+            .slots
+            .iter()
+            .filter(|s| s.form != NO_FORM && s.search > 0.0)
+            .map(|s| (s.form, s.stem))
+            .collect();
+        merge_forms(&mut c.slots, &mut c.first);
         let norm = K1 * (1.0 - B + B * body_words as f32 / REFERENCE_WORDS);
-        let weights =
-            c.tf.iter()
-                .map(|&(_, tf)| {
-                    let saturated = tf * (K1 + 1.0) / (tf + norm) / (K1 + 1.0);
-                    ((saturated * f32::from(MAX_WEIGHT)).ceil() as u8).clamp(1, MAX_WEIGHT)
-                })
-                .collect();
         // In the order the words come: two parses of one article give equal values.
-        let stems: Box<[u32]> = c.tf.iter().map(|&(stem, _)| stem).collect();
-        let forms: Box<[(u32, u32)]> = c.forms.as_slice().into();
-        let mut features: TermFrequencies = c.features.drain().collect();
+        let (stems, weights): (Vec<u32>, Vec<u8>) = c
+            .slots
+            .iter()
+            .filter(|s| s.search > 0.0)
+            .map(|s| {
+                let saturated = s.search * (K1 + 1.0) / (s.search + norm) / (K1 + 1.0);
+                let weight = (saturated * f32::from(MAX_WEIGHT)).ceil() as u8;
+                (s.stem, weight.clamp(1, MAX_WEIGHT))
+            })
+            .unzip();
+        let mut features: TermFrequencies = c
+            .slots
+            .iter()
+            .filter(|s| s.related > 0.0)
+            .map(|s| (s.feature, s.related))
+            .collect();
         features.sort_unstable_by_key(|&(h, _)| h);
-        c.tf.clear();
-        c.slot.clear();
-        c.forms.clear();
+        c.slots.clear();
         let terms = Terms {
-            stems,
-            weights,
+            stems: stems.into(),
+            weights: weights.into(),
             forms,
         };
         (terms, features)
+    }
+}
+
+/// Adds the counts of each stem's later slots (its other forms) to its first, leaving
+/// them empty. The weights are multiples of a quarter, so the sums are exact in any order.
+fn merge_forms(slots: &mut [Slot], first: &mut FxHashMap<u32, u32>) {
+    if slots.iter().all(|s| s.form == NO_FORM) {
+        return;
+    }
+    first.clear();
+    for i in 0..slots.len() {
+        let j = *first.entry(slots[i].stem).or_insert(i as u32) as usize;
+        if j != i {
+            let (search, related) = (slots[i].search, slots[i].related);
+            slots[j].search += search;
+            slots[j].related += related;
+            slots[i].search = 0.0;
+            slots[i].related = 0.0;
+        }
     }
 }
 
@@ -241,7 +287,6 @@ thread_local! {
 /// queries the same way. `lower` is the buffer a word with capitals is lower-cased into.
 fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str, bool)) {
     let bytes = text.as_bytes();
-    let ends_sentence = |c: char| matches!(c, '.' | '!' | '?' | ':' | '\n' | '"' | '“');
     let mut sentence_start = true;
     let mut i = 0;
     while i < bytes.len() {
@@ -273,13 +318,16 @@ fn for_each_word(text: &str, lower: &mut String, mut f: impl FnMut(&str, bool)) 
             // Not a word character: skip it whole (it may be several bytes). A mark
             // between words may start a sentence; white space leaves it as it was.
             let c = text[i..].chars().next().unwrap_or(' ');
-            sentence_start |= !c.is_whitespace() && ends_sentence(c);
+            sentence_start |= !c.is_whitespace() && SENTENCE_ENDS.contains(&c);
             i += c.len_utf8();
             continue;
         }
         let word = &text[start..i];
         let starts_sentence = sentence_start;
-        sentence_start = text[i..].chars().next().is_some_and(ends_sentence);
+        sentence_start = text[i..]
+            .chars()
+            .next()
+            .is_some_and(|c| SENTENCE_ENDS.contains(&c));
         if word.len() < 2 || digits {
             continue;
         }
@@ -420,12 +468,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn article(lang: &str, title: &str, body: &str) -> Article {
-        let src = crate::load::Source {
-            path: "content/a.md".into(),
-            text: format!("---\ntitle: \"{title}\"\ndate: 2024-06-20\nlang: {lang}\nauthors: [Budi Santoso]\n---\n\n{body}\n").into(),
-        };
-        let config = crate::config::Config::default();
-        crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
+        let front = format!(
+            "title: \"{title}\"\ndate: 2024-06-20\nlang: {lang}\nauthors: [Budi Santoso]\n"
+        );
+        crate::parse::test_article("content/a.md", &front, body)
     }
 
     fn terms(t: &Terms) -> BTreeMap<String, u8> {

@@ -78,6 +78,10 @@ pub struct Article {
 pub struct Features(Mutex<Option<Vec<(u64, f32)>>>);
 
 impl Features {
+    pub fn new(counts: Vec<(u64, f32)>) -> Self {
+        Features(Mutex::new(Some(counts)))
+    }
+
     pub fn take(&self) -> Option<Vec<(u64, f32)>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
@@ -136,7 +140,7 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Lean>) -> Parsed {
             if let Some(Lean::Digest(digest)) = lean {
                 let (terms, features) = digest(&article);
                 article.search = Some(terms);
-                article.features = Features(Mutex::new(Some(features)));
+                article.features = Features::new(features);
                 article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
                 article.text.shrink_to_fit();
             }
@@ -306,6 +310,18 @@ pub fn source_hash(src: &Source) -> u64 {
 }
 
 /// Cuts at a word boundary and adds an ellipsis when anything was cut.
+/// An article parsed from `front` (YAML lines, each ending in a newline) and `body`, as
+/// tests across the pipeline build them.
+#[cfg(test)]
+pub(crate) fn test_article(path: &str, front: &str, body: &str) -> Article {
+    let src = crate::load::Source {
+        path: path.into(),
+        text: format!("---\n{front}---\n\n{body}\n").into(),
+    };
+    let config = crate::config::Config::default();
+    parse_one(&src, &config, &config.tz()).expect("valid article")
+}
+
 pub fn truncate_words(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();

@@ -240,15 +240,14 @@ mod tests {
 
     #[test]
     fn the_payload_is_what_serde_would_write_for_the_whole_state() {
-        let config = crate::config::Config::default();
         let articles: Vec<Article> = (0..3)
             .map(|i| {
-                let src = crate::load::Source {
-                    path: format!("content/{i}.md").into(),
-                    text: format!("---\ntitle: \"T {i}\"\ndate: 2024-06-2{i}\n---\n\nBody {i}.\n")
-                        .into(),
-                };
-                crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
+                let front = format!("title: \"T {i}\"\ndate: 2024-06-2{i}\n");
+                crate::parse::test_article(
+                    &format!("content/{i}.md"),
+                    &front,
+                    &format!("Body {i}."),
+                )
             })
             .collect();
         let stamp = Stamp {

@@ -146,13 +146,8 @@ mod tests {
     use super::*;
 
     fn article(title: &str, front: &str, body: &str) -> Article {
-        let src = crate::load::Source {
-            path: "content/a.md".into(),
-            text: format!("---\ntitle: \"{title}\"\ndate: 2024-06-20\n{front}---\n\n{body}\n")
-                .into(),
-        };
-        let config = crate::config::Config::default();
-        crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
+        let front = format!("title: \"{title}\"\ndate: 2024-06-20\n{front}");
+        crate::parse::test_article("content/a.md", &front, body)
     }
 
     /// A lean parse counts related stories' terms in its pass for the search digest;

@@ -161,17 +161,10 @@ impl From<(Vec<Vec<usize>>, Vec<Vec<usize>>)> for Links {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     fn article(slug: &str, date: &str, title: &str, extra: &str, body: &str) -> Article {
-        let text =
-            format!("---\ntitle: \"{title}\"\ndate: {date}\nslug: {slug}\n{extra}---\n{body}\n");
-        let src = crate::load::Source {
-            path: format!("{slug}.md").into(),
-            text: text.into(),
-        };
-        let config = Config::default();
-        crate::parse::parse_one(&src, &config, &config.tz()).expect("valid article")
+        let front = format!("title: \"{title}\"\ndate: {date}\nslug: {slug}\n{extra}");
+        crate::parse::test_article(&format!("{slug}.md"), &front, body)
     }
 
     /// The corpus's football story (index 4), rewritten as flood coverage.

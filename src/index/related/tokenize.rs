@@ -5,6 +5,10 @@ use std::borrow::Cow;
 use rustc_hash::FxHashSet as HashSet;
 use std::sync::LazyLock;
 
+/// What ends a sentence for the name heuristic: a capitalised word after one of these is
+/// a sentence start, not a name.
+pub(crate) const SENTENCE_ENDS: [char; 7] = ['.', '!', '?', ':', '\n', '"', '“'];
+
 static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("stopwords-id.txt")
         .lines()
@@ -31,10 +35,8 @@ pub fn tokens_with_names(text: &str) -> impl Iterator<Item = (Cow<'_, str>, bool
             let tail = &piece[word.len()..];
             let starts_sentence = sentence_start;
             if !word.is_empty() || !tail.trim().is_empty() {
-                sentence_start = tail.contains(['.', '!', '?', ':', '\n', '"', '“'])
-                    && !word.is_empty()
-                    || word.is_empty()
-                        && (sentence_start || tail.contains(['.', '!', '?', ':', '\n', '"', '“']));
+                sentence_start = tail.contains(SENTENCE_ENDS) && !word.is_empty()
+                    || word.is_empty() && (sentence_start || tail.contains(SENTENCE_ENDS));
             }
             if word.len() < 2 || word.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
