@@ -27,6 +27,8 @@ const PENDING: &str = ".kabar-deploy-pending";
 const PARALLEL: usize = 16;
 /// Files checked against the bucket before its manifest is trusted.
 const SAMPLES: usize = 3;
+/// Attempts kabar adds for a connection lost mid-request (see [`again`]).
+const DROPS: u32 = 4;
 
 struct Bucket {
     store: AmazonS3,
@@ -68,14 +70,11 @@ impl Bucket {
     /// A manifest stored in the bucket; `Ok(None)` when there is none.
     async fn manifest(&self, name: &str) -> Result<Option<Tree>, Error> {
         self.count(1);
-        let got = match self.store.get(&self.key(name)).await {
+        let key = self.key(name);
+        let bytes = match again(|| async { self.store.get(&key).await?.bytes().await }).await {
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             other => other.map_err(|e| self.fail(&format!("read {name}"), &e))?,
         };
-        let bytes = got
-            .bytes()
-            .await
-            .map_err(|e| self.fail(&format!("read {name}"), &e))?;
         let text = String::from_utf8_lossy(&bytes);
         match Tree::parse(&text) {
             Some(tree) => Ok(Some(tree)),
@@ -89,10 +88,7 @@ impl Bucket {
     /// Every object under the prefix: path → (size, MD5 when the ETag is one).
     async fn listing(&self) -> Result<BTreeMap<String, (u64, Option<[u8; 16]>)>, Error> {
         let prefix = (!self.prefix.is_empty()).then(|| Key::from(self.prefix.as_str()));
-        let objects: Vec<_> = self
-            .store
-            .list(prefix.as_ref())
-            .try_collect()
+        let objects: Vec<_> = again(|| self.store.list(prefix.as_ref()).try_collect())
             .await
             .map_err(|e| self.fail("list the bucket", &e))?;
         self.count(objects.len() / 1000 + 1);
@@ -121,9 +117,9 @@ impl Bucket {
             attributes,
             ..PutOptions::default()
         };
-        let done = self
-            .store
-            .put_opts(&self.key(rel), PutPayload::from(bytes), opts)
+        let key = self.key(rel);
+        let payload = PutPayload::from(bytes);
+        let done = again(|| self.store.put_opts(&key, payload.clone(), opts.clone()))
             .await
             .map_err(|e| self.fail(&format!("upload {rel}"), &e))?;
         // The ETag of a single-request upload is the MD5 the server received.
@@ -139,6 +135,42 @@ impl Bucket {
         }
         Ok(())
     }
+}
+
+/// Runs one request again after a lost connection. object_store retries a transport error
+/// only when it can tell the request was never sent; a connection dropped once the request
+/// was on its way (a proxy or server restarting) comes back to kabar as an error. Every
+/// request a deploy makes is idempotent — GET, HEAD, a PUT of fixed bytes, DELETE — so
+/// sending it again is safe; errors the server answered with are not retried here.
+async fn again<T, F, Fut>(mut request: F) -> Result<T, object_store::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, object_store::Error>>,
+{
+    let mut wait = Duration::from_millis(200);
+    for _ in 0..DROPS {
+        match request().await {
+            Err(e) if lost_connection(&e) => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            done => return done,
+        }
+    }
+    request().await
+}
+
+/// Whether the error is a transport failure (object_store's `HttpError`) rather than an
+/// answer from the server, which object_store reports as a status.
+fn lost_connection(e: &object_store::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<object_store::client::HttpError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// `rest` is the target after `s3://`: `bucket` or `bucket/prefix`.
@@ -301,7 +333,8 @@ async fn check_samples(bucket: &Bucket, remote: &Tree) -> Result<(), Error> {
             continue;
         };
         bucket.count(1);
-        let got = match bucket.store.head(&bucket.key(rel)).await {
+        let key = bucket.key(rel);
+        let got = match again(|| bucket.store.head(&key)).await {
             Err(object_store::Error::NotFound { .. }) => None,
             other => Some(other.map_err(|e| bucket.fail(&format!("check {rel}"), &e))?),
         };
@@ -374,20 +407,24 @@ async fn apply(
             .await?;
     }
     if !plan.deletes.is_empty() {
-        let keys: Vec<_> = plan.deletes.iter().map(|rel| Ok(bucket.key(rel))).collect();
+        let keys: Vec<_> = plan.deletes.iter().map(|rel| bucket.key(rel)).collect();
         bucket.count(plan.deletes.len().div_ceil(1000));
-        bucket
-            .store
-            .delete_stream(futures_util::stream::iter(keys).boxed())
-            .try_collect::<Vec<_>>()
-            .await
-            .map_err(|e| bucket.fail("delete removed files", &e))?;
+        again(|| {
+            let keys = futures_util::stream::iter(keys.clone().into_iter().map(Ok));
+            bucket
+                .store
+                .delete_stream(keys.boxed())
+                .try_collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| bucket.fail("delete removed files", &e))?;
     }
     bucket
         .put(MANIFEST, manifest, plain("text/plain; charset=utf-8"))
         .await?;
     bucket.count(1);
-    match bucket.store.delete(&bucket.key(PENDING)).await {
+    let pending = bucket.key(PENDING);
+    match again(|| bucket.store.delete(&pending)).await {
         Err(e) if !matches!(e, object_store::Error::NotFound { .. }) => {
             return Err(bucket.fail("remove the record of the deploy under way", &e));
         }
