@@ -200,6 +200,54 @@ fn finds_body_words_stems_and_authors() {
     assert!(page.contains("aria-live") && page.contains("search.js"));
 }
 
+/// Every record of the index: `[url, title, date, summary, story, lede]`, newest first.
+fn records(out: &Path) -> Vec<serde_json::Value> {
+    let meta = meta(out);
+    let size = meta["block"].as_u64().expect("block");
+    let blocks = meta["docs"].as_u64().expect("docs").div_ceil(size);
+    (0..blocks)
+        .flat_map(|b| {
+            let block: serde_json::Value =
+                serde_json::from_str(&read(out, &format!("search/d/{b}.json"))).expect("block");
+            block.as_array().cloned().unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn each_result_shows_the_opening_of_its_body_after_its_summary() {
+    let long = "Pasang laut naik lagi di pesisir. ".repeat(20);
+    let site = site().file(
+        "content/long.md",
+        &article(
+            "Pasang tertinggi tahun ini",
+            "2024-06-21T08:00:00+07:00",
+            &[],
+            &format!("Air pasang mencapai rekor.\n\n{long}"),
+        ),
+    );
+    // A plain build drops the body's text once it is indexed; an incremental one keeps
+    // it for its cache: both show the same excerpts.
+    for args in [&["build"][..], &["build", "--incremental"]] {
+        site.run(args).ok();
+        let records = records(&site.path().join("public"));
+        let lede = |title: &str| {
+            let record = records.iter().find(|r| r[1] == title).expect(title);
+            record[5].as_str().expect("lede").to_string()
+        };
+        assert_eq!(
+            lede("Banjir rob di pesisir utara"),
+            "Nelayan menambatkan perahu kapibara di dermaga."
+        );
+        let cut = lede("Pasang tertinggi tahun ini");
+        assert!(
+            cut.starts_with("Pasang laut naik lagi") && cut.ends_with("…"),
+            "{cut}"
+        );
+        assert!(cut.len() <= 320 + "…".len(), "{} bytes", cut.len());
+    }
+}
+
 #[test]
 fn a_new_article_rewrites_only_the_shards_of_its_terms() {
     let site = site();

@@ -18,7 +18,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use super::related::features::{self, Field, TermFrequencies, term_hash};
 use super::related::stem::Language;
 use super::related::tokenize::{SENTENCE_ENDS, is_stop};
-use crate::parse::Article;
+use crate::parse::{Article, truncate_words};
 
 /// BM25's saturation and length normalisation, against a fixed reference length rather
 /// than the archive's average, so a weight stays what it was when other articles arrive.
@@ -36,6 +36,9 @@ pub struct Terms {
     pub weights: Box<[u8]>,
     /// `(form, stem)` ids for each word of the article whose stem differs from it.
     pub forms: Box<[(u32, u32)]>,
+    /// The opening of the body its result shows an excerpt of (`lede`): with it, a lean
+    /// build needs none of the body's text once the digest is taken.
+    pub lede: Box<str>,
 }
 
 impl Terms {
@@ -62,7 +65,7 @@ fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencie
     let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
     let dateline = a.dateline.as_deref().unwrap_or("");
     let [title, summary, lede] = related.map_or([None, None, None], |f| f.map(Some));
-    TOKENS.with_borrow_mut(|cache| {
+    let (terms, features) = TOKENS.with_borrow_mut(|cache| {
         let mut words = cache.start(lang);
         // Field boosts: a title word counts as five body words. Authors and tags are
         // read one by one (a separator is not a word).
@@ -78,7 +81,32 @@ fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencie
         words.add(dateline, Some(1.0), None);
         let body_words = words.add(&a.text, Some(1.0), lede.as_ref());
         words.finish(body_words)
-    })
+    });
+    (
+        Terms {
+            lede: self::lede(a).into(),
+            ..terms
+        },
+        features,
+    )
+}
+
+/// Enough opening text for an excerpt of about 180 characters around a word in it.
+const LEDE_BYTES: usize = 320;
+
+/// The opening of the body that the results page cuts its excerpt from (a window around
+/// the first matched word): the text after the summary when the summary is the first
+/// paragraph, so no record carries it twice.
+pub(crate) fn lede(a: &Article) -> String {
+    let text = a.text.trim_start();
+    let rest = if a.has_summary {
+        text
+    } else {
+        text.strip_prefix(a.summary.trim())
+            .unwrap_or(text)
+            .trim_start()
+    };
+    truncate_words(rest.trim_end(), LEDE_BYTES)
 }
 
 /// What a lower-cased word is for the index: a stop word, or a term with its stem's id
@@ -232,6 +260,7 @@ impl Words<'_> {
             stems: stems.into(),
             weights: weights.into(),
             forms,
+            lede: Box::default(),
         };
         (terms, features)
     }

@@ -58,7 +58,7 @@ pub struct Article {
     pub html: String,
     pub text: String,
     pub word_count: usize,
-    /// The search index's digest of the full text, taken by a lean parse before it cuts
+    /// The search index's digest of the full text, taken by a lean parse before it drops
     /// `text`; `None` when `text` is whole and the digest can be taken from it. Never
     /// cached: its ids name stems of this process's vocabulary only.
     #[serde(skip)]
@@ -93,9 +93,6 @@ impl Clone for Features {
     }
 }
 
-/// Body text kept by a lean parse: comfortably more than the words related stories read.
-const LEAN_TEXT_BYTES: usize = 3 * 1024;
-
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub articles: Vec<Article>,
@@ -110,12 +107,13 @@ type WithWarning = (Article, Option<Diagnostic>);
 pub type Digest = fn(&Article) -> (crate::index::search::Terms, Vec<(u64, f32)>);
 
 /// What a parse for a build that will not lint keeps of each article: never the source
-/// text, and either of the body's text only what related stories read, with the search
-/// digest of the whole body taken first, or the whole body's text.
+/// text, and either none of the body's text, the search digest (with the lede its result
+/// shows) and related stories' term frequencies being taken from it first, or the whole
+/// body's text.
 #[derive(Debug, Clone, Copy)]
 pub enum Lean {
-    /// For a build whose articles die with it: at 100 000 articles the cut text is the
-    /// difference between one and two gigabytes, and the digest is smaller.
+    /// For a build whose articles die with it: at 100 000 articles the whole text is
+    /// about a gigabyte, and the digest is smaller.
     Digest(Digest),
     /// For articles an incremental build keeps in its cache, which holds no digest (its
     /// ids name stems of this process's vocabulary only): a later build takes the
@@ -141,8 +139,7 @@ pub fn parse(loaded: Loaded, config: &Config, lean: Option<Lean>) -> Parsed {
                 let (terms, features) = digest(&article);
                 article.search = Some(terms);
                 article.features = Features::new(features);
-                article.text = truncate_words(&article.text, LEAN_TEXT_BYTES);
-                article.text.shrink_to_fit();
+                article.text = String::new();
             }
             if lean.is_some() {
                 article.source_text = empty.clone();

@@ -44,8 +44,6 @@ pub(crate) const SPAN: usize = 512;
 /// bounds the files one new story changes in the index.
 pub(crate) const RECENT_SHARDS: usize = 32;
 const SUMMARY_BYTES: usize = 160;
-/// Enough opening text for an excerpt of about 180 characters around a word in it.
-const LEDE_BYTES: usize = 320;
 /// Letters 0–31 end a number, 32–63 say more letters follow.
 const ALPHABET: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
 
@@ -363,21 +361,6 @@ fn push_number(out: &mut String, mut v: u32) {
     }
 }
 
-/// The opening of the body that the results page cuts its excerpt from (a window around
-/// the first matched word): the text after the summary when the summary is the first
-/// paragraph, so no record carries it twice.
-fn lede(a: &crate::parse::Article) -> String {
-    let text = a.text.trim_start();
-    let rest = if a.has_summary {
-        text
-    } else {
-        text.strip_prefix(a.summary.trim())
-            .unwrap_or(text)
-            .trim_start()
-    };
-    truncate_words(rest.trim_end(), LEDE_BYTES)
-}
-
 /// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id, lede]`,
 /// the date in the site's language and the story id that of its oldest article.
 fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
@@ -396,7 +379,10 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
                         crate::render::filters::long_date(e.day, &config.lang),
                         truncate_words(&e.article.summary, SUMMARY_BYTES),
                         story,
-                        lede(&e.article),
+                        e.article
+                            .search
+                            .as_ref()
+                            .map_or_else(|| terms::lede(&e.article), |t| t.lede.to_string()),
                     ])
                 })
                 .collect();
@@ -422,6 +408,7 @@ mod tests {
                 stems: stems.into(),
                 weights: weights.into(),
                 forms: forms.into(),
+                lede: Box::default(),
             })
         };
         // Oldest first, documents 3 and 4 of the archive: "kota" only in the oldest.
