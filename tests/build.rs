@@ -551,6 +551,23 @@ fn an_unchanged_site_is_not_rebuilt() {
 }
 
 #[test]
+fn a_rebuilt_kabar_builds_again_though_the_site_is_unchanged() {
+    let site = built();
+    // Another binary of the same version: a copy, then a copy with another size.
+    let bin = site.path().join("kabar-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_kabar"), &bin).expect("copy kabar");
+    let run = site.run_bin_via(&bin, &["env"], &["build"]).ok();
+    assert!(run.stderr.starts_with("built 5 articles"), "{}", run.stderr);
+    let again = site.run_bin_via(&bin, &["env"], &["build"]).ok();
+    assert!(again.stderr.contains("unchanged since"), "{}", again.stderr);
+    let mut bytes = std::fs::read(&bin).expect("read the copy");
+    bytes.push(0);
+    std::fs::write(&bin, bytes).expect("grow the copy");
+    let run = site.run_bin_via(&bin, &["env"], &["build"]).ok();
+    assert!(run.stderr.starts_with("built 5 articles"), "{}", run.stderr);
+}
+
+#[test]
 fn timings_name_every_stage_in_order() {
     let site = Site::fixture("digest");
     let run = site.run(&["build", "--timings", "--incremental"]).ok();

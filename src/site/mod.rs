@@ -277,8 +277,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Taken before reading anything: an edit made during the build changes it,
     // so the next build cannot mistake the site for unchanged.
     let salt = format!(
-        "{} {:?} {} {} {} {:?}",
+        "{} {:?} {:?} {} {} {} {:?}",
         env!("CARGO_PKG_VERSION"),
+        preview::binary(),
         out,
         opts.drafts,
         opts.future,

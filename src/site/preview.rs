@@ -95,8 +95,7 @@ impl Preview {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (env!("CARGO_PKG_VERSION"), crate::render::BUILTIN_TEMPLATES).hash(&mut h);
         crate::render::BUILTIN_ASSETS.hash(&mut h);
-        let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
-        exe.map(|m| (m.len(), m.modified().ok())).hash(&mut h);
+        binary().hash(&mut h);
         (opts.drafts, opts.future, &opts.base_url).hash(&mut h);
         (opts.mode.preview, opts.mode.lean).hash(&mut h);
         opts.root.canonicalize().ok().hash(&mut h);
@@ -405,4 +404,11 @@ impl Preview {
             full: false,
         })
     }
+}
+
+/// The running kabar binary's size and modification time: a rebuilt binary may render
+/// differently under the same version number.
+pub(crate) fn binary() -> Option<(u64, Option<std::time::SystemTime>)> {
+    let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    Some((exe.len(), exe.modified().ok()))
 }
