@@ -29,11 +29,20 @@ for n in "${sizes[@]}"; do
     "($(find "$site/search/t" -type f | wc -l) term shards, largest $(( $(find "$site/search/t" -type f -printf '%s\n' | sort -n | tail -1) / 1024 )) KiB)"
   python3 bench/search.py "$site"
   if [ -n "${PAGEFIND:-}" ]; then
-    o=$( { /usr/bin/time -f "%e %M" "$PAGEFIND" --site "$site" --glob "[0-9][0-9][0-9][0-9]/*/*/*/index.html" >/dev/null; } 2>&1 | tail -1)
-    read -r wall maxkb <<<"$o"
-    echo "pagefind (article pages only): ${wall}s wall, $((maxkb / 1024)) MiB peak RSS;" \
-      "index $(( ($(kib "$site/pagefind/index") + $(kib "$site/pagefind/fragment")) / 1024 )) MiB in" \
-      "$(find "$site/pagefind/index" "$site/pagefind/fragment" -type f | wc -l) files"
+    # At 100 000 pages Pagefind 1.6 is killed for want of memory (README): say so and go on.
+    code=0
+    /usr/bin/time -f "%e %M" -o "$out/pagefind-time" "$PAGEFIND" --site "$site" \
+      --glob "[0-9][0-9][0-9][0-9]/*/*/*/index.html" >"$out/pagefind.log" 2>&1 || code=$?
+    read -r wall maxkb < <(tail -1 "$out/pagefind-time")
+    if [ "$code" = 0 ]; then
+      echo "pagefind (article pages only): ${wall}s wall, $((maxkb / 1024)) MiB peak RSS;" \
+        "index $(( ($(kib "$site/pagefind/index") + $(kib "$site/pagefind/fragment")) / 1024 )) MiB in" \
+        "$(find "$site/pagefind/index" "$site/pagefind/fragment" -type f | wc -l) files"
+    else
+      echo "pagefind (article pages only) failed with exit $code after ${wall}s wall at" \
+        "$((maxkb / 1024)) MiB peak RSS (a kill by the OOM killer shows in dmesg); no index"
+      rm -rf "$site/pagefind"
+    fi
   fi
   bench/search-browser.sh "$site"
 done
