@@ -36,8 +36,9 @@ pub struct Terms {
     pub weights: Box<[u8]>,
     /// `(form, stem)` ids for each word of the article whose stem differs from it.
     pub forms: Box<[(u32, u32)]>,
-    /// The opening of the body its result shows an excerpt of (`lede`): with it, a lean
-    /// build needs none of the body's text once the digest is taken.
+    /// The opening of the body its result shows an excerpt of (`lede`), taken by
+    /// `digest_and_features` for a lean build, which then needs none of the body's text;
+    /// empty from `digest`, whose caller still has the whole text.
     pub lede: Box<str>,
 }
 
@@ -57,7 +58,9 @@ pub fn digest(a: &Article) -> Terms {
 /// words: both cut, lower-case and stem them alike, and the pass is most of the cost of
 /// either.
 pub fn digest_and_features(a: &Article) -> (Terms, TermFrequencies) {
-    count(a, Some(features::fields(a)))
+    let (terms, features) = count(a, Some(features::fields(a)));
+    let lede = self::lede(a).into();
+    (Terms { lede, ..terms }, features)
 }
 
 fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencies) {
@@ -65,7 +68,7 @@ fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencie
     let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
     let dateline = a.dateline.as_deref().unwrap_or("");
     let [title, summary, lede] = related.map_or([None, None, None], |f| f.map(Some));
-    let (terms, features) = TOKENS.with_borrow_mut(|cache| {
+    TOKENS.with_borrow_mut(|cache| {
         let mut words = cache.start(lang);
         // Field boosts: a title word counts as five body words. Authors and tags are
         // read one by one (a separator is not a word).
@@ -81,14 +84,7 @@ fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencie
         words.add(dateline, Some(1.0), None);
         let body_words = words.add(&a.text, Some(1.0), lede.as_ref());
         words.finish(body_words)
-    });
-    (
-        Terms {
-            lede: self::lede(a).into(),
-            ..terms
-        },
-        features,
-    )
+    })
 }
 
 /// Enough opening text for an excerpt of about 180 characters around a word in it.

@@ -139,13 +139,13 @@ fn encode_payload(state: &StateRef<'_>, w: &mut impl Write) -> io::Result<()> {
 /// What `encode_payload` wrote, read from `r`, whose `len` bytes have been checked.
 fn decode_payload(r: &mut impl Read, len: u64) -> Result<State, String> {
     use rayon::prelude::*;
-    let fields = rmp::decode::read_array_len(r).map_err(|e| e.to_string())?;
+    let fields = rmp::decode::read_array_len(r).map_err(text)?;
     if fields != StateRef::FIELDS {
         return Err(format!("it has {fields} fields, not {}", StateRef::FIELDS));
     }
-    let frame = rmp_serde::from_read(&mut *r).map_err(|e| e.to_string())?;
-    let output = rmp_serde::from_read(&mut *r).map_err(|e| e.to_string())?;
-    let parts = rmp::decode::read_array_len(r).map_err(|e| e.to_string())? as usize;
+    let frame = rmp_serde::from_read(&mut *r).map_err(text)?;
+    let output = rmp_serde::from_read(&mut *r).map_err(text)?;
+    let parts = rmp::decode::read_array_len(r).map_err(text)? as usize;
     let mut sources = Vec::new();
     let mut left = parts;
     while left > 0 {
@@ -153,13 +153,13 @@ fn decode_payload(r: &mut impl Read, len: u64) -> Result<State, String> {
         left -= batch;
         let bytes = (0..batch)
             .map(|_| {
-                let n = rmp::decode::read_bin_len(r).map_err(|e| e.to_string())?;
+                let n = rmp::decode::read_bin_len(r).map_err(text)?;
                 // A length past the payload is damage, not a reason to allocate it.
                 if u64::from(n) > len {
                     return Err(format!("a part claims {n} bytes"));
                 }
                 let mut part = vec![0; n as usize];
-                r.read_exact(&mut part).map_err(|e| e.to_string())?;
+                r.read_exact(&mut part).map_err(text)?;
                 Ok(part)
             })
             .collect::<Result<Vec<Vec<u8>>, String>>()?;
@@ -169,7 +169,7 @@ fn decode_payload(r: &mut impl Read, len: u64) -> Result<State, String> {
                 let mut rest = part.as_slice();
                 let mut out = Vec::with_capacity(PART);
                 while !rest.is_empty() {
-                    out.push(rmp_serde::from_read(&mut rest).map_err(|e| e.to_string())?);
+                    out.push(rmp_serde::from_read(&mut rest).map_err(text)?);
                 }
                 Ok(out)
             })
@@ -180,9 +180,14 @@ fn decode_payload(r: &mut impl Read, len: u64) -> Result<State, String> {
         frame,
         output,
         sources,
-        related: rmp_serde::from_read(&mut *r).map_err(|e| e.to_string())?,
-        keys: rmp_serde::from_read(&mut *r).map_err(|e| e.to_string())?,
+        related: rmp_serde::from_read(&mut *r).map_err(text)?,
+        keys: rmp_serde::from_read(&mut *r).map_err(text)?,
     })
+}
+
+/// A decoding error as `decode` reports it.
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
 }
 
 /// Passes bytes on, either way, counting and checksumming them.
