@@ -82,6 +82,11 @@ fn rendered_and_carried(stderr: &str) -> Option<(usize, usize)> {
     Some((numbers.next()?, numbers.next()?))
 }
 
+/// Where `needle` first is in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 fn cache_file(root: &Path) -> PathBuf {
     root.join(".public.kabar-cache")
 }
@@ -258,9 +263,10 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
         f(&mut bytes);
         std::fs::write(&cache, bytes).expect("rewrite in place");
     };
+    // The head, which lists every article, just before the trailer.
     rewrite(&|b| {
-        let mid = b.len() / 2;
-        b[mid] ^= 0x20;
+        let at = b.len() - 30;
+        b[at] ^= 0x20;
     });
     edit(1);
     let run = build(root, &[]);
@@ -270,6 +276,26 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
         run.stderr
     );
     check("after a damaged cache");
+
+    // A body read only when a page shows it: the newest story's, which the feeds carry
+    // once a newer story is published.
+    rewrite(&|b| {
+        let at = find(b, b"<p>The fastest is astronomical.").expect("the body is in the cache");
+        b[at + 5] ^= 0x20;
+    });
+    crate::harness::write(
+        root,
+        "content/2026/11/newest.md",
+        "---\ntitle: \"Terbaru\"\ndate: 2026-11-18T13:00:00+07:00\n---\nIsi terbaru.\n",
+    );
+    let run = build(root, &[]);
+    assert!(
+        run.stderr
+            .contains("full build: the build cache is damaged: a record's checksum does not match"),
+        "{}",
+        run.stderr
+    );
+    check("after a damaged body");
 
     rewrite(&|b| b.truncate(b.len() / 3));
     edit(2);

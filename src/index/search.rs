@@ -50,20 +50,22 @@ impl Terms {
 
 /// The article's terms: title, summary, tags, authors, source, dateline and the whole
 /// body, each word weighted by its field (BM25F in spirit) and saturated (BM25).
-pub fn digest(a: &Article) -> Terms {
-    count(a, None).0
+/// An error is a body that could not be read from the build cache.
+pub fn digest(a: &Article) -> std::io::Result<Terms> {
+    Ok(count(a, &a.text()?, None).0)
 }
 
 /// The article's terms and its related stories' term frequencies, in one pass over its
 /// words: both cut, lower-case and stem them alike, and the pass is most of the cost of
 /// either.
 pub fn digest_and_features(a: &Article) -> (Terms, TermFrequencies) {
-    let (terms, features) = count(a, Some(features::fields(a)));
+    // A parse's article, whose body is in memory.
+    let (terms, features) = count(a, &a.text, Some(features::fields(a)));
     let lede = self::lede(a).into();
     (Terms { lede, ..terms }, features)
 }
 
-fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencies) {
+fn count(a: &Article, text: &str, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencies) {
     let lang = Language::of(&a.lang);
     let source = a.source.as_ref().map(|s| s.name.as_str()).unwrap_or("");
     let dateline = a.dateline.as_deref().unwrap_or("");
@@ -82,7 +84,7 @@ fn count(a: &Article, related: Option<[Field<'_>; 3]>) -> (Terms, TermFrequencie
         }
         words.add(source, Some(2.0), None);
         words.add(dateline, Some(1.0), None);
-        let body_words = words.add(&a.text, Some(1.0), lede.as_ref());
+        let body_words = words.add(text, Some(1.0), lede.as_ref());
         words.finish(body_words)
     })
 }
@@ -94,6 +96,9 @@ const LEDE_BYTES: usize = 320;
 /// the first matched word): the text after the summary when the summary is the first
 /// paragraph, so no record carries it twice.
 pub(crate) fn lede(a: &Article) -> String {
+    if let Some(stored) = &a.stored {
+        return stored.lede.to_string();
+    }
     let text = a.text.trim_start();
     let rest = if a.has_summary {
         text
@@ -521,7 +526,7 @@ mod tests {
             "Banjir rob",
             "Warga kebanjiran lagi. Pembangunan tanggul.",
         );
-        let d = digest(&a);
+        let d = digest(&a).expect("in memory");
         let t = terms(&d);
         assert!(t["banjir"] > t["bangun"], "title words weigh more: {t:?}");
         assert!(t.contains_key("budi") && t.contains_key("santoso"), "{t:?}");
@@ -530,7 +535,11 @@ mod tests {
             Some("bangun")
         );
         assert!(t.values().all(|&w| (1..=MAX_WEIGHT).contains(&w)));
-        assert_eq!(digest(&a), d, "the same article gives the same terms");
+        assert_eq!(
+            digest(&a).expect("in memory"),
+            d,
+            "the same article gives the same terms"
+        );
     }
 
     #[test]
@@ -539,7 +548,8 @@ mod tests {
             "en",
             "Floods return",
             "The river flooded the town.",
-        ));
+        ))
+        .expect("in memory");
         let f = forms(&d);
         assert_eq!(f.get("floods").map(String::as_str), Some("flood"));
         assert_eq!(f.get("flooded").map(String::as_str), Some("flood"));

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod sanitize;
 pub mod slug;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -55,8 +56,15 @@ pub struct Article {
     pub aliases: Vec<String>,
     /// Overrides the canonical URL (a syndicated copy of someone else's story).
     pub canonical: Option<String>,
+    /// The body, empty when it waits in the build cache (`stored`): read it with `html()`.
+    #[serde(skip)]
     pub html: String,
+    /// The body's plain text, empty like `html`: read it with `text()`.
+    #[serde(skip)]
     pub text: String,
+    /// Where the body waits when this article came from the build cache.
+    #[serde(skip)]
+    pub stored: Option<Stored>,
     pub word_count: usize,
     /// The search index's digest of the full text, taken by a lean parse before it drops
     /// `text`; `None` when `text` is whole and the digest can be taken from it. Never
@@ -70,6 +78,64 @@ pub struct Article {
     pub features: Features,
     /// Link targets with their 1-based (line, column) in the file.
     pub links: Vec<(String, usize, usize)>,
+}
+
+impl Article {
+    /// The body's HTML, read from the build cache when the article came from there.
+    pub fn html(&self) -> std::io::Result<Cow<'_, str>> {
+        match &self.stored {
+            Some(s) => s.body().map(|b| b.html.into()),
+            None => Ok(self.html.as_str().into()),
+        }
+    }
+
+    /// The body's plain text, read like `html`.
+    pub fn text(&self) -> std::io::Result<Cow<'_, str>> {
+        match &self.stored {
+            Some(s) => s.body().map(|b| b.text.into()),
+            None => Ok(self.text.as_str().into()),
+        }
+    }
+}
+
+/// An article's body as the build cache keeps it, apart from the rest: at 100 000
+/// articles the bodies are most of a gigabyte, and a build reads only those of the pages
+/// it renders again.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Body {
+    pub html: String,
+    pub text: String,
+}
+
+/// Bytes of the build cache: where they are, and their CRC-32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub at: u64,
+    pub len: u32,
+    pub crc: u32,
+}
+
+/// Reads bodies back (the build cache's file, kept open for the build).
+pub trait Bodies: Send + Sync + std::fmt::Debug {
+    fn body(&self, at: Span) -> std::io::Result<Body>;
+    /// The bytes at `at`, checked, for a cache written afresh to copy.
+    fn raw(&self, at: Span) -> std::io::Result<Vec<u8>>;
+}
+
+/// Where a cached article's record and body are, and the little of the body that every
+/// build reads (the search result's excerpt), kept with the record.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub from: Arc<dyn Bodies>,
+    pub record: Span,
+    pub body: Span,
+    pub lede: Box<str>,
+}
+
+impl Stored {
+    fn body(&self) -> std::io::Result<Body> {
+        self.from.body(self.body)
+    }
 }
 
 /// Term frequencies handed from the parse to the related stage, which takes them so
@@ -239,6 +305,7 @@ pub fn parse_one(
         canonical: fm.canonical,
         html: rendered.html,
         text: rendered.text,
+        stored: None,
         word_count: rendered.word_count,
         search: None,
         features: Features::default(),

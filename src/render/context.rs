@@ -1,6 +1,8 @@
 //! Context: index entries → slim, serialisable views for templates (no article text is ever a template).
 
 use crate::index::archive::day_path;
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::filters::{date_time, long_date, rfc3339, time_of_day};
@@ -233,13 +235,14 @@ pub fn article<'a>(
     cards: &'a [Card],
     i: usize,
     site: &SiteView,
+    html: Cow<'a, str>,
 ) -> ArticleView<'a> {
     let e: &Entry = &index.entries[i];
     let a = &e.article;
     let card = &cards[i];
     ArticleView {
         card,
-        content: with_dateline(&a.html, a.dateline.as_deref()),
+        content: with_dateline(html, a.dateline.as_deref()),
         has_summary: a.has_summary,
         editor: a.editor.as_deref(),
         source_ref: a.source.as_ref(),
@@ -272,7 +275,7 @@ pub fn article<'a>(
 }
 
 /// Newspaper style: the dateline opens the first paragraph ("JAKARTA — …").
-fn with_dateline<'a>(html: &'a str, dateline: Option<&str>) -> std::borrow::Cow<'a, str> {
+fn with_dateline<'a>(html: Cow<'a, str>, dateline: Option<&str>) -> Cow<'a, str> {
     match (dateline, html.find("<p>")) {
         (Some(d), Some(at)) if !d.trim().is_empty() => {
             let span = format!(
@@ -281,7 +284,7 @@ fn with_dateline<'a>(html: &'a str, dateline: Option<&str>) -> std::borrow::Cow<
             );
             format!("{}{span}{}", &html[..at], &html[at + 3..]).into()
         }
-        _ => html.into(),
+        _ => html,
     }
 }
 

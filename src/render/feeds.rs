@@ -18,11 +18,12 @@ fn xml_allowed(c: char) -> bool {
 
 /// A corrected story's feed entry carries its corrections above the text, so a reader
 /// whose feed reader shows the update sees what changed (Dewan Pers 1/2012 §4).
-fn with_corrections(a: &crate::parse::Article) -> std::borrow::Cow<'_, str> {
+fn with_corrections(a: &crate::parse::Article) -> std::io::Result<std::borrow::Cow<'_, str>> {
+    let html = a.html()?;
     if a.corrections.is_empty() {
-        return a.html.as_str().into();
+        return Ok(html);
     }
-    format!("{}{}", corrections_html(a), a.html).into()
+    Ok(format!("{}{html}", corrections_html(a)).into())
 }
 
 fn corrections_html(a: &crate::parse::Article) -> String {
@@ -197,7 +198,13 @@ pub fn retraction_notices<'a>(
 }
 
 /// An Atom feed.
-pub fn atom(index: &Index, cards: &[Card], config: &Config, feed: &Feed) -> String {
+/// An Atom feed; an error is a body that could not be read from the build cache.
+pub fn atom(
+    index: &Index,
+    cards: &[Card],
+    config: &Config,
+    feed: &Feed,
+) -> std::io::Result<String> {
     let Feed {
         entries,
         title,
@@ -266,7 +273,7 @@ pub fn atom(index: &Index, cards: &[Card], config: &Config, feed: &Feed) -> Stri
             x,
             "<summary type=\"text\">{}</summary>\n<content type=\"html\">{}</content>\n</entry>\n",
             xml_escape(&a.summary),
-            xml_escape(&with_corrections(a))
+            xml_escape(&with_corrections(a)?)
         );
     }
     for (url, a) in &feed.retractions {
@@ -289,7 +296,7 @@ pub fn atom(index: &Index, cards: &[Card], config: &Config, feed: &Feed) -> Stri
         );
     }
     x.push_str("</feed>\n");
-    x
+    Ok(x)
 }
 
 /// When a retraction is news: the story's `updated:` (set it to the time of the
@@ -298,7 +305,8 @@ fn retracted_at(a: &crate::parse::Article) -> jiff::Timestamp {
     a.updated.as_ref().unwrap_or(&a.date).timestamp()
 }
 
-pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
+/// JSON Feed 1.1; an error is a body that could not be read from the build cache.
+pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> std::io::Result<String> {
     let base = &config.base_url;
     let items: Vec<serde_json::Value> = index
         .entries
@@ -312,7 +320,7 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
                 "id": url,
                 "url": url,
                 "title": json_clean(&a.title),
-                "content_html": json_clean(&with_corrections(a)),
+                "content_html": json_clean(&with_corrections(a)?),
                 "summary": json_clean(&a.summary),
                 "date_published": cards[i].date,
                 "authors": a.authors.iter().map(|n| serde_json::json!({"name": json_clean(n)})).collect::<Vec<_>>(),
@@ -325,9 +333,9 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
             if let Some(img) = &a.image {
                 item["image"] = serde_json::Value::String(absolute(base, &img.src));
             }
-            item
+            Ok(item)
         })
-        .collect();
+        .collect::<std::io::Result<_>>()?;
     let mut items = items;
     let all: Vec<usize> = (0..index.entries.len()).collect();
     for (url, a) in retraction_notices(index, &all, config) {
@@ -357,7 +365,7 @@ pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> String {
     }
     let mut s = serde_json::to_string_pretty(&feed).unwrap_or_default();
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// `sitemap.xml`, split into numbered files under an index past 50 000 URLs.

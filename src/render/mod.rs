@@ -191,6 +191,8 @@ pub enum Failure {
         path: String,
         source: std::io::Error,
     },
+    /// An article's body could not be read back from the build cache.
+    Body(std::io::Error),
 }
 
 /// Renders every output file, or with `previous` keys only those whose inputs
@@ -204,7 +206,7 @@ pub fn render(
     emit: &Emit,
     previous: Option<&Keys>,
 ) -> Result<Rendered, Failure> {
-    let r = Renderer::new(index, config, tera, opts, emit, previous);
+    let r = Renderer::new(index, config, tera, opts, emit, previous)?;
     let results: Vec<Result<(Vec<String>, u64), Failure>> = plan::plan(index, config.paginate)
         .par_iter()
         .map(|out| r.make(out))
@@ -297,7 +299,7 @@ impl<'a> Renderer<'a> {
         opts: &'a RenderOptions,
         emit: &'a Emit<'a>,
         previous: Option<&'a Keys>,
-    ) -> Self {
+    ) -> Result<Self, Failure> {
         let site = SiteView::new(config, opts.preview).with_sections(config);
         let strings = filters::Strings::new(config);
         let words = strings.get(&config.lang).clone();
@@ -310,7 +312,8 @@ impl<'a> Renderer<'a> {
         } else {
             Vec::new()
         };
-        let search = search::build(index, config, &site.root, opts.track, previous);
+        let search = search::build(index, config, &site.root, opts.track, previous)
+            .map_err(Failure::Body)?;
         let mut base_ctx = Context::new();
         base_ctx.insert("site", &site);
         base_ctx.insert("t", &words);
@@ -333,7 +336,7 @@ impl<'a> Renderer<'a> {
                 (taxon, pages)
             })
             .collect();
-        Renderer {
+        Ok(Renderer {
             index,
             config,
             tera,
@@ -352,7 +355,7 @@ impl<'a> Renderer<'a> {
             taxon_pages,
             search,
             emitted: std::sync::atomic::AtomicUsize::new(0),
-        }
+        })
     }
 
     /// Renders and emits one output if its key changed; returns its paths and key.
@@ -426,7 +429,7 @@ impl<'a> Renderer<'a> {
             Output::Robots | Output::SyntaxCss | Output::Asset(_) => 0,
         };
         if paths.iter().any(|p| self.stale(p, key)) {
-            for (path, body) in paths.iter().zip(self.file(out, &paths)) {
+            for (path, body) in paths.iter().zip(self.file(out, &paths)?) {
                 self.write(path, body.as_bytes())?;
             }
         }
@@ -434,15 +437,16 @@ impl<'a> Renderer<'a> {
     }
 
     /// The bodies of an output that is not a template (feeds, sitemaps, assets).
-    fn file(&self, out: &Output, paths: &[String]) -> Vec<String> {
+    fn file(&self, out: &Output, paths: &[String]) -> Result<Vec<String>, Failure> {
         let (index, cards, config) = (self.index, &self.cards, self.config);
         let one = match *out {
-            Output::Atom(tag) => feeds::atom(index, cards, config, &self.feed(tag, &paths[0])),
-            Output::JsonFeed => feeds::json_feed(index, cards, config),
+            Output::Atom(tag) => feeds::atom(index, cards, config, &self.feed(tag, &paths[0]))
+                .map_err(Failure::Body)?,
+            Output::JsonFeed => feeds::json_feed(index, cards, config).map_err(Failure::Body)?,
             Output::Rss(tag) => feeds::rss(index, config, &self.feed(tag, &paths[0])),
             Output::TaxonAtom(taxon, g) => {
                 let feed = self.group_feed(taxon, g, &paths[0]);
-                feeds::atom(index, cards, config, &feed)
+                feeds::atom(index, cards, config, &feed).map_err(Failure::Body)?
             }
             Output::SectionRss(g) => {
                 let feed = self.group_feed(Taxon::Section, g, &paths[0]);
@@ -454,10 +458,10 @@ impl<'a> Renderer<'a> {
             }
             Output::Sitemaps => {
                 let urls = plan::sitemap_urls(index, config.paginate);
-                return feeds::sitemaps(&urls, &config.base_url)
+                return Ok(feeds::sitemaps(&urls, &config.base_url)
                     .into_iter()
                     .map(|(_, body)| body)
-                    .collect();
+                    .collect());
             }
             Output::Robots => feeds::robots(&config.base_url),
             Output::SearchMeta
@@ -471,7 +475,7 @@ impl<'a> Renderer<'a> {
             }
             _ => String::new(),
         };
-        vec![one]
+        Ok(vec![one])
     }
 
     /// The site's feed (with the notices of retracted stories), or a tag's.
@@ -538,9 +542,20 @@ impl<'a> Renderer<'a> {
         template: &str,
         ctx: impl FnOnce() -> Context,
     ) -> Result<(Vec<String>, u64), Failure> {
+        self.page_from(paths, key, template, || Ok(ctx()))
+    }
+
+    /// `page` with a context that may fail to be made (a body from the build cache).
+    fn page_from(
+        &self,
+        paths: Vec<String>,
+        key: u64,
+        template: &str,
+        ctx: impl FnOnce() -> Result<Context, Failure>,
+    ) -> Result<(Vec<String>, u64), Failure> {
         let path = &paths[0];
         if self.stale(path, key) {
-            let html = self.tera.render(template, &ctx()).map_err(|e| {
+            let html = self.tera.render(template, &ctx()?).map_err(|e| {
                 Failure::Templates(vec![Diagnostic::error(
                     format!("templates/{template}"),
                     format!("cannot render {path}: {}", one_line(&e)),
@@ -563,16 +578,17 @@ impl<'a> Renderer<'a> {
             (e.older.map(|j| card_keys[j]), e.newer.map(|j| card_keys[j])).hash(h);
             e.story.iter().position(|&j| j == i).hash(h);
         });
-        self.page(paths, key, "article.html", || {
+        self.page_from(paths, key, "article.html", || {
             let mut ctx = self.base_ctx.clone();
-            let view = context::article(self.index, &self.cards, i, &self.site);
+            let html = e.article.html().map_err(Failure::Body)?;
+            let view = context::article(self.index, &self.cards, i, &self.site, html);
             ctx.insert("page", &view);
             ctx.insert("t", self.strings.get(&e.article.lang));
             let banner = (self.opts.preview && e.article.status != crate::parse::Status::Published)
                 .then(|| e.article.status.as_str());
             ctx.insert("banner", &banner);
             ctx.insert("findings", &findings.cloned().unwrap_or_default());
-            ctx
+            Ok(ctx)
         })
     }
 

@@ -104,7 +104,7 @@ pub(crate) fn build(
     root: &str,
     track: bool,
     previous: Option<&Keys>,
-) -> Files {
+) -> std::io::Result<Files> {
     let started = std::time::Instant::now();
     let n = index.entries.len();
     let base = base_docs(n);
@@ -126,14 +126,20 @@ pub(crate) fn build(
             (0..base_shards).all(|i| p.get(&base_shard_path(i)) == Some(&base_key))
         });
     let digest = |id: usize| match &entry(id).article.search {
-        Some(d) => Cow::Borrowed(d),
-        None => Cow::Owned(terms::digest(&entry(id).article)),
+        Some(d) => Ok(Cow::Borrowed(d)),
+        None => terms::digest(&entry(id).article).map(Cow::Owned),
     };
-    let recent: Vec<Cow<terms::Terms>> = (base..n).into_par_iter().map(digest).collect();
+    let recent: Vec<Cow<terms::Terms>> = (base..n)
+        .into_par_iter()
+        .map(digest)
+        .collect::<std::io::Result<_>>()?;
     let shards = if reuse || base == 0 {
         Vec::new()
     } else {
-        let digests: Vec<Cow<terms::Terms>> = (0..base).into_par_iter().map(digest).collect();
+        let digests: Vec<Cow<terms::Terms>> = (0..base)
+            .into_par_iter()
+            .map(digest)
+            .collect::<std::io::Result<_>>()?;
         layer(&digests, 0, base_shards)
     };
     let meta = serde_json::json!({
@@ -147,14 +153,14 @@ pub(crate) fn build(
     .to_string();
     let recent = layer(&recent, base as u32, RECENT_SHARDS);
     let docs = docs(index, config, root);
-    Files {
+    Ok(Files {
         meta,
         shards,
         recent,
         docs,
         base_key,
         elapsed: started.elapsed(),
-    }
+    })
 }
 
 /// One layer's shards: `digests[k]` is document `first + k` (oldest first). Ids in

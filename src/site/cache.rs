@@ -1,12 +1,27 @@
 //! Site, build cache: the incremental engine's state (parsed articles by source stamp and
-//! hash, the related model's term frequencies, a key per output file) ↔ the bytes of
+//! hash, the related model's term frequencies, a key per output file) ↔ the file
 //! `.NAME.kabar-cache` beside the output, checked before anything in it is trusted.
 //!
-//! The file is `MAGIC`, the format number, kabar's version, the payload in MessagePack
-//! (rmp-serde), then the payload's length and CRC-32. A file that fails any of these
-//! checks, or whose `frame` (site.yaml, templates/, static/, build options, the kabar
-//! binary) or output identity is not the current one, is never used: the build runs in
-//! full and says why.
+//! The file is a header (`MAGIC`, the format number, kabar's version), records, the head,
+//! and a trailer: where the head is, then `END`. Each article has two records: its
+//! record (the article without its body, with its term frequencies and the lede its
+//! search result shows) and its body (HTML and text). The head lists every source with
+//! its stamp and where its two records are, the frame, the output's identity and the
+//! keys. The head and every record are found by a `Span` holding their CRC-32, checked
+//! whenever they are read. A file that fails any check, or whose `frame` (site.yaml,
+//! templates/, static/, build options, the kabar binary) or output identity is not the
+//! current one, is never used: the build runs in full and says why.
+//!
+//! Why the bodies apart: they are most of the bytes (about a gigabyte at 100 000
+//! articles), and a build reads only those of the pages it renders again
+//! (`Article::html`), from this file, kept open for the build.
+//!
+//! Why appended: a build that started from the cache appends the records of the articles
+//! it parsed again and a new head, and the other records stay where they were, read by
+//! the next build as they were by this one. When dead records outweigh live ones the file
+//! is written afresh beside and renamed over it (`write::write_cache`). An append cut
+//! short is cut off again (`write::append_cache`), or leaves a file without a trailer:
+//! the next build runs in full and writes it afresh.
 //!
 //! Why MessagePack through rmp-serde: it is maintained (msgpack-rust, Rust 1.85 like
 //! kabar), compact (structs as arrays, no field names), fast enough to be a small part of
@@ -15,34 +30,35 @@
 //! bincode 1 is unmaintained (RUSTSEC-2025-0141) and its 3.0 is a tombstone release;
 //! postcard 1.2 needs Rust 1.88 and cannot read `serde_json::Value` back.
 //!
-//! Why a trailer with a CRC-32: the payload is streamed to the file as it is encoded (at
-//! 100 000 articles it is over a gigabyte, which a buffer first would hold twice), so its
-//! length and checksum can only follow it; and the checksum guards against a damaged or
-//! cut file, not against an adversary, which CRC-32 does at memory speed (crc32fast, with
-//! the CPU's carry-less multiply) where MD5 took about 1.7 s each way.
-//! Reading checks the whole payload before decoding any of it, then decodes it as it is
-//! read a second time (from the page cache, 0.15 s at 100 000).
-//!
-//! Why the articles go in parts: decoding a gigabyte of articles is most of what reading
-//! the cache costs, and one decoder over one stream uses one core. Each part (`PART`
-//! articles) is a MessagePack `bin` of their encodings, so a reader finds where each
-//! part ends without decoding it, and decodes the parts of a batch in parallel.
+//! Why CRC-32: it guards against a damaged or cut file, not against an adversary, which
+//! it does at memory speed (crc32fast, with the CPU's carry-less multiply).
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use std::io::{self, Read, Seek, Write};
+use rayon::prelude::*;
 
 use crate::index::related;
 use crate::load::Stamp;
-use crate::parse::Article;
+use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
-/// Bumped whenever `State` or anything in it changes shape, or how it is written.
-const FORMAT: u32 = 3;
-/// The payload's length (u64) and CRC-32 (u32), little-endian, after it.
-const TRAILER: usize = 12;
+/// Bumped whenever anything written here changes shape, or how it is written.
+const FORMAT: u32 = 4;
+/// The trailer's last bytes: a file cut short while written does not end with them.
+const END: &[u8; 8] = b"kabar.ok";
+/// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
+const TRAILER: u64 = 24;
+/// Articles whose records are encoded (or copied) together in parallel before they
+/// are written: a few megabytes at a time, not the whole file.
+const BATCH: usize = 1024;
+/// Dead bytes an append may leave before the file is written afresh, whatever the live
+/// ones: a small site's cache need not be rewritten for every few edits.
+const MIN_DEAD: u64 = 1 << 24;
 
-/// What one build leaves for the next.
+/// What one build leaves for the next, read back.
 #[derive(Debug)]
 pub struct State {
     /// Everything that decides how a source parses and what a page looks like besides
@@ -52,162 +68,266 @@ pub struct State {
     /// describe: a cache left by a killed build, or beside a folder made again, is
     /// never matched with the wrong files.
     pub output: String,
-    /// Each article file that parsed, with the stamp it had when it was read.
+    /// Each article file that parsed, with the stamp it had when it was read; every
+    /// article's body waits in `store`.
     pub sources: Vec<(PathBuf, Stamp, Article)>,
     pub related: related::Saved,
     /// Sorted by path.
     pub keys: Vec<(String, u64)>,
+    pub store: Arc<Store>,
 }
 
-/// `State` as it is written, borrowing the engine's articles instead of copying them
-/// (at 100 000 articles a copy is gigabytes).
+/// What a build saves, borrowed from the engine (at 100 000 articles a copy is
+/// gigabytes).
 #[derive(Debug)]
 pub struct StateRef<'a> {
     pub frame: u64,
     pub output: String,
-    pub sources: Vec<(&'a std::path::Path, Stamp, &'a Article)>,
-    pub related: related::Saved,
+    /// Sorted by path.
+    pub sources: Vec<Source<'a>>,
     pub keys: Vec<(&'a str, u64)>,
 }
 
-impl StateRef<'_> {
-    /// How many fields `encode_payload` writes: all of them, in order.
-    const FIELDS: u32 = 5;
+#[derive(Debug)]
+pub struct Source<'a> {
+    pub path: &'a Path,
+    pub stamp: Stamp,
+    pub article: &'a Article,
+    /// The related model's term frequencies for it, when the model holds them; an
+    /// article it does not (an unpublished one) has them counted again.
+    pub tf: Option<&'a [(u64, f32)]>,
 }
 
 /// Why a cache could not be used.
 pub type Unusable = String;
 
-/// Writes the whole file to `w`: header, payload as it is encoded, trailer.
-pub fn encode(state: &StateRef<'_>, w: &mut dyn Write) -> io::Result<()> {
-    let version = env!("CARGO_PKG_VERSION").as_bytes();
-    w.write_all(MAGIC)?;
-    w.write_all(&FORMAT.to_le_bytes())?;
-    w.write_all(&(version.len() as u32).to_le_bytes())?;
-    w.write_all(version)?;
-    let mut payload = Checked {
-        inner: &mut *w,
-        len: 0,
-        crc: crc32fast::Hasher::new(),
-    };
-    // Buffered above the checksum, which is slow on the few bytes of each value.
-    let mut buffered = io::BufWriter::with_capacity(1 << 20, &mut payload);
-    encode_payload(state, &mut buffered)?;
-    buffered.flush()?;
-    drop(buffered);
-    let (len, crc) = (payload.len, payload.crc.finalize());
-    w.write_all(&len.to_le_bytes())?;
-    w.write_all(&crc.to_le_bytes())
+#[derive(serde::Serialize)]
+struct HeadRef<'a> {
+    frame: u64,
+    output: &'a str,
+    sources: Vec<(&'a Path, Stamp, Span, Span)>,
+    keys: &'a [(&'a str, u64)],
 }
 
-/// Articles encoded or decoded together in parallel, before the next batch is written or
-/// read (about 100 MB at a time at 100 000 articles, not the whole payload).
-const BATCH: usize = 8192;
-/// Articles in one part: small enough to spread a batch over the cores.
-const PART: usize = 64;
-
-/// An array of the fields: frame, output, the articles as an array of parts (each a
-/// `bin` holding its articles' encodings one after another), related, keys.
-fn encode_payload(state: &StateRef<'_>, w: &mut impl Write) -> io::Result<()> {
-    use rayon::prelude::*;
-    let failed = |e: rmp_serde::encode::Error| io::Error::other(format!("cannot encode: {e}"));
-    rmp::encode::write_array_len(w, StateRef::FIELDS)?;
-    rmp_serde::encode::write(w, &state.frame).map_err(failed)?;
-    rmp_serde::encode::write(w, &state.output).map_err(failed)?;
-    let parts = u32::try_from(state.sources.len().div_ceil(PART)).map_err(io::Error::other)?;
-    rmp::encode::write_array_len(w, parts)?;
-    for batch in state.sources.chunks(BATCH) {
-        let parts = batch
-            .par_chunks(PART)
-            .map(|sources| {
-                let mut buf = Vec::new();
-                for source in sources {
-                    rmp_serde::encode::write(&mut buf, source)?;
-                }
-                Ok(buf)
-            })
-            .collect::<Result<Vec<Vec<u8>>, _>>()
-            .map_err(failed)?;
-        parts
-            .iter()
-            .try_for_each(|part| rmp::encode::write_bin(w, part))?;
-    }
-    rmp_serde::encode::write(w, &state.related).map_err(failed)?;
-    rmp_serde::encode::write(w, &state.keys).map_err(failed)
+#[derive(serde::Deserialize)]
+struct Head {
+    frame: u64,
+    output: String,
+    sources: Vec<(PathBuf, Stamp, Span, Span)>,
+    keys: Vec<(String, u64)>,
 }
 
-/// What `encode_payload` wrote, read from `r`, whose `len` bytes have been checked.
-fn decode_payload(r: &mut impl Read, len: u64) -> Result<State, String> {
-    use rayon::prelude::*;
-    let fields = rmp::decode::read_array_len(r).map_err(text)?;
-    if fields != StateRef::FIELDS {
-        return Err(format!("it has {fields} fields, not {}", StateRef::FIELDS));
-    }
-    let frame = rmp_serde::from_read(&mut *r).map_err(text)?;
-    let output = rmp_serde::from_read(&mut *r).map_err(text)?;
-    let parts = rmp::decode::read_array_len(r).map_err(text)? as usize;
-    let mut sources = Vec::new();
-    let mut left = parts;
-    while left > 0 {
-        let batch = left.min(BATCH / PART);
-        left -= batch;
-        let bytes = (0..batch)
-            .map(|_| {
-                let n = rmp::decode::read_bin_len(r).map_err(text)?;
-                // A length past the payload is damage, not a reason to allocate it.
-                if u64::from(n) > len {
-                    return Err(format!("a part claims {n} bytes"));
-                }
-                let mut part = vec![0; n as usize];
-                r.read_exact(&mut part).map_err(text)?;
-                Ok(part)
-            })
-            .collect::<Result<Vec<Vec<u8>>, String>>()?;
-        let decoded = bytes
-            .par_iter()
-            .map(|part| {
-                let mut rest = part.as_slice();
-                let mut out = Vec::with_capacity(PART);
-                while !rest.is_empty() {
-                    out.push(rmp_serde::from_read(&mut rest).map_err(text)?);
-                }
-                Ok(out)
-            })
-            .collect::<Result<Vec<Vec<_>>, String>>()?;
-        sources.extend(decoded.into_iter().flatten());
-    }
-    Ok(State {
-        frame,
-        output,
-        sources,
-        related: rmp_serde::from_read(&mut *r).map_err(text)?,
-        keys: rmp_serde::from_read(&mut *r).map_err(text)?,
-    })
-}
-
-/// A decoding error as `decode` reports it.
-fn text(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-/// Passes bytes on, either way, counting and checksumming them.
-struct Checked<T> {
-    inner: T,
+/// The cache file a build started from, open for the bodies its pages read.
+#[derive(Debug)]
+pub struct Store {
+    file: File,
+    /// Its length when it was read: appends go after it.
     len: u64,
-    crc: crc32fast::Hasher,
 }
 
-impl<T> Checked<T> {
-    fn saw(&mut self, bytes: &[u8]) {
-        self.crc.update(bytes);
-        self.len += bytes.len() as u64;
+impl Store {
+    /// The bytes of `span`, checked.
+    fn read(&self, span: Span) -> io::Result<Vec<u8>> {
+        let end = span.at.checked_add(u64::from(span.len));
+        if end.is_none_or(|end| end > self.len) {
+            return Err(damaged("a record lies past its end"));
+        }
+        let mut buf = vec![0; span.len as usize];
+        read_at(&self.file, &mut buf, span.at)?;
+        if crc32fast::hash(&buf) != span.crc {
+            return Err(damaged("a record's checksum does not match"));
+        }
+        Ok(buf)
+    }
+
+    /// Whether `stored` is in this file.
+    fn holds(self: &Arc<Self>, stored: &Stored) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&stored.from), Arc::as_ptr(self))
     }
 }
 
-impl<W: Write> Write for Checked<W> {
+impl Bodies for Store {
+    fn body(&self, at: Span) -> io::Result<Body> {
+        rmp_serde::from_slice(&self.read(at)?)
+            .map_err(|e| damaged(&format!("a body cannot be decoded: {e}")))
+    }
+
+    fn raw(&self, at: Span) -> io::Result<Vec<u8>> {
+        self.read(at)
+    }
+}
+
+fn damaged(why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the build cache is damaged: {why}"),
+    )
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.seek_read(&mut buf[done..], at + done as u64)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+fn header() -> Vec<u8> {
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    let mut h = MAGIC.to_vec();
+    h.extend(FORMAT.to_le_bytes());
+    h.extend((version.len() as u32).to_le_bytes());
+    h.extend(version);
+    h
+}
+
+/// Saves `state` beside `out`: appended to `store` (the file the build started from)
+/// when it is still there and mostly live, else written afresh.
+pub fn save(
+    state: &StateRef<'_>,
+    store: Option<&Arc<Store>>,
+    out: &Path,
+    root: &Path,
+) -> io::Result<()> {
+    if let Some(store) = store {
+        let live: u64 = state
+            .sources
+            .iter()
+            .filter_map(|s| s.article.stored.as_ref().filter(|st| store.holds(st)))
+            .map(|st| u64::from(st.record.len) + u64::from(st.body.len))
+            .sum();
+        let dead = store.len.saturating_sub(live);
+        if dead <= live.max(MIN_DEAD) {
+            let appended =
+                crate::write::append_cache(out, root, store.len, |w| append(state, store, w))?;
+            if appended {
+                return Ok(());
+            }
+        }
+    }
+    crate::write::write_cache(out, root, |w| write_fresh(state, w))
+}
+
+/// The whole file, every record written (or copied from the file it was in).
+pub fn write_fresh(state: &StateRef<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let header = header();
+    w.write_all(&header)?;
+    let mut w = Counting {
+        inner: w,
+        at: header.len() as u64,
+    };
+    write_rest(state, |_| None, &mut w)
+}
+
+/// What follows `store`'s bytes: the records of the articles not in it, a head, a trailer.
+fn append(state: &StateRef<'_>, store: &Arc<Store>, w: &mut dyn Write) -> io::Result<()> {
+    let mut w = Counting {
+        inner: w,
+        at: store.len,
+    };
+    write_rest(
+        state,
+        |a| {
+            a.stored
+                .as_ref()
+                .filter(|st| store.holds(st))
+                .map(|st| (st.record, st.body))
+        },
+        &mut w,
+    )
+}
+
+/// Records of the articles `kept` does not place, then the head and the trailer.
+fn write_rest(
+    state: &StateRef<'_>,
+    kept: impl Fn(&Article) -> Option<(Span, Span)> + Sync,
+    w: &mut Counting<'_>,
+) -> io::Result<()> {
+    let mut placed = Vec::with_capacity(state.sources.len());
+    for batch in state.sources.chunks(BATCH) {
+        let records = batch
+            .par_iter()
+            .map(|s| match kept(s.article) {
+                Some(spans) => Ok(Err(spans)),
+                None => records(s).map(Ok),
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        for (s, r) in batch.iter().zip(records) {
+            let (record, body) = match r {
+                Err(spans) => spans,
+                Ok((record, body)) => (w.put(&record)?, w.put(&body)?),
+            };
+            placed.push((s.path, s.stamp, record, body));
+        }
+    }
+    let head = rmp_serde::to_vec(&HeadRef {
+        frame: state.frame,
+        output: &state.output,
+        sources: placed,
+        keys: &state.keys,
+    })
+    .map_err(io::Error::other)?;
+    let at = w.put(&head)?;
+    w.write_all(&at.at.to_le_bytes())?;
+    w.write_all(&at.len.to_le_bytes())?;
+    w.write_all(&at.crc.to_le_bytes())?;
+    w.write_all(END)
+}
+
+/// One article's two records: encoded, or copied from the file it was read from.
+fn records(s: &Source<'_>) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let a = s.article;
+    if let Some(st) = &a.stored {
+        return Ok((st.from.raw(st.record)?, st.from.raw(st.body)?));
+    }
+    let counted;
+    let tf = match s.tf {
+        Some(tf) => tf,
+        None => {
+            counted = related::term_frequencies_of(a);
+            &counted
+        }
+    };
+    let lede = crate::index::search::lede(a);
+    let record = rmp_serde::to_vec(&(a, tf, lede)).map_err(io::Error::other)?;
+    let body = rmp_serde::to_vec(&(&a.html, &a.text)).map_err(io::Error::other)?;
+    Ok((record, body))
+}
+
+/// A writer that knows where in the file it is.
+struct Counting<'w> {
+    inner: &'w mut dyn Write,
+    at: u64,
+}
+
+impl Counting<'_> {
+    /// Writes `bytes` and says where they went.
+    fn put(&mut self, bytes: &[u8]) -> io::Result<Span> {
+        let len = u32::try_from(bytes.len()).map_err(io::Error::other)?;
+        let span = Span {
+            at: self.at,
+            len,
+            crc: crc32fast::hash(bytes),
+        };
+        self.write_all(bytes)?;
+        Ok(span)
+    }
+}
+
+impl Write for Counting<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.saw(&buf[..n]);
+        self.at += n as u64;
         Ok(n)
     }
 
@@ -216,91 +336,105 @@ impl<W: Write> Write for Checked<W> {
     }
 }
 
-impl<R: Read> Read for Checked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.saw(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// The state in the `len` bytes of `file`, or why it cannot be trusted. The payload is
-/// checked first, in one pass with a small buffer, then decoded as it is read a second
-/// time, never held whole: a damaged length in it could otherwise ask the decoder for
-/// gigabytes before the checksum failed.
-pub fn decode(mut file: impl Read + Seek, len: u64) -> Result<State, Unusable> {
-    let failed = |e: io::Error| match e.kind() {
-        io::ErrorKind::UnexpectedEof => "it is truncated".to_string(),
-        _ => format!("cannot read it: {e}"),
-    };
-    let mut read = |n: usize| -> Result<Vec<u8>, Unusable> {
-        let mut buf = vec![0; n];
-        file.read_exact(&mut buf).map_err(failed)?;
-        Ok(buf)
-    };
-    let u32_of = |b: Vec<u8>| b.try_into().map(u32::from_le_bytes).unwrap_or_default();
-    if len < MAGIC.len() as u64 || read(MAGIC.len())? != MAGIC {
+/// The state in the `len` bytes of `file`, or why it cannot be trusted. Each record is
+/// checked as it is read; bodies are read later, by the pages that need them.
+pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
+    let store = Arc::new(Store { file, len });
+    let header = header();
+    let head_len = header.len() as u64;
+    let mut start = vec![0; header.len().min(len as usize)];
+    read_at(&store.file, &mut start, 0).map_err(|e| format!("cannot read it: {e}"))?;
+    if !start.starts_with(MAGIC) {
         return Err("it is not a kabar build cache".into());
     }
-    let format = u32_of(read(4)?);
-    if format != FORMAT {
-        return Err(format!(
-            "it has format {format}, this kabar reads format {FORMAT}"
-        ));
+    let at = MAGIC.len();
+    let format = start
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes);
+    if format != Some(FORMAT) {
+        return Err(match format {
+            Some(f) => format!("it has format {f}, this kabar reads format {FORMAT}"),
+            None => "it is truncated".into(),
+        });
     }
-    let version_len = u32_of(read(4)?) as usize;
-    // A damaged length must not make a huge buffer; a version is a few bytes.
-    if version_len > 64 {
-        return Err("its header is damaged".into());
-    }
-    let version = read(version_len)?;
-    if version != env!("CARGO_PKG_VERSION").as_bytes() {
+    if start != header {
+        let version = start.get(at + 8..).unwrap_or_default();
         return Err(format!(
             "it was written by kabar {}, this is kabar {}",
-            String::from_utf8_lossy(&version),
+            String::from_utf8_lossy(version),
             env!("CARGO_PKG_VERSION")
         ));
     }
-    let head = (MAGIC.len() + 8 + version_len + TRAILER) as u64;
-    let payload_len = len.checked_sub(head).ok_or("it is truncated")?;
-    let start = file.stream_position().map_err(failed)?;
-    let mut payload = Checked {
-        inner: (&mut file).take(payload_len),
-        len: 0,
-        crc: crc32fast::Hasher::new(),
+    if len < head_len + TRAILER {
+        return Err("it is truncated".into());
+    }
+    let mut trailer = [0; TRAILER as usize];
+    read_at(&store.file, &mut trailer, len - TRAILER)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let (span, end) = trailer.split_at(16);
+    if end != END {
+        return Err("it is truncated (a build was stopped while writing it)".into());
+    }
+    let span = Span {
+        at: u64::from_le_bytes(span[..8].try_into().unwrap_or_default()),
+        len: u32::from_le_bytes(span[8..12].try_into().unwrap_or_default()),
+        crc: u32::from_le_bytes(span[12..].try_into().unwrap_or_default()),
     };
-    // A large buffer: the payload is over a gigabyte at 100 000 articles.
-    let mut buf = vec![0; 1 << 20];
-    while payload.read(&mut buf).map_err(failed)? > 0 {}
-    let (read_len, crc) = (payload.len, payload.crc.finalize());
-    let mut trailer = [0; TRAILER];
-    file.read_exact(&mut trailer).map_err(failed)?;
-    let (expected_len, expected_crc) = trailer.split_at(8);
-    let expected_len = expected_len
-        .try_into()
-        .map(u64::from_le_bytes)
-        .unwrap_or_default();
-    if read_len != payload_len || expected_len != payload_len {
-        return Err(format!(
-            "it is truncated or padded ({payload_len} payload bytes, {expected_len} expected)"
-        ));
+    if span.at < head_len || span.at + u64::from(span.len) != len - TRAILER {
+        return Err("its trailer is damaged".into());
     }
-    if crc.to_le_bytes() != expected_crc {
-        return Err("its checksum does not match (the file is damaged)".into());
-    }
-    file.seek(io::SeekFrom::Start(start)).map_err(failed)?;
-    let mut payload = io::BufReader::with_capacity(1 << 20, (&mut file).take(payload_len));
-    decode_payload(&mut payload, payload_len).map_err(|e| format!("it cannot be decoded: {e}"))
+    let raw = store
+        .read(span)
+        .map_err(|_| "its checksum does not match (the file is damaged)".to_string())?;
+    let head: Head =
+        rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
+    drop(raw);
+    let bodies: Arc<dyn Bodies> = store.clone();
+    let (articles, tfs): (Vec<Article>, Vec<Vec<(u64, f32)>>) = head
+        .sources
+        .par_iter()
+        .map(|(path, _, record, body)| {
+            let raw = store.read(*record).map_err(|e| e.to_string())?;
+            let (mut a, tf, lede): (Article, Vec<(u64, f32)>, String) =
+                rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
+            if a.path != *path {
+                return Err("a record belongs to another file (the file is damaged)".into());
+            }
+            a.stored = Some(Stored {
+                from: bodies.clone(),
+                record: *record,
+                body: *body,
+                lede: lede.into(),
+            });
+            Ok((a, tf))
+        })
+        .collect::<Result<Vec<_>, String>>()?
+        .into_iter()
+        .unzip();
+    let related = related::Saved::new(articles.iter().zip(tfs));
+    let sources = head
+        .sources
+        .into_iter()
+        .zip(articles)
+        .map(|((path, stamp, _, _), a)| (path, stamp, a))
+        .collect();
+    Ok(State {
+        frame: head.frame,
+        output: head.output,
+        sources,
+        related,
+        keys: head.keys,
+        store,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn articles_read_back_in_order_across_parts() {
-        // Three parts, the last one short.
-        let articles: Vec<Article> = (0..2 * PART + 3)
+    fn articles(n: usize) -> Vec<Article> {
+        (0..n)
             .map(|i| {
                 let front = format!("title: \"T {i}\"\ndate: 2024-06-20\n");
                 crate::parse::test_article(
@@ -309,78 +443,159 @@ mod tests {
                     &format!("Body {i}."),
                 )
             })
-            .collect();
-        let stamp = Stamp {
-            len: 9,
-            modified: None,
-        };
-        let paths: Vec<PathBuf> = (0..articles.len())
-            .map(|i| format!("content/{i}.md").into())
-            .collect();
-        let state = StateRef {
+            .collect()
+    }
+
+    const STAMP: Stamp = Stamp {
+        len: 9,
+        modified: None,
+    };
+
+    fn state<'a>(articles: &'a [Article], keys: Vec<(&'a str, u64)>) -> StateRef<'a> {
+        StateRef {
             frame: 7,
             output: "1 2 3".into(),
-            sources: paths
+            sources: articles
                 .iter()
-                .zip(&articles)
-                .map(|(p, a)| (p.as_path(), stamp, a))
+                .map(|a| Source {
+                    path: &a.path,
+                    stamp: STAMP,
+                    article: a,
+                    tf: None,
+                })
                 .collect(),
-            related: related::Saved::default(),
-            keys: vec![("index.html", 42), ("z/index.html", 43)],
-        };
-        let mut bytes = Vec::new();
-        encode(&state, &mut bytes).expect("encodes");
-        let back = decode(io::Cursor::new(&bytes), bytes.len() as u64).expect("decodes");
-        let titles: Vec<&str> = back
+            keys,
+        }
+    }
+
+    /// Writes with `write` into a file in `dir` and reads it back.
+    fn round_trip(
+        dir: &Path,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<State, Unusable> {
+        let path = dir.join("cache");
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(&path)
+            .expect("open");
+        write(&mut file).expect("writes");
+        let len = file.metadata().expect("meta").len();
+        decode(File::open(&path).expect("open"), len)
+    }
+
+    fn titles(state: &State) -> Vec<String> {
+        state
             .sources
             .iter()
-            .map(|(_, _, a)| a.title.as_str())
-            .collect();
-        let want: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
-        assert_eq!(titles, want);
-        let read: Vec<&PathBuf> = back.sources.iter().map(|(p, _, _)| p).collect();
-        assert_eq!(read, paths.iter().collect::<Vec<_>>());
-        assert_eq!(back.keys.len(), 2);
+            .map(|(_, _, a)| a.title.clone())
+            .collect()
     }
 
     #[test]
-    fn a_cache_reads_back_and_any_damage_is_named() {
-        let state = StateRef {
-            frame: 7,
-            output: "1 2 3".into(),
-            sources: Vec::new(),
-            related: related::Saved::default(),
-            keys: vec![("index.html", 42)],
-        };
-        let mut bytes = Vec::new();
-        encode(&state, &mut bytes).expect("encodes");
-        let back = decode(io::Cursor::new(&bytes), bytes.len() as u64).expect("decodes");
-        assert_eq!(
-            (back.frame, back.keys),
-            (7, vec![("index.html".into(), 42)])
-        );
+    fn articles_read_back_in_order_and_bodies_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let written = articles(BATCH + 3);
+        let back = round_trip(dir.path(), |w| {
+            write_fresh(&state(&written, vec![("index.html", 42)]), w)
+        })
+        .expect("decodes");
+        let want: Vec<String> = written.iter().map(|a| a.title.clone()).collect();
+        assert_eq!(titles(&back), want);
+        let (_, _, last) = back.sources.last().expect("articles");
+        assert!(last.html.is_empty(), "bodies stay in the file");
+        assert_eq!(last.html().expect("body"), written[BATCH + 2].html);
+        assert_eq!(last.text().expect("body").trim(), "Body 1026.");
+        assert_eq!(back.keys, vec![("index.html".to_string(), 42)]);
+    }
 
+    #[test]
+    fn an_append_keeps_the_old_records_and_adds_the_new() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = articles(3);
+        let back =
+            round_trip(dir.path(), |w| write_fresh(&state(&first, vec![]), w)).expect("decodes");
+        let store = back.store.clone();
+        let mut next: Vec<Article> = back.sources.into_iter().map(|(_, _, a)| a).collect();
+        next[1] = crate::parse::test_article(
+            "content/1.md",
+            "title: Edited\ndate: 2024-06-21\n",
+            "New body.",
+        );
+        let again =
+            round_trip(dir.path(), |w| append(&state(&next, vec![]), &store, w)).expect("decodes");
+        assert_eq!(titles(&again), ["T 0", "Edited", "T 2"]);
+        let (_, _, kept) = &again.sources[0];
+        assert_eq!(
+            kept.stored.as_ref().map(|s| s.record),
+            next[0].stored.as_ref().map(|s| s.record),
+            "an unchanged article keeps its record"
+        );
+        assert!(
+            again.sources[1]
+                .2
+                .text()
+                .expect("body")
+                .contains("New body.")
+        );
+        assert!(again.sources[2].2.text().expect("body").contains("Body 2."));
+    }
+
+    #[test]
+    fn any_damage_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let written = articles(2);
+        let mut bytes = Vec::new();
+        write_fresh(&state(&written, vec![("index.html", 42)]), &mut bytes).expect("encodes");
         let why = |b: &[u8]| {
-            decode(io::Cursor::new(b), b.len() as u64)
+            let path = dir.path().join("damaged");
+            std::fs::write(&path, b).expect("write");
+            decode(File::open(&path).expect("open"), b.len() as u64)
                 .err()
                 .unwrap_or_default()
         };
         assert!(why(b"").contains("not a kabar build cache"));
         assert!(why(&bytes[..bytes.len() - 1]).contains("truncated"));
-        for at in [bytes.len() - 1, bytes.len() - TRAILER - 1] {
+        let head_at = bytes.len() - TRAILER as usize - 1;
+        for at in [head_at, bytes.len() - 10] {
             let mut flipped = bytes.clone();
             flipped[at] ^= 1;
-            assert!(why(&flipped).contains("checksum"), "{}", why(&flipped));
+            assert!(
+                why(&flipped).contains("checksum") || why(&flipped).contains("trailer"),
+                "{}",
+                why(&flipped)
+            );
         }
         let mut other = bytes.clone();
         other[MAGIC.len()] = 9;
         assert!(why(&other).contains("format 9"), "{}", why(&other));
-        let mut version = bytes;
+        let mut version = bytes.clone();
         version[MAGIC.len() + 8] = b'9';
         assert!(
             why(&version).contains("written by kabar 9"),
             "{}",
             why(&version)
+        );
+        // A damaged body is found when a page reads it.
+        let path = dir.path().join("body");
+        let body_at = header().len() + 200;
+        let mut body = bytes;
+        body[body_at] ^= 1;
+        std::fs::write(&path, &body).expect("write");
+        let read = decode(File::open(&path).expect("open"), body.len() as u64);
+        let damage = match read {
+            Err(why) => why,
+            Ok(state) => state
+                .sources
+                .iter()
+                .find_map(|(_, _, a)| a.html().err())
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        };
+        assert!(
+            damage.contains("checksum") || damage.contains("damaged"),
+            "{damage}"
         );
     }
 }

@@ -16,6 +16,10 @@ use crate::index::{self, Index, IndexOptions};
 use crate::parse::Article;
 use crate::{load, parse, render, write};
 
+/// The action of the error a build cache's damaged body gives: the incremental build
+/// then runs in full instead.
+pub(crate) const READ_BODY: &str = "read an article's body from the build cache beside";
+
 /// What the user asked of a build, and how the command runs it (`mode`).
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -156,6 +160,10 @@ impl Prepared {
             render::Failure::Write { path, source } => {
                 let shown = diagnostics::display_path(&opts.root, &opts.output_dir().join(path));
                 Error::io("write", shown)(source)
+            }
+            render::Failure::Body(source) => {
+                let shown = diagnostics::display_path(&opts.root, &opts.output_dir());
+                Error::io(READ_BODY, shown)(source)
             }
         })
     }
@@ -394,7 +402,7 @@ fn incremental(
             restore(&mut engine, &out, &opts.root, previous)
         })
     };
-    let site = engine.prepare()?;
+    let mut site = engine.prepare()?;
     if let Some(bar) = progress {
         bar.set_message("rendering");
     }
@@ -403,12 +411,22 @@ fn incremental(
     let in_place = std::env::var_os("KABAR_BENCH_IN_PLACE").is_some_and(|v| v == "1");
     let carried = match (&used, engine.keys(), previous) {
         (CacheUse::Used { .. }, Some(keys), Some(tree)) if in_place => {
-            write_in_place(opts, &site, keys, tree, started)?
+            write_in_place(opts, &site, keys, tree, started)
         }
         (CacheUse::Used { .. }, Some(keys), Some(tree)) => {
-            write_carried(opts, &site, keys, tree, progress, started)?
+            write_carried(opts, &site, keys, tree, progress, started)
         }
-        _ => Err("no earlier output to start from".to_string()),
+        _ => Ok(Err("no earlier output to start from".to_string())),
+    };
+    let carried = match carried {
+        // A body the pages needed was damaged: nothing of the cache is trusted, and the
+        // articles are parsed again.
+        Err(Error::Io { action, source, .. }) if action == READ_BODY => {
+            engine = preview::Preview::new(opts.clone());
+            site = engine.prepare()?;
+            Err(source.to_string())
+        }
+        other => other?,
     };
     let mut report = match carried {
         Ok((report, rendered, carried)) => {
@@ -432,8 +450,7 @@ fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut Build
     let saved = timed(&mut report.stages, "write the build cache", || {
         let output = write::identity(&out).ok_or("the output is gone")?;
         let state = engine.save(output);
-        write::write_cache(&out, &opts.root, |w| cache::encode(&state, w))
-            .map_err(|e| e.to_string())
+        cache::save(&state, engine.store(), &out, &opts.root).map_err(|e| e.to_string())
     });
     if let Err(why) = saved {
         // The next build runs in full: slower, never wrong.

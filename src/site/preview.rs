@@ -48,6 +48,8 @@ pub struct Preview {
     loose: Vec<Diagnostic>,
     /// The lint findings the pages' banners show.
     findings: Findings,
+    /// The build cache the engine was restored from, which holds the cached bodies.
+    store: Option<Arc<cache::Store>>,
     /// How long the last `refresh` took to read and to parse.
     stages: Stages,
 }
@@ -81,6 +83,7 @@ impl Preview {
             loose: Vec::new(),
             findings: Findings::new(),
             stages: Stages::new(),
+            store: None,
         }
     }
 
@@ -114,6 +117,12 @@ impl Preview {
             .collect();
         self.related = related::Cache::restore(state.related);
         self.keys = Some(state.keys.into_iter().collect());
+        self.store = Some(state.store);
+    }
+
+    /// The build cache the engine was restored from, if it was.
+    pub(crate) fn store(&self) -> Option<&Arc<cache::Store>> {
+        self.store.as_ref()
     }
 
     /// What a build cache keeps: the articles that parsed, the model, the keys of the
@@ -124,10 +133,15 @@ impl Preview {
             .iter()
             .filter_map(|(path, (stamp, parsed))| {
                 let a = parsed.as_ref().ok()?;
-                Some((std::path::Path::new(path), *stamp, &**a))
+                Some(cache::Source {
+                    path: std::path::Path::new(path),
+                    stamp: *stamp,
+                    article: a,
+                    tf: self.related.tf(a),
+                })
             })
             .collect();
-        sources.sort_by(|a, b| a.0.cmp(b.0));
+        sources.sort_by(|a, b| a.path.cmp(b.path));
         let mut keys: Vec<(&str, u64)> = self
             .keys
             .iter()
@@ -139,7 +153,6 @@ impl Preview {
             frame: self.frame.unwrap_or_default(),
             output,
             sources,
-            related: self.related.save(),
             keys,
         }
     }

@@ -414,6 +414,44 @@ pub fn write_cache(
     marker.write(&place)
 }
 
+/// Appends to the build cache beside `out` what `fill` writes, if it is still the file
+/// kabar wrote and `len` bytes long (`Ok(false)` otherwise: write it afresh instead). A
+/// failed append is cut off again, so the file ends where it did.
+pub fn append_cache(
+    out: &Path,
+    site_root: &Path,
+    len: u64,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<bool> {
+    use std::io::Write as _;
+    let place = locate(out, site_root).map_err(|r| io::Error::other(r.why))?;
+    let path = place.beside(CACHE_MARK);
+    // Only a regular file is opened (a pipe would block).
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Ok(false);
+    }
+    let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(&path) else {
+        return Ok(false);
+    };
+    let meta = file.metadata()?;
+    let ours = Marker::read(&place)
+        .cache
+        .contains(&Identity::from_meta(&meta));
+    if !ours || meta.len() != len {
+        return Ok(false);
+    }
+    let written = (|| {
+        let mut buffered = io::BufWriter::with_capacity(1 << 20, &mut file);
+        fill(&mut buffered)?;
+        buffered.flush()
+    })();
+    if let Err(e) = written {
+        let _ = file.set_len(len);
+        return Err(e);
+    }
+    Ok(true)
+}
+
 /// Removes the temporary caches of builds killed while writing one (files beside the
 /// output named `.NAME.kabar-cache.*` whose identity the record holds), and forgets
 /// every recorded cache but `keep`.

@@ -12,7 +12,7 @@ mod tree;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use claim::{Claim, Refusal, claim, read_cache, write_cache};
+pub use claim::{Claim, Refusal, append_cache, claim, read_cache, write_cache};
 use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
 pub use tree::{Changes, Entry, Tree, content_type, parse_md5};
 

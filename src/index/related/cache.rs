@@ -35,7 +35,7 @@ pub struct Cache {
 /// What a build cache keeps of the model: each article's term frequencies (by path id,
 /// with the article's hash), the part that depends on one article's text alone. Term
 /// weights, signatures and lists depend on the whole corpus and are computed again.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default)]
 pub struct Saved {
     articles: Vec<(u64, u64, TermFrequencies)>,
 }
@@ -71,16 +71,24 @@ fn path_id(a: &Article) -> u64 {
     h.finish()
 }
 
+impl Saved {
+    /// The model of articles read back from a build cache, each with the term
+    /// frequencies saved with it.
+    pub fn new<'a>(articles: impl Iterator<Item = (&'a Article, TermFrequencies)>) -> Saved {
+        Saved {
+            articles: articles.map(|(a, tf)| (path_id(a), a.hash, tf)).collect(),
+        }
+    }
+}
+
 impl Cache {
-    /// The term frequencies, sorted by path id so that equal models save equal bytes.
-    pub fn save(&self) -> Saved {
-        let mut articles: Vec<(u64, u64, TermFrequencies)> = self
-            .articles
-            .iter()
-            .map(|(&id, c)| (id, c.hash, c.tf.clone()))
-            .collect();
-        articles.sort_unstable_by_key(|(id, _, _)| *id);
-        Saved { articles }
+    /// The term frequencies the model holds for this version of `a`, if any (an
+    /// unpublished article is in no list, and so not in the model).
+    pub fn tf(&self, a: &Article) -> Option<&[(u64, f32)]> {
+        self.articles
+            .get(&path_id(a))
+            .filter(|c| c.hash == a.hash)
+            .map(|c| c.tf.as_slice())
     }
 
     pub fn restore(saved: Saved) -> Cache {

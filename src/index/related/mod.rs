@@ -113,6 +113,12 @@ pub struct Links {
     pub same_coverage: Vec<Vec<usize>>,
 }
 
+/// One article's term frequencies as the model counts them, for the build cache to keep
+/// with an article the model does not hold (an unpublished one).
+pub fn term_frequencies_of(a: &Article) -> Vec<(u64, f32)> {
+    counted(a)
+}
+
 /// Indices into `corpus.articles` for each article.
 pub fn related(corpus: Corpus<'_>, count: usize) -> Links {
     related_with(corpus, count, &Weights::default())
