@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Incremental `kabar build` with the build cache (#17): at each N (default 10000 100000)
 # a full build (--force), a no-change build, and builds after one new article, one edit
-# and one deletion (and one new article applied in place, KABAR_BENCH_IN_PLACE=1, the
-# alternative kabar does not use, for comparison). Prints the median of RUNS runs (default 3) of wall time, CPU time
+# and one deletion. Prints the median of RUNS runs (default 3) of wall time, CPU time
 # (user + system), peak RSS (/usr/bin/time -f), the files added + changed + removed
 # (the manifest diff kabar prints) and whether the cache was used; then the stages
 # (--timings) of the last one-new-article build. With moto_server on PATH (`pip install
@@ -130,14 +129,6 @@ for n in "${sizes[@]}"; do
   done
   row "one new article"
   cp "$out/log.txt" "$out/new-article-timings.txt"
-  # The alternative kabar does not use: the update applied to the output in place.
-  : >"$samples"
-  for k in $(seq "$runs"); do
-    new_article "$site/content/articles/bench-new-in-place-$k.md" "$((runs + k))"
-    KABAR_BENCH_IN_PLACE=1 measure
-  done
-  row "one new article, in place"
-  cp "$out/log.txt" "$out/in-place-timings.txt"
   : >"$samples"
   for k in $(seq "$runs"); do
     f=${articles[$((k * 7))]}
@@ -156,8 +147,6 @@ for n in "${sizes[@]}"; do
   echo
   echo "stages of the last one-new-article build at $n:"
   grep -E ' ms  ' "$out/new-article-timings.txt" | sed 's/^/    /'
-  echo "stages of the last one-new-article build in place at $n:"
-  grep -E ' ms  ' "$out/in-place-timings.txt" | sed 's/^/    /'
   echo
   rm -rf "$site" "$public"
 done

@@ -105,9 +105,9 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
             done.elapsed.as_secs_f64()
         );
         match &done.cache {
-            kabar::CacheUse::Used { rendered, carried } => eprintln!(
-                "build cache used: {rendered} files rendered, {carried} carried over from the last build"
-            ),
+            kabar::CacheUse::Used { rendered, kept } => {
+                eprintln!("build cache used: {rendered} files rendered, {kept} left as they were")
+            }
             kabar::CacheUse::Full(why) => eprintln!("full build: {why}"),
             kabar::CacheUse::NotApplicable => {}
         }

@@ -71,8 +71,8 @@ fn assert_same_tree(incremental: &Path, full: &Path, context: &str) {
     }
 }
 
-/// From "build cache used: R files rendered, C carried over from the last build".
-fn rendered_and_carried(stderr: &str) -> Option<(usize, usize)> {
+/// From "build cache used: R files rendered, K left as they were".
+fn rendered_and_kept(stderr: &str) -> Option<(usize, usize)> {
     let line = stderr
         .lines()
         .find(|l| l.starts_with("build cache used: "))?;
@@ -224,10 +224,10 @@ fn any_sequence_of_edits_builds_incrementally_to_the_bytes_of_a_full_build() {
             .stderr
             .contains("unchanged since the last build")
         {
-            let (rendered, carried) = rendered_and_carried(&incremental.stderr)
+            let (rendered, kept) = rendered_and_kept(&incremental.stderr)
                 .unwrap_or_else(|| panic!("{context}: {}", incremental.stderr));
             // One article's change reaches a few pages, never all of them.
-            assert!(carried > rendered, "{context}: {}", incremental.stderr);
+            assert!(kept > rendered, "{context}: {}", incremental.stderr);
             used += 1;
         }
         build(root, &["--force", "-o", &full_arg]);
@@ -337,6 +337,41 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
     edit(6);
     let run = build(root, &["--force"]);
     assert!(run.stderr.contains("full build: --force"), "{}", run.stderr);
+}
+
+/// The output is updated in place, so it keeps its identity: a cache from before the
+/// last update (a build killed after updating the output and before saving the cache)
+/// must not be taken for the files now there, even when the sources are back as they
+/// were then.
+#[test]
+fn a_cache_older_than_the_files_in_place_is_not_trusted() {
+    let site = Site::bundled();
+    let root = site.path();
+    let page = "content/2026/11/18/why-king-tides-flood-coastal-neighbourhoods.md";
+    let original = std::fs::read_to_string(root.join(page)).expect("the article");
+    build(root, &[]);
+    let before = std::fs::read(cache_file(root)).expect("the cache");
+    let edited = original.replace(
+        "The fastest is astronomical.",
+        "The quickest is astronomical.",
+    );
+    crate::harness::write(root, page, &edited);
+    let run = build(root, &[]);
+    assert!(run.stderr.contains("build cache used"), "{}", run.stderr);
+    // Put the older cache back in place of the file (the record names the file, not its bytes).
+    std::fs::write(cache_file(root), &before).expect("rewrite in place");
+    crate::harness::write(root, page, &original);
+    let run = build(root, &[]);
+    assert!(
+        run.stderr
+            .contains("full build: the build cache describes another output folder"),
+        "{}",
+        run.stderr
+    );
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let full = elsewhere.path().join("full");
+    build(root, &["--force", "-o", &full.to_string_lossy()]);
+    assert_same_tree(&root.join("public"), &full, "after the edit was undone");
 }
 
 #[test]
@@ -452,7 +487,7 @@ fn the_search_base_is_reused_only_while_its_articles_are_unchanged() {
         edit();
         let incremental = build(root, &[]);
         assert!(
-            rendered_and_carried(&incremental.stderr).is_some(),
+            rendered_and_kept(&incremental.stderr).is_some(),
             "{what}: {}",
             incremental.stderr
         );
@@ -489,7 +524,7 @@ fn a_long_article_reused_from_the_cache_is_found_by_its_last_words() {
     crate::harness::write(root, "content/2026/11/02/pendek.md", &short);
     let incremental = build(root, &[]);
     assert!(
-        rendered_and_carried(&incremental.stderr).is_some(),
+        rendered_and_kept(&incremental.stderr).is_some(),
         "{}",
         incremental.stderr
     );

@@ -768,7 +768,7 @@ fn h48_a_reader_finds_the_front_page_through_50_rebuilds() {
                 article(&format!("A {i}"), "2024-06-25", &["T"], &body),
             )
             .expect("write");
-            // Full and incremental builds (files carried over by hard link) alike.
+            // Full builds (swapped in) and incremental ones (updated in place, file by file).
             let how: &[&str] = if i % 2 == 0 { &[] } else { &["--incremental"] };
             site.run(&[&["build", "--quiet"], how].concat()).ok();
         }

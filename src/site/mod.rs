@@ -101,9 +101,9 @@ pub enum CacheUse {
     /// No cache was involved (nothing changed, or a preview build).
     #[default]
     NotApplicable,
-    /// The build started from it: it rendered `rendered` files and carried the
-    /// `carried` unchanged ones over from the previous output.
-    Used { rendered: usize, carried: usize },
+    /// The build started from it: it rendered `rendered` files and left the `kept`
+    /// unchanged ones of the previous output where they were.
+    Used { rendered: usize, kept: usize },
     /// A full build, and why the cache could not serve (none yet, `--force`, a damaged,
     /// foreign or outdated cache…).
     Full(String),
@@ -406,19 +406,13 @@ fn incremental(
     if let Some(bar) = progress {
         bar.set_message("rendering");
     }
-    // For benchmarks only (README, "Incremental builds"): the update applied to the
-    // output in place instead of carried into a fresh folder swapped in.
-    let in_place = std::env::var_os("KABAR_BENCH_IN_PLACE").is_some_and(|v| v == "1");
-    let carried = match (&used, engine.keys(), previous) {
-        (CacheUse::Used { .. }, Some(keys), Some(tree)) if in_place => {
-            write_in_place(opts, &site, keys, tree, started)
-        }
+    let updated = match (&used, engine.keys(), previous) {
         (CacheUse::Used { .. }, Some(keys), Some(tree)) => {
-            write_carried(opts, &site, keys, tree, progress, started)
+            write_updated(opts, &site, keys, tree, progress, started)
         }
         _ => Ok(Err("no earlier output to start from".to_string())),
     };
-    let carried = match carried {
+    let updated = match updated {
         // A body the pages needed was damaged: nothing of the cache is trusted, and the
         // articles are parsed again.
         Err(Error::Io { action, source, .. }) if action == READ_BODY => {
@@ -428,9 +422,9 @@ fn incremental(
         }
         other => other?,
     };
-    let mut report = match carried {
-        Ok((report, rendered, carried)) => {
-            used = CacheUse::Used { rendered, carried };
+    let mut report = match updated {
+        Ok((report, rendered, kept)) => {
+            used = CacheUse::Used { rendered, kept };
             report
         }
         Err(why) => {
@@ -448,7 +442,8 @@ fn incremental(
 fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut BuildReport) {
     let out = opts.output_dir();
     let saved = timed(&mut report.stages, "write the build cache", || {
-        let output = write::identity(&out).ok_or("the output is gone")?;
+        let tree = report.tree.as_ref().ok_or("nothing was written")?;
+        let output = output_state(&out, tree).ok_or("the output is gone")?;
         let state = engine.save(output);
         cache::save(&state, engine.store(), &out, &opts.root).map_err(|e| e.to_string())
     });
@@ -571,6 +566,17 @@ pub fn write_site(
     })
 }
 
+/// What the build cache records of the output it describes: the folder's identity and
+/// the checksum of its files (updated in place, the folder keeps its identity, and a cache
+/// left by a build killed after the update must not be taken for the files now there).
+fn output_state(out: &Path, tree: &write::Tree) -> Option<String> {
+    Some(format!(
+        "{} {:016x}",
+        write::identity(out)?,
+        tree.checksum()
+    ))
+}
+
 /// Starts `engine` from the build cache beside `out` if it is there, whole, kabar's,
 /// made for this site, these options and this binary, and describes the output in
 /// place (`tree`); otherwise says why the build runs in full.
@@ -595,7 +601,7 @@ fn restore(
             "is out of date: site.yaml, templates/, static/, the build options or kabar changed",
         );
     }
-    let Some(tree) = tree.filter(|_| write::identity(out).as_ref() == Some(&state.output)) else {
+    let Some(tree) = tree.filter(|t| output_state(out, t).as_ref() == Some(&state.output)) else {
         return full("describes another output folder than the one in place");
     };
     if !state.keys.iter().all(|(p, _)| tree.files.contains_key(p)) {
@@ -604,7 +610,7 @@ fn restore(
     engine.restore(state);
     CacheUse::Used {
         rendered: 0,
-        carried: 0,
+        kept: 0,
     }
 }
 
@@ -627,11 +633,11 @@ fn staging_for(
 }
 
 /// render → write for a build with a cache: only the files whose key changed are
-/// rendered into the fresh staging folder, the others are carried over from the output
-/// in place (hard links, or checked copies where the file system has none), then the
-/// folder is swapped in as a full build's would be. `Ok(Err(why))`: nothing was
-/// committed, and a full write should follow. Returns the files rendered and carried.
-fn write_carried(
+/// rendered, into a fresh folder beside the output, and then moved into the output in
+/// place (`write::Staging::apply`); the other files stay where they are. `Ok(Err(why))`:
+/// the output was not touched, and a full write should follow. Returns the files rendered
+/// and those left in place.
+fn write_updated(
     opts: &BuildOptions,
     site: &Prepared,
     previous: &render::Keys,
@@ -641,7 +647,9 @@ fn write_carried(
 ) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
     let out = opts.output_dir();
     let mut stages = site.stages.clone();
-    let staging = staging_for(opts, site, &mut stages)?;
+    let claim = write::claim(&out, &opts.root)?;
+    let staging =
+        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
     let count = AtomicUsize::new(0);
     let emit = |path: &str, bytes: &[u8]| {
         staging.emit(path, bytes)?;
@@ -657,8 +665,8 @@ fn write_carried(
     stages.push(("  of which search index", rendered.search_time));
     let statics = static_files(&opts.root);
     // A static file replaces a rendered one of the same name: where the page was
-    // rendered again, the static file is copied over it again; elsewhere it was already
-    // in the old output and is carried with the rest.
+    // rendered again, the static file is copied over it again; elsewhere it is already
+    // in the output.
     timed(&mut stages, "static files", || {
         for rel in statics.iter().filter(|rel| staging.has(rel)) {
             let from = opts.root.join("static").join(rel);
@@ -668,119 +676,30 @@ fn write_carried(
         }
         Ok::<(), Error>(())
     })?;
-    let mut carry = Vec::new();
-    let wanted = rendered.keys.keys().chain(&statics);
-    for rel in wanted {
-        if staging.has(rel) {
-            continue;
-        }
-        let Some(entry) = tree.files.get(rel.as_str()) else {
-            return Ok(Err(format!("the output's manifest does not list {rel}")));
-        };
-        carry.push((rel.as_str(), out.join(rel), *entry));
-    }
-    carry.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    carry.dedup_by(|a, b| a.0 == b.0);
-    let files: Vec<(&str, &Path, write::Entry)> = carry
-        .iter()
-        .map(|(r, p, e)| (*r, p.as_path(), *e))
+    let wanted: BTreeSet<&str> = rendered
+        .keys
+        .keys()
+        .chain(&statics)
+        .map(String::as_str)
         .collect();
-    let carried = timed(&mut stages, "carry the unchanged files over", || {
-        staging.carry_all(&files)
-    });
-    if let Err((rel, e)) = carried {
-        return Ok(Err(format!("{rel} could not be carried over: {e}")));
+    let kept = wanted.iter().filter(|rel| !staging.has(rel)).count();
+    if let Some(rel) = wanted
+        .iter()
+        .find(|rel| !staging.has(rel) && !tree.files.contains_key(**rel))
+    {
+        return Ok(Err(format!("the output's manifest does not list {rel}")));
     }
-    let carried_count = files.len();
-    drop(files);
-    drop(carry);
-    let tree = staging
-        .tree()
-        .map_err(Error::io("record what was written in", &out))?;
-    timed(&mut stages, "swap in, remove the old output", || {
-        staging.commit()
+    let gone: Vec<&str> = tree
+        .files
+        .keys()
+        .map(String::as_str)
+        .filter(|rel| !wanted.contains(rel))
+        .collect();
+    let tree = timed(&mut stages, "update the output in place", || {
+        staging.apply(tree, &gone)
     })
-    .map_err(Error::io("replace", &out))?;
+    .map_err(Error::io("update", &out))?;
     let written = count.into_inner();
-    let report = BuildReport {
-        articles: site.index.entries.len(),
-        files: written,
-        output: out,
-        warnings: site.warnings.clone(),
-        elapsed: started.elapsed(),
-        unchanged: false,
-        keys: rendered.keys,
-        stages,
-        tree: Some(tree),
-        changes: None,
-        cache: CacheUse::NotApplicable,
-    };
-    Ok(Ok((report, written, carried_count)))
-}
-
-/// The alternative to `write_carried` that kabar does not use, kept to measure it
-/// (`KABAR_BENCH_IN_PLACE=1`): changed files written into the output in place (each
-/// beside its destination, then renamed over it), gone ones deleted. It writes fewer
-/// files, but a reader sees a mix of old and new pages while it runs, and a build killed
-/// halfway leaves that mix in place (the manifest is removed first, so the next build
-/// runs in full and puts it right).
-fn write_in_place(
-    opts: &BuildOptions,
-    site: &Prepared,
-    previous: &render::Keys,
-    tree: &write::Tree,
-    started: Instant,
-) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
-    let out = opts.output_dir();
-    write::claim(&out, &opts.root)?;
-    write::Tree::forget(&out).map_err(Error::io("remove the manifest beside", &out))?;
-    let mut stages = site.stages.clone();
-    let target = write::InPlace::new(&out);
-    let emitted = Mutex::new(BTreeMap::new());
-    let emit = |path: &str, bytes: &[u8]| {
-        target.emit(path, bytes)?;
-        emitted
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .insert(path.to_string(), write::Entry::of(bytes));
-        Ok(())
-    };
-    let rendered = timed(&mut stages, "render + write (changed pages)", || {
-        site.render(opts, &Findings::new(), &emit, Some(previous))
-    })?;
-    let mut files = emitted
-        .into_inner()
-        .map_err(|_| Error::Usage("a render thread panicked".into()))?;
-    let written = files.len();
-    let statics = static_files(&opts.root);
-    let overridden: Vec<&String> = statics.iter().filter(|r| files.contains_key(*r)).collect();
-    for rel in overridden {
-        let bytes = std::fs::read(opts.root.join("static").join(rel))
-            .map_err(|e| Error::io("copy", format!("static/{rel}"))(e))?;
-        target
-            .emit(rel, &bytes)
-            .map_err(Error::io("write", out.join(rel)))?;
-        files.insert(rel.clone(), write::Entry::of(&bytes));
-    }
-    let mut kept = 0;
-    for rel in rendered.keys.keys().chain(&statics) {
-        if !files.contains_key(rel) {
-            let Some(entry) = tree.files.get(rel) else {
-                return Ok(Err(format!("the output's manifest does not list {rel}")));
-            };
-            files.insert(rel.clone(), *entry);
-            kept += 1;
-        }
-    }
-    timed(&mut stages, "remove what is gone", || {
-        tree.files
-            .keys()
-            .filter(|rel| !files.contains_key(*rel))
-            .try_for_each(|rel| target.remove(rel))
-    })
-    .map_err(Error::io("remove from", &out))?;
-    let tree = write::Tree::of_folder(files, &out)
-        .map_err(Error::io("record what was written in", &out))?;
     let report = BuildReport {
         articles: site.index.entries.len(),
         files: written,

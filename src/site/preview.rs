@@ -7,9 +7,9 @@
 //! the files the watcher reported (or, without a report, those whose size or
 //! modification time changed) and re-parses those whose text changed, re-indexes
 //! (cheap without re-parsing), renders only the pages whose inputs changed and writes
-//! them in place (serve) or into the staging folder beside the unchanged files carried
-//! over (build). A change to site.yaml, templates/, static/, the build options or the
-//! kabar binary starts over with a full build.
+//! them in place (serve), or beside the output and then moves them into it (build). A
+//! change to site.yaml, templates/, static/, the build options or the kabar binary
+//! starts over with a full build.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;

@@ -136,24 +136,6 @@ impl Staging {
         Ok(())
     }
 
-    /// `carry` for many files at once, in parallel (a build with a cache carries most of
-    /// its output over). Returns the first file that could be neither linked nor copied.
-    pub fn carry_all(&self, files: &[(&str, &Path, Entry)]) -> Result<(), (String, io::Error)> {
-        use rayon::prelude::*;
-        files.par_iter().try_for_each(|&(rel, from, entry)| {
-            let path = self
-                .tmp
-                .join(safe_relative(rel).map_err(|e| (rel.to_string(), e))?);
-            link_or_copy(from, &path, entry).map_err(|e| (rel.to_string(), e))
-        })?;
-        let mut emitted = self
-            .emitted
-            .lock()
-            .map_err(|_| (String::new(), io::Error::other("a writer panicked")))?;
-        emitted.extend(files.iter().map(|&(rel, _, e)| (rel.to_string(), e)));
-        Ok(())
-    }
-
     /// Whether `rel` has been emitted or carried into this staging folder.
     pub fn has(&self, rel: &str) -> bool {
         self.emitted.lock().is_ok_and(|e| e.contains_key(rel))
@@ -221,6 +203,65 @@ impl Staging {
         }
     }
 
+    /// Updates the output in place instead of replacing it: each file emitted here is
+    /// renamed over its counterpart (each rename is atomic, so a reader finds the old
+    /// file or the new one, never a missing or half-written one), new files before
+    /// changed ones (so a changed page never links to a page not there yet), then `gone`
+    /// files of `previous` are removed, with the folders they leave empty. The manifest
+    /// beside the output is removed first: a build killed from there on leaves a folder
+    /// that the next build does not trust, and builds in full. Returns the new manifest.
+    pub fn apply(mut self, previous: &Tree, gone: &[&str]) -> io::Result<Tree> {
+        let out = self.claim.place.out.clone();
+        let now = Identity::of(&out)?;
+        if self.claim.state != State::Ours || self.claim.marker.output != Some(now) {
+            return Err(io::Error::other(format!(
+                "{} was replaced by another folder during the build",
+                out.display()
+            )));
+        }
+        Tree::forget(&out)?;
+        let emitted = std::mem::take(
+            &mut *self
+                .emitted
+                .lock()
+                .map_err(|_| io::Error::other("a writer panicked"))?,
+        );
+        let (added, changed): (Vec<&String>, Vec<&String>) = emitted
+            .keys()
+            .partition(|rel| !previous.files.contains_key(*rel));
+        for rel in added.iter().chain(&changed) {
+            let rel = safe_relative(rel)?;
+            let to = out.join(&rel);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::rename(self.tmp.join(&rel), to)?;
+        }
+        for rel in gone {
+            let path = out.join(safe_relative(rel)?);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            // Up to the output itself, while each folder is left empty.
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != out && std::fs::remove_dir(d).is_ok()) {
+                dir = d.parent();
+            }
+        }
+        let mut files = previous.files.clone();
+        for rel in gone {
+            files.remove(*rel);
+        }
+        files.extend(emitted);
+        swap::remove_tree(&self.tmp)?;
+        self.committed = true;
+        let tmp = file_name(&self.tmp);
+        self.claim.marker.made.retain(|(_, name)| *name != tmp);
+        self.claim.marker.write(&self.claim.place)?;
+        Tree::of_folder(files, &out)
+    }
+
     /// Moves the new output in and the old one out; returns where the old one is now.
     fn replace(&mut self) -> io::Result<(PathBuf, Identity)> {
         let out = self.claim.place.out.clone();
@@ -270,35 +311,6 @@ impl Drop for Staging {
             let _ = self.claim.marker.write(&self.claim.place);
         }
     }
-}
-
-/// A hard link to `from` at `to`, or a copy of it checked against the manifest's entry
-/// where the file system cannot link (another device, no links).
-fn link_or_copy(from: &Path, to: &Path, entry: Entry) -> io::Result<()> {
-    let linked = match std::fs::hard_link(from, to) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound && from.exists() => {
-            // The folder of a static file (no planned page makes it).
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::hard_link(from, to)
-        }
-        other => other,
-    };
-    if linked.is_ok() {
-        return Ok(());
-    }
-    let bytes = std::fs::read(from)?;
-    if Entry::of(&bytes) != entry {
-        return Err(io::Error::other(format!(
-            "{} is not the file kabar put there",
-            from.display()
-        )));
-    }
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(to, bytes)
 }
 
 /// The identity (device, inode, birth) of the folder now at `out`, as the manifest and

@@ -67,6 +67,17 @@ impl Tree {
         }
     }
 
+    /// A hash of every file's path, MD5 and size: equal for two builds that published the
+    /// same bytes, so the build cache can tell whether it describes the files in place.
+    pub fn checksum(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        for (rel, e) in &self.files {
+            (rel, e.md5, e.size).hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// Removes the manifest beside `out` (before `out` is changed in place: without a
     /// manifest that describes it, the next build and deploy trust nothing about it).
     pub fn forget(out: &Path) -> io::Result<()> {
