@@ -584,6 +584,7 @@ fn timings_name_every_stage_in_order() {
         stages,
         [
             "fingerprint",
+            "read the last manifest",
             "read the build cache",
             "read",
             "parse",
@@ -595,6 +596,7 @@ fn timings_name_every_stage_in_order() {
             "  of which search index",
             "static files",
             "swap in, remove the old output",
+            "record the manifest",
             "write the build cache",
         ],
         "{}",
