@@ -46,7 +46,7 @@ use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
@@ -86,6 +86,8 @@ pub struct StateRef<'a> {
     /// Sorted by path.
     pub sources: Vec<Source<'a>>,
     pub keys: Vec<(&'a str, u64)>,
+    /// The related lists, when they are exact.
+    pub lists: Option<related::Lists>,
 }
 
 #[derive(Debug)]
@@ -107,6 +109,7 @@ struct HeadRef<'a> {
     output: &'a str,
     sources: Vec<(&'a Path, Stamp, Span, Span)>,
     keys: &'a [(&'a str, u64)],
+    lists: &'a Option<related::Lists>,
 }
 
 #[derive(serde::Deserialize)]
@@ -115,6 +118,7 @@ struct Head {
     output: String,
     sources: Vec<(PathBuf, Stamp, Span, Span)>,
     keys: Vec<(String, u64)>,
+    lists: Option<related::Lists>,
 }
 
 /// The cache file a build started from, open for the bodies its pages read.
@@ -275,6 +279,7 @@ fn write_rest(
         output: &state.output,
         sources: placed,
         keys: &state.keys,
+        lists: &state.lists,
     })
     .map_err(io::Error::other)?;
     let at = w.put(&head)?;
@@ -412,7 +417,7 @@ pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
         .collect::<Result<Vec<_>, String>>()?
         .into_iter()
         .unzip();
-    let related = related::Saved::new(articles.iter().zip(tfs));
+    let related = related::Saved::new(articles.iter().zip(tfs), head.lists);
     let sources = head
         .sources
         .into_iter()
@@ -465,6 +470,7 @@ mod tests {
                 })
                 .collect(),
             keys,
+            lists: None,
         }
     }
 

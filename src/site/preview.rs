@@ -154,6 +154,7 @@ impl Preview {
             output,
             sources,
             keys,
+            lists: self.related.lists(),
         }
     }
 

@@ -30,6 +30,11 @@ pub struct Cache {
     /// Restored from a build cache: only the term frequencies are there, so the next
     /// call computes every list (reusing them) whatever its `Pass`.
     restored: bool,
+    /// The key of the base (`vocab::base`) the lists were weighed over, while they are
+    /// those a full computation gives for the corpus they were computed for.
+    base: Option<u64>,
+    /// How many lists the last exact pass scored: all, or those new stories can change.
+    scored: usize,
 }
 
 /// What a build cache keeps of the model: each article's term frequencies (by path id,
@@ -38,6 +43,16 @@ pub struct Cache {
 #[derive(Debug, Default)]
 pub struct Saved {
     articles: Vec<(u64, u64, TermFrequencies)>,
+    lists: Option<Lists>,
+}
+
+/// The lists of the last exact pass by path id (related, same coverage), and the key of
+/// the base they were weighed over: with them the next build scores again only the
+/// lists that its new stories can change.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Lists {
+    base: u64,
+    lists: Vec<(u64, Vec<u64>, Vec<u64>)>,
 }
 
 /// How one call of [`Cache::related`] computes the lists.
@@ -62,6 +77,8 @@ struct Cached {
     signature: Signature,
     related: Vec<u64>,
     same: Vec<u64>,
+    /// In the corpus the lists were computed for (an unpublished article is not).
+    listed: bool,
 }
 
 fn path_id(a: &Article) -> u64 {
@@ -74,11 +91,28 @@ fn path_id(a: &Article) -> u64 {
 impl Saved {
     /// The model of articles read back from a build cache, each with the term
     /// frequencies saved with it.
-    pub fn new<'a>(articles: impl Iterator<Item = (&'a Article, TermFrequencies)>) -> Saved {
+    pub fn new<'a>(
+        articles: impl Iterator<Item = (&'a Article, TermFrequencies)>,
+        lists: Option<Lists>,
+    ) -> Saved {
         Saved {
             articles: articles.map(|(a, tf)| (path_id(a), a.hash, tf)).collect(),
+            lists,
         }
     }
+}
+
+/// What the base of `articles` (newest first) is: its size and its articles.
+fn base_key(articles: &[&Article], ids: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let n = articles.len();
+    let base = super::vocab::base(n);
+    let mut h = rustc_hash::FxHasher::default();
+    base.hash(&mut h);
+    for i in n - base..n {
+        (ids[i], articles[i].hash).hash(&mut h);
+    }
+    h.finish()
 }
 
 impl Cache {
@@ -91,8 +125,26 @@ impl Cache {
             .map(|c| c.tf.as_slice())
     }
 
+    /// The lists of the last exact pass, for a build cache to keep.
+    pub fn lists(&self) -> Option<Lists> {
+        let base = self.base?;
+        let mut lists: Vec<(u64, Vec<u64>, Vec<u64>)> = self
+            .articles
+            .iter()
+            .filter(|(_, c)| c.listed)
+            .map(|(&id, c)| (id, c.related.clone(), c.same.clone()))
+            .collect();
+        lists.sort_unstable_by_key(|l| l.0);
+        Some(Lists { base, lists })
+    }
+
+    /// How many lists the last exact pass scored.
+    pub fn scored(&self) -> usize {
+        self.scored
+    }
+
     pub fn restore(saved: Saved) -> Cache {
-        let articles = saved
+        let mut articles: HashMap<u64, Cached> = saved
             .articles
             .into_iter()
             .map(|(id, hash, tf)| {
@@ -102,15 +154,26 @@ impl Cache {
                     signature: Signature::new(),
                     related: Vec::new(),
                     same: Vec::new(),
+                    listed: false,
                 };
                 (id, cached)
             })
             .collect();
+        let base = saved.lists.and_then(|lists| {
+            for (id, related, same) in lists.lists {
+                // A list of an article the cache has no record of cannot be right.
+                let c = articles.get_mut(&id)?;
+                (c.related, c.same, c.listed) = (related, same, true);
+            }
+            Some(lists.base)
+        });
         Cache {
             articles,
             terms: Terms::default(),
             exact: false,
             restored: true,
+            base,
+            scored: 0,
         }
     }
 
@@ -141,6 +204,11 @@ impl Cache {
         // are still right for every article.
         let give_way =
             give_way.filter(|_| !self.restored && changed.is_empty() && removed.is_empty());
+        if exact {
+            if let Some(links) = self.extend(corpus, &ids, count, &weights) {
+                return links;
+            }
+        }
         // Past a few dozen edits (a `git checkout`), recomputing is simpler and as fast.
         if self.articles.is_empty()
             || self.restored
@@ -170,6 +238,7 @@ impl Cache {
         weights: &Weights,
     ) {
         self.exact = false;
+        self.base = None;
         let gone = self.refresh_terms(corpus.articles, ids, changed, removed);
         let signatures: Vec<Signature> = ids
             .iter()
@@ -227,7 +296,6 @@ impl Cache {
         changed: &[usize],
         removed: &[u64],
     ) -> HashSet<u64> {
-        let n = articles.len();
         let mut gone: HashSet<u64> = removed.iter().copied().collect();
         for id in removed {
             if let Some(c) = self.articles.remove(id) {
@@ -243,7 +311,7 @@ impl Cache {
             gone.insert(ids[i]);
         }
         for (&i, tf) in changed.iter().zip(tfs) {
-            let signature = self.terms.signature(&tf, n);
+            let signature = self.terms.signature(&tf);
             self.articles.insert(
                 ids[i],
                 Cached {
@@ -252,6 +320,7 @@ impl Cache {
                     signature,
                     related: Vec::new(),
                     same: Vec::new(),
+                    listed: true,
                 },
             );
         }
@@ -294,8 +363,7 @@ impl Cache {
             if stop() {
                 return None;
             }
-            let signatures: Vec<Signature> =
-                tfs.par_iter().map(|tf| terms.signature(tf, n)).collect();
+            let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
             let mut model = Model::new(corpus, &signatures, count, weights);
             model.index_terms(None);
             let scored: Option<Vec<(Vec<usize>, Vec<usize>)>> = (0..n)
@@ -329,6 +397,7 @@ impl Cache {
                     signature,
                     related: to_ids(&related),
                     same: to_ids(&same),
+                    listed: true,
                 };
                 (id, cached)
             })
@@ -336,6 +405,121 @@ impl Cache {
         self.terms = terms;
         self.exact = true;
         self.restored = false;
+        self.base = Some(base_key(articles, ids));
+        self.scored = n;
+        Some(self.links(ids))
+    }
+
+    /// The exact lists after new stories only (none edited, none removed, the base as it
+    /// was), scoring again only the lists they can change; `None` when that is not the
+    /// case. Every weight comes from the base, so the articles whose signatures change are
+    /// the new ones and those that shared a word with them alone (the word now counts);
+    /// every list that can change is within reach of one of those (`Model::neighbours`).
+    fn extend(
+        &mut self,
+        corpus: Corpus<'_>,
+        ids: &[u64],
+        count: usize,
+        weights: &Weights,
+    ) -> Option<Links> {
+        let articles = corpus.articles;
+        let n = articles.len();
+        if self.base != Some(base_key(articles, ids)) {
+            return None;
+        }
+        let live: HashSet<u64> = ids.iter().copied().collect();
+        // An edit may move its article, and a removal leaves a gap: neither is followed.
+        if self
+            .articles
+            .iter()
+            .any(|(id, c)| c.listed && !live.contains(id))
+        {
+            return None;
+        }
+        let mut added = Vec::new();
+        for (i, (a, id)) in articles.iter().zip(ids).enumerate() {
+            match self.articles.get(id) {
+                Some(c) if c.listed && c.hash != a.hash => return None,
+                Some(c) if c.listed => {}
+                _ => added.push(i),
+            }
+        }
+        let mut fresh: HashMap<usize, TermFrequencies> = added
+            .par_iter()
+            .map(|&i| {
+                let tf = match self.articles.get(&ids[i]) {
+                    Some(c) if c.hash == articles[i].hash => c.tf.clone(),
+                    _ => counted(articles[i]),
+                };
+                (i, tf)
+            })
+            .collect();
+        let (terms, signatures, again, scored) = {
+            let tfs: Vec<&[(u64, f32)]> = (0..n)
+                .map(|i| match fresh.get(&i) {
+                    Some(tf) => tf.as_slice(),
+                    None => self
+                        .articles
+                        .get(&ids[i])
+                        .map_or(&[][..], |c| c.tf.as_slice()),
+                })
+                .collect();
+            let terms = Terms::new(&tfs);
+            let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
+            let changed = changed_signatures(&tfs, &added, &terms);
+            let mut model = Model::new(corpus, &signatures, count, weights);
+            model.index_terms(None);
+            let mut again = Vec::new();
+            for &s in &changed {
+                let had: Vec<u32> = tfs[s].iter().filter_map(|&(h, _)| terms.id(h)).collect();
+                model.neighbours(s, &had, &mut again);
+                again.push(s as u32);
+            }
+            again.sort_unstable();
+            again.dedup();
+            let scored: Vec<(Vec<usize>, Vec<usize>)> = again
+                .par_iter()
+                .map_init(Buffers::default, |buf, &i| {
+                    let s = model.links(i as usize, buf);
+                    (s.related, s.same)
+                })
+                .collect();
+            (terms, signatures, again, scored)
+        };
+        let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
+        let mut rescored: HashMap<usize, (Vec<u64>, Vec<u64>)> = again
+            .iter()
+            .zip(scored)
+            .map(|(&i, (related, same))| (i as usize, (to_ids(&related), to_ids(&same))))
+            .collect();
+        let mut old = std::mem::take(&mut self.articles);
+        self.articles = signatures
+            .into_iter()
+            .enumerate()
+            .map(|(i, signature)| {
+                let id = ids[i];
+                let before = old.remove(&id);
+                let (tf, lists) = match (fresh.remove(&i), before) {
+                    (Some(tf), _) => (tf, None),
+                    (None, Some(c)) => (c.tf, Some((c.related, c.same))),
+                    (None, None) => (Vec::new(), None),
+                };
+                let (related, same) = rescored.remove(&i).or(lists).unwrap_or_default();
+                let cached = Cached {
+                    hash: articles[i].hash,
+                    tf,
+                    signature,
+                    related,
+                    same,
+                    listed: true,
+                };
+                (id, cached)
+            })
+            .collect();
+        self.terms = terms;
+        self.exact = true;
+        self.restored = false;
+        self.scored = again.len();
         Some(self.links(ids))
     }
 
@@ -362,4 +546,33 @@ impl Cache {
             same_coverage,
         }
     }
+}
+
+/// The articles whose signatures differ once the `added` ones are in: those, and each
+/// article that alone had a word an added one has (a word counts from its second
+/// article on).
+fn changed_signatures(tfs: &[&[(u64, f32)]], added: &[usize], terms: &Terms) -> Vec<usize> {
+    let mut new: HashMap<u64, u32> = HashMap::default();
+    for &i in added {
+        for &(h, _) in tfs[i] {
+            *new.entry(h).or_default() += 1;
+        }
+    }
+    let counts: HashSet<u64> = new
+        .iter()
+        .filter(|&(&h, &k)| {
+            let d = terms.df(h);
+            d >= 2 && d - k < 2
+        })
+        .map(|(&h, _)| h)
+        .collect();
+    let mut changed = added.to_vec();
+    if !counts.is_empty() {
+        let added: HashSet<usize> = added.iter().copied().collect();
+        changed.extend(
+            (0..tfs.len())
+                .filter(|i| !added.contains(i) && tfs[*i].iter().any(|(h, _)| counts.contains(h))),
+        );
+    }
+    changed
 }

@@ -9,12 +9,13 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::vocab::Signature;
 use super::{Corpus, NEAR_IDENTICAL, Weights};
 
-/// Postings read per term and article, centred on the article in time.
-const WINDOW: usize = 128;
+/// Postings read per term and article, centred on the article in time (small in unit
+/// tests, so that windows matter in a corpus of a few hundred articles).
+const WINDOW: usize = if cfg!(test) { 6 } else { 128 };
 /// Articles sharing a tag considered per tag, the nearest in time.
-const TAG_WINDOW: usize = 32;
+const TAG_WINDOW: usize = if cfg!(test) { 4 } else { 32 };
 /// Text matches kept for full scoring.
-const TEXT_POOL: usize = 64;
+const TEXT_POOL: usize = if cfg!(test) { 5 } else { 64 };
 
 /// Per-thread scratch space for scoring: a dense accumulator and the slots it touched.
 #[derive(Default)]
@@ -59,6 +60,7 @@ impl<'a> Model<'a> {
             n_tags,
         } = corpus;
         let n = articles.len();
+        let base = super::vocab::base(n);
         let mut tag_postings = vec![Vec::new(); n_tags];
         for (i, tags) in article_tags.iter().enumerate() {
             for &t in tags {
@@ -75,9 +77,10 @@ impl<'a> Model<'a> {
             corpus,
             signatures,
             postings: Vec::new(),
-            tag_idf: tag_idf(article_tags, n_tags, n),
+            // Weighed over the base, as terms are.
+            tag_idf: tag_idf(&article_tags[n - base..], n_tags, base),
             tag_postings,
-            max_idf: ((1.0 + n as f64).ln() as f32 + 0.1).max(f32::EPSILON),
+            max_idf: ((1.0 + base as f64).ln() as f32 + 0.1).max(f32::EPSILON),
             by_slug: articles
                 .iter()
                 .enumerate()
@@ -200,6 +203,44 @@ impl<'a> Model<'a> {
             pool.truncate(TEXT_POOL);
         }
         pool
+    }
+
+    /// The articles whose lists may change when `s`'s signature changes, or when `s`
+    /// enters or leaves the corpus at its place: those within reach of `s` in the posting
+    /// list of any of `terms` (the term ids it has or had) and of its tags, those of its
+    /// story, and those that pin it. Reach is a window's width either side: a window
+    /// that does not hold `s`'s place holds the same articles with or without `s`.
+    pub(super) fn neighbours(&self, s: usize, terms: &[u32], out: &mut Vec<u32>) {
+        let near = |list: &[u32], size: usize, out: &mut Vec<u32>| {
+            if list.len() <= size + 1 {
+                out.extend_from_slice(list);
+                return;
+            }
+            let at = list.partition_point(|&j| (j as usize) < s);
+            out.extend_from_slice(
+                &list[at.saturating_sub(size + 1)..(at + size + 2).min(list.len())],
+            );
+        };
+        let mut members = Vec::new();
+        for &t in terms {
+            if let Some(list) = self.postings.get(t as usize) {
+                members.clear();
+                members.extend(list.iter().map(|&(j, _)| j));
+                near(&members, WINDOW, out);
+            }
+        }
+        for &t in &self.corpus.article_tags[s] {
+            near(&self.tag_postings[t], TAG_WINDOW, out);
+        }
+        let a = self.corpus.articles[s];
+        if let Some(story) = &a.story {
+            out.extend(self.by_story.get(story.as_str()).into_iter().flatten());
+        }
+        out.extend(
+            (0..self.corpus.articles.len())
+                .filter(|&j| self.corpus.articles[j].related.contains(&a.slug))
+                .map(|j| j as u32),
+        );
     }
 
     /// The blended score of candidate `j` for article `i`, given their text cosine.

@@ -9,6 +9,17 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// Terms kept per article: enough to describe a story, small enough to stay cheap.
 const SIGNATURE: usize = 40;
+/// The most articles that can be newer than the base (see `base`).
+const BASE_STEP: usize = 512;
+
+/// How many of the `n` articles, the oldest, every term's weight is counted over: all but
+/// the newest `n mod step` (fewer than 512, and under 2% of them past a few hundred). A new
+/// story then leaves every weight as it was until the base moves on, once every `step`
+/// stories, so it changes only the lists near it (see `cache`).
+pub(super) fn base(n: usize) -> usize {
+    let step = (n / 64).next_power_of_two().clamp(1, BASE_STEP);
+    n - n % step
+}
 
 /// (term id, weight), L2-normalised, sorted by term id.
 pub(super) type Signature = Vec<(u32, f32)>;
@@ -16,17 +27,32 @@ pub(super) type Signature = Vec<(u32, f32)>;
 /// Document frequencies and term ids of a corpus.
 #[derive(Debug, Default)]
 pub(super) struct Terms {
+    /// Over every article: a term counts once two articles have it.
     df: HashMap<u64, u32>,
+    /// Over the base, the oldest `base` articles: what weighs each term.
+    df_base: HashMap<u64, u32>,
+    base: usize,
     ids: HashMap<u64, u32>,
 }
 
 impl Terms {
-    pub(super) fn new<T: AsRef<[(u64, f32)]>>(tfs: &[T]) -> Self {
-        let mut df: HashMap<u64, u32> = HashMap::default();
-        for tf in tfs {
-            for (h, _) in tf.as_ref() {
-                *df.entry(*h).or_default() += 1;
+    /// Over `tfs` in corpus order (newest first), whose last `base(tfs.len())` are the base.
+    pub(super) fn new<T: AsRef<[(u64, f32)]> + Sync>(tfs: &[T]) -> Self {
+        let base = base(tfs.len());
+        let count = |tfs: &[T]| {
+            let mut df: HashMap<u64, u32> = HashMap::default();
+            for tf in tfs {
+                for (h, _) in tf.as_ref() {
+                    *df.entry(*h).or_default() += 1;
+                }
             }
+            df
+        };
+        let (newer, older) = tfs.split_at(tfs.len() - base);
+        let (df_base, newer) = rayon::join(|| count(older), || count(newer));
+        let mut df = df_base.clone();
+        for (h, d) in newer {
+            *df.entry(h).or_default() += d;
         }
         // A term in one article links nothing; it only dilutes the norm.
         let mut kept: Vec<u64> = df
@@ -41,7 +67,22 @@ impl Terms {
             .enumerate()
             .map(|(i, h)| (*h, i as u32))
             .collect();
-        Terms { df, ids }
+        Terms {
+            df,
+            df_base,
+            base,
+            ids,
+        }
+    }
+
+    /// In how many articles `h` is.
+    pub(super) fn df(&self, h: u64) -> u32 {
+        self.df.get(&h).copied().unwrap_or(0)
+    }
+
+    /// The id of `h`, if it counts (two articles have it).
+    pub(super) fn id(&self, h: u64) -> Option<u32> {
+        self.ids.get(&h).copied()
     }
 
     pub(super) fn add(&mut self, tf: &[(u64, f32)]) {
@@ -63,14 +104,15 @@ impl Terms {
         }
     }
 
-    /// Top-`SIGNATURE` TF-IDF terms of one article among `n`, L2-normalised, sorted by term id.
-    pub(super) fn signature(&self, tf: &[(u64, f32)], n: usize) -> Signature {
-        let n = n as f32;
+    /// Top-`SIGNATURE` TF-IDF terms of one article, L2-normalised, sorted by term id; each
+    /// term weighed by its rarity in the base (a term the base lacks as if it had it once).
+    pub(super) fn signature(&self, tf: &[(u64, f32)]) -> Signature {
+        let n = self.base as f32;
         let mut sig: Signature = tf
             .iter()
             .filter_map(|&(h, f)| {
                 let id = *self.ids.get(&h)?;
-                let d = self.df.get(&h).copied().unwrap_or(1).max(1) as f32;
+                let d = self.df_base.get(&h).copied().unwrap_or(1).max(1) as f32;
                 let w = (1.0 + f.ln()) * (n / d).ln();
                 (w > 0.0).then_some((id, w))
             })
