@@ -105,9 +105,14 @@ fn build(root: &Path, ui: &Ui, args: cli::Build) -> Result<ExitCode, Error> {
             done.elapsed.as_secs_f64()
         );
         match &done.cache {
-            kabar::CacheUse::Used { rendered, kept } => {
-                eprintln!("build cache used: {rendered} files rendered, {kept} left as they were")
-            }
+            kabar::CacheUse::Used {
+                rendered,
+                kept,
+                related,
+            } => eprintln!(
+                "build cache used: {rendered} files rendered, {kept} left as they were, \
+                 {related} related lists scored"
+            ),
             kabar::CacheUse::Full(why) => eprintln!("full build: {why}"),
             kabar::CacheUse::NotApplicable => {}
         }

@@ -73,6 +73,8 @@ pub struct Index {
     /// Time spent on related stories and timelines, the part of indexing that grows
     /// faster than the article count (`kabar build --timings`).
     pub related_time: std::time::Duration,
+    /// How many related lists were scored (all, unless a cache kept those that could not change).
+    pub related_scored: usize,
 }
 
 /// An old path that now answers with a pointer to the page that replaced it.
@@ -180,9 +182,9 @@ pub fn build(
     // Twice as many candidates as shown: the story's own timeline, shown beside the
     // related list, takes its members out of it (below), and the rest fill in.
     let asked = count.saturating_mul(2);
-    let related_links = match cache {
-        Some((cache, pass)) => cache.related(corpus, asked, pass),
-        None => related::related(corpus, asked),
+    let (related_links, related_scored) = match cache {
+        Some((cache, pass)) => (cache.related(corpus, asked, pass), cache.scored()),
+        None => (related::related(corpus, asked), refs.len()),
     };
     let stories = stories(&articles, &related_links.same_coverage);
     let related_time = related_started.elapsed();
@@ -233,6 +235,7 @@ pub fn build(
         redirects,
         diagnostics,
         related_time,
+        related_scored,
     }
 }
 

@@ -102,8 +102,13 @@ pub enum CacheUse {
     #[default]
     NotApplicable,
     /// The build started from it: it rendered `rendered` files and left the `kept`
-    /// unchanged ones of the previous output where they were.
-    Used { rendered: usize, kept: usize },
+    /// unchanged ones of the previous output where they were, and scored `related`
+    /// related lists again.
+    Used {
+        rendered: usize,
+        kept: usize,
+        related: usize,
+    },
     /// A full build, and why the cache could not serve (none yet, `--force`, a damaged,
     /// foreign or outdated cache…).
     Full(String),
@@ -432,7 +437,12 @@ fn incremental(
     };
     let mut report = match updated {
         Ok((report, rendered, kept)) => {
-            used = CacheUse::Used { rendered, kept };
+            let related = site.index.related_scored;
+            used = CacheUse::Used {
+                rendered,
+                kept,
+                related,
+            };
             report
         }
         Err(why) => {
@@ -619,6 +629,7 @@ fn restore(
     CacheUse::Used {
         rendered: 0,
         kept: 0,
+        related: 0,
     }
 }
 

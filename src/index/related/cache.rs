@@ -1,11 +1,15 @@
-//! Related, the incremental cache: the preview's corpus after each edit → its
-//! `Links`, rescoring only the lists the edit can change until exact lists are asked for.
+//! Related, the incremental cache: the corpus after each change → its `Links`, scoring
+//! again only the lists the change can change.
 //!
-//! After an edit, only the edited articles are tokenised again, and only the lists
-//! that can change are scored again: those of the edited articles, of the articles
-//! whose lists named one of them, and of the candidates an edited article now
-//! reaches. The other articles keep signatures weighted by the corpus as it was
-//! when they were last computed; an exact pass recomputes everything.
+//! Two ways. An exact pass (`kabar build`, and the preview's second pass) after new
+//! stories only (`extend`) scores the lists those stories can change and keeps the
+//! others: every weight comes from the base (`vocab::base`), which new stories leave as
+//! it was, so the result is a full computation's. After anything else it computes every
+//! list, reusing the term counts of unchanged articles. An update (the preview, while
+//! its author types) after an edit tokenises only the edited articles and scores the
+//! lists of the edited articles, of those whose lists named one of them and of the
+//! candidates an edited article now reaches; the other articles keep signatures
+//! weighted as they were, until the next exact pass.
 
 use std::collections::BTreeSet;
 

@@ -1,12 +1,13 @@
 //! Related: articles (newest first) + their tags → up to `count` related entries per article.
 //!
 //! Text similarity is a cosine over bounded TF-IDF signatures (title weighted up,
-//! stop words removed, light stemming); tags count by rarity (IDF); a smooth time
+//! stop words removed, light stemming); tags count by rarity (IDF, like terms counted
+//! over a base of the older stories: `vocab::base`); a smooth time
 //! decay favours stories close in time; an explicit `story:` id is strongly
 //! preferred and `related:` pins come first. The stages: `features` (one article's
 //! terms), `vocab` (the corpus's term ids and each article's signature), `score`
-//! (one article's lists through an inverted index), and `cache` (the preview's
-//! model kept between edits).
+//! (one article's lists through an inverted index), and `cache` (the model kept between
+//! builds and edits, scoring again only the lists a change can change).
 
 mod cache;
 pub(super) mod features;
