@@ -1,9 +1,10 @@
 //! Write: rendered files → a fresh staging folder beside the output, exchanged with it
-//! at the end.
+//! at the end (or, for an incremental build, moved into it file by file: `apply`).
 //!
-//! A failed or killed build leaves the previous output whole and in place; stale files
-//! cannot survive because every build starts from an empty folder. Only folders kabar
-//! made are ever replaced or removed (see `claim`).
+//! A failed or killed build leaves the previous output whole and in place (a build
+//! killed while `apply` renames leaves a folder without a manifest, which the next build
+//! rebuilds in full); stale files cannot survive because every full build starts from an
+//! empty folder. Only folders kabar made are ever replaced or removed (see `claim`).
 
 mod claim;
 mod swap;

@@ -406,12 +406,8 @@ impl Cache {
                 (id, cached)
             })
             .collect();
-        self.terms = terms;
-        self.exact = true;
-        self.restored = false;
         self.base = Some(base_key(articles, ids));
-        self.scored = n;
-        Some(self.links(ids))
+        Some(self.exact_now(terms, n, ids))
     }
 
     /// The exact lists after new stories only (none edited, none removed, the base as it
@@ -520,11 +516,16 @@ impl Cache {
                 (id, cached)
             })
             .collect();
+        Some(self.exact_now(terms, again.len(), ids))
+    }
+
+    /// After an exact pass that scored `scored` lists: the lists as `links`.
+    fn exact_now(&mut self, terms: Terms, scored: usize, ids: &[u64]) -> Links {
         self.terms = terms;
         self.exact = true;
         self.restored = false;
-        self.scored = again.len();
-        Some(self.links(ids))
+        self.scored = scored;
+        self.links(ids)
     }
 
     /// Whether the lists are those a full computation gives, not updated in place.
