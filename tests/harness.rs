@@ -119,21 +119,31 @@ impl Site {
     }
 
     /// [`Site::run_via`] with another copy of the kabar binary.
+    /// A binary the test has just written may be refused for a moment ("Text file
+    /// busy"): a child another test thread forked meanwhile holds the writer's descriptor
+    /// until it runs its own program. The run is then tried again.
     pub fn run_bin_via(&self, kabar: &Path, wrapper: &[&str], args: &[&str]) -> Run {
         let (program, rest) = wrapper.split_first().expect("a wrapper command");
-        let out = Command::new(program)
-            .args(rest)
-            .arg(kabar)
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap_or_else(|e| panic!("run {program}: {e}"));
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        for _ in 0..50 {
+            let out = Command::new(program)
+                .args(rest)
+                .arg(kabar)
+                .args(args)
+                .current_dir(self.path())
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap_or_else(|e| panic!("run {program}: {e}"));
+            let run = Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            };
+            if !(run.code == 126 && run.stderr.contains("Text file busy")) {
+                return run;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        panic!("{} stayed busy", kabar.display());
     }
 
     pub fn build(&self) -> Run {
