@@ -82,6 +82,15 @@ fn rendered_and_kept(stderr: &str) -> Option<(usize, usize)> {
     Some((numbers.next()?, numbers.next()?))
 }
 
+/// `public/` is what a `--force` build of the same site writes elsewhere, byte for byte.
+#[track_caller]
+fn assert_as_full_build(root: &Path, context: &str) {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let full = elsewhere.path().join("full");
+    build(root, &["--force", "-o", &full.to_string_lossy()]);
+    assert_same_tree(&root.join("public"), &full, context);
+}
+
 /// Where `needle` first is in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
@@ -251,12 +260,7 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
             ),
         );
     };
-    let check = |context: &str| {
-        let elsewhere = tempfile::tempdir().expect("tempdir");
-        let full = elsewhere.path().join("full");
-        build(root, &["--force", "-o", &full.to_string_lossy()]);
-        assert_same_tree(&root.join("public"), &full, context);
-    };
+    let check = |context: &str| assert_as_full_build(root, context);
     // The file kabar wrote, changed in place (the record still names it): one byte off.
     let rewrite = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut bytes = std::fs::read(&cache).expect("the cache");
@@ -368,10 +372,7 @@ fn a_cache_older_than_the_files_in_place_is_not_trusted() {
         "{}",
         run.stderr
     );
-    let elsewhere = tempfile::tempdir().expect("tempdir");
-    let full = elsewhere.path().join("full");
-    build(root, &["--force", "-o", &full.to_string_lossy()]);
-    assert_same_tree(&root.join("public"), &full, "after the edit was undone");
+    assert_as_full_build(root, "after the edit was undone");
 }
 
 #[test]

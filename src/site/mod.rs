@@ -546,16 +546,8 @@ pub fn write_site(
     let mut stages = site.stages.clone();
     let staging = staging_for(opts, site, &mut stages)?;
     let count = AtomicUsize::new(0);
-    let emit = |path: &str, bytes: &[u8]| {
-        staging.emit(path, bytes)?;
-        let n = count.fetch_add(1, Ordering::Relaxed);
-        if let Some(bar) = progress {
-            bar.set_position(n as u64 + 1);
-        }
-        Ok(())
-    };
     let rendered = timed(&mut stages, "render + write", || {
-        site.render(opts, findings, &emit, None)
+        site.render(opts, findings, &counting(&staging, &count, progress), None)
     })?;
     stages.push(("  of which search index", rendered.search_time));
     timed(&mut stages, "static files", || {
@@ -569,9 +561,46 @@ pub fn write_site(
         staging.commit()
     })
     .map_err(Error::io("replace", &out))?;
-    Ok(BuildReport {
+    Ok(written(
+        site,
+        out,
+        count.into_inner(),
+        rendered,
+        stages,
+        tree,
+        started,
+    ))
+}
+
+/// Writes each rendered file into `staging`, counting them on `count` (and `progress`).
+fn counting<'a>(
+    staging: &'a write::Staging,
+    count: &'a AtomicUsize,
+    progress: Option<&'a indicatif::ProgressBar>,
+) -> impl Fn(&str, &[u8]) -> std::io::Result<()> + Sync + 'a {
+    move |path, bytes| {
+        staging.emit(path, bytes)?;
+        let n = count.fetch_add(1, Ordering::Relaxed);
+        if let Some(bar) = progress {
+            bar.set_position(n as u64 + 1);
+        }
+        Ok(())
+    }
+}
+
+/// The report of a build that wrote `files` files into `out`, which `tree` now describes.
+fn written(
+    site: &Prepared,
+    out: PathBuf,
+    files: usize,
+    rendered: render::Rendered,
+    stages: Stages,
+    tree: write::Tree,
+    started: Instant,
+) -> BuildReport {
+    BuildReport {
         articles: site.index.entries.len(),
-        files: count.into_inner(),
+        files,
         output: out,
         warnings: site.warnings.clone(),
         elapsed: started.elapsed(),
@@ -581,7 +610,7 @@ pub fn write_site(
         tree: Some(tree),
         changes: None,
         cache: CacheUse::NotApplicable,
-    })
+    }
 }
 
 /// What the build cache records of the output it describes: the folder's identity and
@@ -633,6 +662,12 @@ fn restore(
     }
 }
 
+/// An empty staging folder beside the claimed output.
+fn staging(out: &Path, root: &Path) -> Result<write::Staging, Error> {
+    let claim = write::claim(out, root)?;
+    write::Staging::new(claim).map_err(Error::io("create a staging folder beside", out))
+}
+
 /// A staging folder beside the claimed output, holding every folder the plan needs.
 fn staging_for(
     opts: &BuildOptions,
@@ -640,9 +675,7 @@ fn staging_for(
     stages: &mut Stages,
 ) -> Result<write::Staging, Error> {
     let out = opts.output_dir();
-    let claim = write::claim(&out, &opts.root)?;
-    let staging =
-        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
+    let staging = staging(&out, &opts.root)?;
     timed(stages, "folders", || {
         let planned = render::output_paths(&site.index, site.config.paginate);
         staging.create_dirs(planned.iter().map(String::as_str))
@@ -666,19 +699,10 @@ fn write_updated(
 ) -> Result<Result<(BuildReport, usize, usize), String>, Error> {
     let out = opts.output_dir();
     let mut stages = site.stages.clone();
-    let claim = write::claim(&out, &opts.root)?;
-    let staging =
-        write::Staging::new(claim).map_err(Error::io("create a staging folder beside", &out))?;
+    let staging = staging(&out, &opts.root)?;
     let count = AtomicUsize::new(0);
-    let emit = |path: &str, bytes: &[u8]| {
-        staging.emit(path, bytes)?;
-        let n = count.fetch_add(1, Ordering::Relaxed);
-        if let Some(bar) = progress {
-            bar.set_position(n as u64 + 1);
-        }
-        Ok(())
-    };
     let rendered = timed(&mut stages, "render + write (changed pages)", || {
+        let emit = counting(&staging, &count, progress);
         site.render(opts, &Findings::new(), &emit, Some(previous))
     })?;
     stages.push(("  of which search index", rendered.search_time));
@@ -718,21 +742,9 @@ fn write_updated(
         staging.apply(tree, &gone)
     })
     .map_err(Error::io("update", &out))?;
-    let written = count.into_inner();
-    let report = BuildReport {
-        articles: site.index.entries.len(),
-        files: written,
-        output: out,
-        warnings: site.warnings.clone(),
-        elapsed: started.elapsed(),
-        unchanged: false,
-        keys: rendered.keys,
-        stages,
-        tree: Some(tree),
-        changes: None,
-        cache: CacheUse::NotApplicable,
-    };
-    Ok(Ok((report, written, kept)))
+    let files = count.into_inner();
+    let report = written(site, out, files, rendered, stages, tree, started);
+    Ok(Ok((report, files, kept)))
 }
 
 /// Renders every page without writing anything and returns the output paths

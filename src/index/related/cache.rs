@@ -344,25 +344,9 @@ impl Cache {
         let articles = corpus.articles;
         let n = articles.len();
         let stop = || give_way.is_some_and(|g| g());
-        // An article's term frequencies depend on its text alone: those of
-        // unchanged articles are reused (tokenising is the larger half of the work).
-        let mut fresh: Vec<Option<TermFrequencies>> = articles
-            .par_iter()
-            .zip(ids)
-            .map(|(a, id)| match self.articles.get(id) {
-                Some(c) if c.hash == a.hash => None,
-                _ => Some(counted(a)),
-            })
-            .collect();
+        let fresh = self.recount(articles, ids);
         let (terms, signatures, scored) = {
-            let tfs: Vec<&[(u64, f32)]> = fresh
-                .iter()
-                .zip(ids)
-                .map(|(tf, id)| match tf {
-                    Some(tf) => tf.as_slice(),
-                    None => self.articles.get(id).map_or(&[][..], |c| c.tf.as_slice()),
-                })
-                .collect();
+            let tfs = self.term_counts(&fresh, ids);
             let terms = Terms::new(&tfs);
             if stop() {
                 return None;
@@ -382,32 +366,17 @@ impl Cache {
             drop(model);
             (terms, signatures, scored?)
         };
-        let mut old = std::mem::take(&mut self.articles);
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
-        self.articles = articles
-            .iter()
-            .zip(ids)
-            .zip(fresh.iter_mut())
-            .zip(signatures)
-            .zip(scored)
-            .map(|((((a, &id), tf), signature), (related, same))| {
-                let tf = tf
-                    .take()
-                    .or_else(|| old.remove(&id).map(|c| c.tf))
-                    .unwrap_or_default();
-                let cached = Cached {
-                    hash: a.hash,
-                    tf,
-                    signature,
-                    related: to_ids(&related),
-                    same: to_ids(&same),
-                    listed: true,
-                };
-                (id, cached)
-            })
-            .collect();
         self.base = Some(base_key(articles, ids));
-        Some(self.exact_now(terms, n, ids))
+        let update = Computed {
+            fresh,
+            terms,
+            signatures,
+            scored: n,
+        };
+        Some(self.settle(articles, ids, update, |i, _| {
+            (to_ids(&scored[i].0), to_ids(&scored[i].1))
+        }))
     }
 
     /// The exact lists after new stories only (none edited, none removed, the base as it
@@ -423,7 +392,6 @@ impl Cache {
         weights: &Weights,
     ) -> Option<Links> {
         let articles = corpus.articles;
-        let n = articles.len();
         if self.base != Some(base_key(articles, ids)) {
             return None;
         }
@@ -444,26 +412,9 @@ impl Cache {
                 _ => added.push(i),
             }
         }
-        let mut fresh: HashMap<usize, TermFrequencies> = added
-            .par_iter()
-            .map(|&i| {
-                let tf = match self.articles.get(&ids[i]) {
-                    Some(c) if c.hash == articles[i].hash => c.tf.clone(),
-                    _ => counted(articles[i]),
-                };
-                (i, tf)
-            })
-            .collect();
+        let fresh = self.recount(articles, ids);
         let (terms, signatures, again, scored) = {
-            let tfs: Vec<&[(u64, f32)]> = (0..n)
-                .map(|i| match fresh.get(&i) {
-                    Some(tf) => tf.as_slice(),
-                    None => self
-                        .articles
-                        .get(&ids[i])
-                        .map_or(&[][..], |c| c.tf.as_slice()),
-                })
-                .collect();
+            let tfs = self.term_counts(&fresh, ids);
             let terms = Terms::new(&tfs);
             let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
             let changed = changed_signatures(&tfs, &added, &terms);
@@ -492,21 +443,80 @@ impl Cache {
             .zip(scored)
             .map(|(&i, (related, same))| (i as usize, (to_ids(&related), to_ids(&same))))
             .collect();
+        let update = Computed {
+            fresh,
+            terms,
+            signatures,
+            scored: again.len(),
+        };
+        Some(self.settle(articles, ids, update, |i, had| {
+            rescored.remove(&i).or(had).unwrap_or_default()
+        }))
+    }
+
+    /// Every article's term frequencies: `None` where the cache holds them for this
+    /// version, counted now otherwise. They depend on its text alone, and tokenising is
+    /// the larger half of computing the lists.
+    fn recount(&self, articles: &[&Article], ids: &[u64]) -> Vec<Option<TermFrequencies>> {
+        articles
+            .par_iter()
+            .zip(ids)
+            .map(|(a, id)| match self.articles.get(id) {
+                Some(c) if c.hash == a.hash => None,
+                _ => Some(counted(a)),
+            })
+            .collect()
+    }
+
+    /// The term frequencies of each article: `fresh`, or else the cache's.
+    fn term_counts<'s>(
+        &'s self,
+        fresh: &'s [Option<TermFrequencies>],
+        ids: &[u64],
+    ) -> Vec<&'s [(u64, f32)]> {
+        fresh
+            .iter()
+            .zip(ids)
+            .map(|(tf, id)| match tf {
+                Some(tf) => tf.as_slice(),
+                None => self.articles.get(id).map_or(&[][..], |c| c.tf.as_slice()),
+            })
+            .collect()
+    }
+
+    /// The end of an exact pass (`update`): the cache holds `articles`,
+    /// each with its term frequencies (`fresh` or kept), its signature and the lists
+    /// `lists` gives it from its index and the lists it had. Returns them as `Links`.
+    fn settle(
+        &mut self,
+        articles: &[&Article],
+        ids: &[u64],
+        update: Computed,
+        mut lists: impl FnMut(usize, Option<(Vec<u64>, Vec<u64>)>) -> (Vec<u64>, Vec<u64>),
+    ) -> Links {
+        let Computed {
+            fresh,
+            terms,
+            signatures,
+            scored,
+        } = update;
         let mut old = std::mem::take(&mut self.articles);
-        self.articles = signatures
-            .into_iter()
+        self.articles = articles
+            .iter()
+            .zip(ids)
+            .zip(fresh)
+            .zip(signatures)
             .enumerate()
-            .map(|(i, signature)| {
-                let id = ids[i];
+            .map(|(i, (((a, &id), tf), signature))| {
                 let before = old.remove(&id);
-                let (tf, lists) = match (fresh.remove(&i), before) {
-                    (Some(tf), _) => (tf, None),
+                let (tf, had) = match (tf, before) {
+                    (Some(tf), before) => (tf, before.map(|c| (c.related, c.same))),
                     (None, Some(c)) => (c.tf, Some((c.related, c.same))),
                     (None, None) => (Vec::new(), None),
                 };
-                let (related, same) = rescored.remove(&i).or(lists).unwrap_or_default();
+                let (related, same) = lists(i, had);
                 let cached = Cached {
-                    hash: articles[i].hash,
+                    hash: a.hash,
                     tf,
                     signature,
                     related,
@@ -516,11 +526,6 @@ impl Cache {
                 (id, cached)
             })
             .collect();
-        Some(self.exact_now(terms, again.len(), ids))
-    }
-
-    /// After an exact pass that scored `scored` lists: the lists as `links`.
-    fn exact_now(&mut self, terms: Terms, scored: usize, ids: &[u64]) -> Links {
         self.terms = terms;
         self.exact = true;
         self.restored = false;
@@ -551,6 +556,15 @@ impl Cache {
             same_coverage,
         }
     }
+}
+
+/// What an exact pass computed: the term frequencies it counted again, the vocabulary,
+/// every signature, and how many lists it scored.
+struct Computed {
+    fresh: Vec<Option<TermFrequencies>>,
+    terms: Terms,
+    signatures: Vec<Signature>,
+    scored: usize,
 }
 
 /// The articles whose signatures differ once the `added` ones are in: those, and each
