@@ -43,7 +43,10 @@ pub fn is_ignored_name(name: &str) -> bool {
 pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
     WalkDir::new(dir)
         .follow_links(false)
-        .sort_by_file_name()
+        // Siblings share their parent's path, so comparing whole paths compares names,
+        // without `file_name` parsing each path again for every comparison (a tenth of
+        // a small build at 100 000 articles in one folder).
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()))
 }
