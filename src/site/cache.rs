@@ -46,7 +46,7 @@ use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.

@@ -39,6 +39,9 @@ pub struct Cache {
     base: Option<u64>,
     /// How many lists the last exact pass scored: all, or those new stories can change.
     scored: usize,
+    /// The term hash each id of the cached signatures stands for, while `base` holds:
+    /// new stories leave every signature but a few as it was, up to its ids.
+    signed: Vec<u64>,
 }
 
 /// What a build cache keeps of the model: each article's term frequencies (by path id,
@@ -50,13 +53,15 @@ pub struct Saved {
     lists: Option<Lists>,
 }
 
-/// The lists of the last exact pass by path id (related, same coverage), and the key of
-/// the base they were weighed over: with them the next build scores again only the
-/// lists that its new stories can change.
+/// The lists and signatures of the last exact pass by path id (related, same coverage,
+/// signature), the key of the base they were weighed over and the term hash of each id
+/// the signatures hold: with them the next build scores again only the lists that its
+/// new stories can change, and weighs again only the signatures they change.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lists {
     base: u64,
-    lists: Vec<(u64, Vec<u64>, Vec<u64>)>,
+    lists: Vec<(u64, Vec<u64>, Vec<u64>, Signature)>,
+    signed: Vec<u64>,
 }
 
 /// How one call of [`Cache::related`] computes the lists.
@@ -132,14 +137,19 @@ impl Cache {
     /// The lists of the last exact pass, for a build cache to keep.
     pub fn lists(&self) -> Option<Lists> {
         let base = self.base?;
-        let mut lists: Vec<(u64, Vec<u64>, Vec<u64>)> = self
+        let mut lists: Vec<(u64, Vec<u64>, Vec<u64>, Signature)> = self
             .articles
             .iter()
             .filter(|(_, c)| c.listed)
-            .map(|(&id, c)| (id, c.related.clone(), c.same.clone()))
+            .map(|(&id, c)| (id, c.related.clone(), c.same.clone(), c.signature.clone()))
             .collect();
         lists.sort_unstable_by_key(|l| l.0);
-        Some(Lists { base, lists })
+        let signed = self.signed.clone();
+        Some(Lists {
+            base,
+            lists,
+            signed,
+        })
     }
 
     /// How many lists the last exact pass scored.
@@ -163,12 +173,14 @@ impl Cache {
                 (id, cached)
             })
             .collect();
+        let mut signed = Vec::new();
         let base = saved.lists.and_then(|lists| {
-            for (id, related, same) in lists.lists {
+            for (id, related, same, signature) in lists.lists {
                 // A list of an article the cache has no record of cannot be right.
                 let c = articles.get_mut(&id)?;
-                (c.related, c.same, c.listed) = (related, same, true);
+                (c.related, c.same, c.signature, c.listed) = (related, same, signature, true);
             }
+            signed = lists.signed;
             Some(lists.base)
         });
         Cache {
@@ -178,6 +190,7 @@ impl Cache {
             restored: true,
             base,
             scored: 0,
+            signed,
         }
     }
 
@@ -416,8 +429,8 @@ impl Cache {
         let (terms, signatures, again, scored) = {
             let tfs = self.term_counts(&fresh, ids);
             let terms = Terms::new(&tfs);
-            let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
             let changed = changed_signatures(&tfs, &added, &terms);
+            let signatures = self.signatures(&tfs, ids, &changed, &terms);
             let mut model = Model::new(corpus, &signatures, count, weights);
             model.index_terms(None);
             let mut again = Vec::new();
@@ -452,6 +465,34 @@ impl Cache {
         Some(self.settle(articles, ids, update, |i, had| {
             rescored.remove(&i).or(had).unwrap_or_default()
         }))
+    }
+
+    /// Every article's signature under `terms`: weighed again for the `changed` ones, and
+    /// for the others the cached one, its ids renumbered (weights come from the base).
+    fn signatures(
+        &self,
+        tfs: &[&[(u64, f32)]],
+        ids: &[u64],
+        changed: &[usize],
+        terms: &Terms,
+    ) -> Vec<Signature> {
+        let renumbered = super::vocab::renumbering(&self.signed, terms.hashes());
+        let changed: HashSet<usize> = changed.iter().copied().collect();
+        (0..tfs.len())
+            .into_par_iter()
+            .map(|i| {
+                let kept = self.articles.get(&ids[i]).filter(|c| c.listed);
+                match (kept, &renumbered) {
+                    (Some(c), Some(to)) if !changed.contains(&i) => c
+                        .signature
+                        .iter()
+                        .map(|&(t, w)| Some((*to.get(t as usize)?, w)))
+                        .collect::<Option<Signature>>()
+                        .unwrap_or_else(|| terms.signature(tfs[i])),
+                    _ => terms.signature(tfs[i]),
+                }
+            })
+            .collect()
     }
 
     /// Every article's term frequencies: `None` where the cache holds them for this
@@ -526,6 +567,7 @@ impl Cache {
                 (id, cached)
             })
             .collect();
+        self.signed = terms.hashes().to_vec();
         self.terms = terms;
         self.exact = true;
         self.restored = false;

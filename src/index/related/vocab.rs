@@ -33,6 +33,8 @@ pub(super) struct Terms {
     df_base: HashMap<u64, u32>,
     base: usize,
     ids: HashMap<u64, u32>,
+    /// The hashes that have ids, by id (sorted, when made by `new`).
+    hashes: Vec<u64>,
 }
 
 impl Terms {
@@ -72,7 +74,13 @@ impl Terms {
             df_base,
             base,
             ids,
+            hashes: kept,
         }
+    }
+
+    /// The term hash each id stands for.
+    pub(super) fn hashes(&self) -> &[u64] {
+        &self.hashes
     }
 
     /// In how many articles `h` is.
@@ -92,6 +100,7 @@ impl Terms {
             if *d >= 2 && !self.ids.contains_key(h) {
                 let id = self.ids.len() as u32;
                 self.ids.insert(*h, id);
+                self.hashes.push(*h);
             }
         }
     }
@@ -126,4 +135,16 @@ impl Terms {
         sig.sort_unstable_by_key(|(t, _)| *t);
         sig
     }
+}
+
+/// Where each id of `old` is among `new`'s, when `new` has every hash `old` has and
+/// both are sorted (ids then keep their order: a signature stays sorted by id).
+pub(super) fn renumbering(old: &[u64], new: &[u64]) -> Option<Vec<u32>> {
+    let mut at = 0;
+    old.iter()
+        .map(|h| {
+            at += new.get(at..)?.iter().position(|n| n == h)?;
+            Some(at as u32)
+        })
+        .collect()
 }
