@@ -25,6 +25,7 @@ mod error;
 mod import;
 mod index;
 mod load;
+mod packed;
 mod parse;
 mod render;
 mod review;

@@ -42,11 +42,12 @@ use rayon::prelude::*;
 
 use crate::index::related;
 use crate::load::Stamp;
+use crate::packed::{Packed, Unpacked};
 use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
@@ -304,7 +305,7 @@ fn records(s: &Source<'_>) -> io::Result<(Vec<u8>, Vec<u8>)> {
         }
     };
     let lede = crate::index::search::lede(a);
-    let record = rmp_serde::to_vec(&(a, tf, lede)).map_err(io::Error::other)?;
+    let record = rmp_serde::to_vec(&(a, Packed(tf), lede)).map_err(io::Error::other)?;
     let body = rmp_serde::to_vec(&(&a.html, &a.text)).map_err(io::Error::other)?;
     Ok((record, body))
 }
@@ -401,7 +402,7 @@ pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
         .par_iter()
         .map(|(path, _, record, body)| {
             let raw = store.read(*record).map_err(|e| e.to_string())?;
-            let (mut a, tf, lede): (Article, Vec<(u64, f32)>, String) =
+            let (mut a, Unpacked(tf), lede): (Article, Unpacked<(u64, f32)>, String) =
                 rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
             if a.path != *path {
                 return Err("a record belongs to another file (the file is damaged)".into());

@@ -60,8 +60,18 @@ pub struct Saved {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lists {
     base: u64,
-    lists: Vec<(u64, Vec<u64>, Vec<u64>, Signature)>,
+    lists: Vec<Listed>,
     signed: Vec<u64>,
+}
+
+/// One article's part of `Lists`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Listed {
+    id: u64,
+    related: Vec<u64>,
+    same: Vec<u64>,
+    #[serde(with = "crate::packed")]
+    signature: Signature,
 }
 
 /// How one call of [`Cache::related`] computes the lists.
@@ -137,13 +147,18 @@ impl Cache {
     /// The lists of the last exact pass, for a build cache to keep.
     pub fn lists(&self) -> Option<Lists> {
         let base = self.base?;
-        let mut lists: Vec<(u64, Vec<u64>, Vec<u64>, Signature)> = self
+        let mut lists: Vec<Listed> = self
             .articles
             .iter()
             .filter(|(_, c)| c.listed)
-            .map(|(&id, c)| (id, c.related.clone(), c.same.clone(), c.signature.clone()))
+            .map(|(&id, c)| Listed {
+                id,
+                related: c.related.clone(),
+                same: c.same.clone(),
+                signature: c.signature.clone(),
+            })
             .collect();
-        lists.sort_unstable_by_key(|l| l.0);
+        lists.sort_unstable_by_key(|l| l.id);
         let signed = self.signed.clone();
         Some(Lists {
             base,
@@ -175,10 +190,10 @@ impl Cache {
             .collect();
         let mut signed = Vec::new();
         let base = saved.lists.and_then(|lists| {
-            for (id, related, same, signature) in lists.lists {
+            for l in lists.lists {
                 // A list of an article the cache has no record of cannot be right.
-                let c = articles.get_mut(&id)?;
-                (c.related, c.same, c.signature, c.listed) = (related, same, signature, true);
+                let c = articles.get_mut(&l.id)?;
+                (c.related, c.same, c.signature, c.listed) = (l.related, l.same, l.signature, true);
             }
             signed = lists.signed;
             Some(lists.base)
