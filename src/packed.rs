@@ -15,35 +15,30 @@ pub(crate) trait Fixed: Sized {
     fn get(bytes: &[u8]) -> Self;
 }
 
-impl Fixed for (u64, f32) {
-    const SIZE: usize = 12;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend(self.0.to_le_bytes());
-        out.extend(self.1.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Self {
-        let (h, f) = b.split_at(8);
-        (
-            u64::from_le_bytes(h.try_into().unwrap_or_default()),
-            f32::from_le_bytes(f.try_into().unwrap_or_default()),
-        )
-    }
+/// `Fixed` for a pair of types with `to_le_bytes`, of `A` and `B` bytes.
+macro_rules! pair {
+    ($a:ty, $b:ty, $na:literal, $nb:literal) => {
+        impl Fixed for ($a, $b) {
+            const SIZE: usize = $na + $nb;
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend(self.0.to_le_bytes());
+                out.extend(self.1.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Self {
+                let (x, y) = b.split_at($na);
+                (
+                    <$a>::from_le_bytes(x.try_into().unwrap_or_default()),
+                    <$b>::from_le_bytes(y.try_into().unwrap_or_default()),
+                )
+            }
+        }
+    };
 }
 
-impl Fixed for (u32, f32) {
-    const SIZE: usize = 8;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend(self.0.to_le_bytes());
-        out.extend(self.1.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Self {
-        let (h, f) = b.split_at(4);
-        (
-            u32::from_le_bytes(h.try_into().unwrap_or_default()),
-            f32::from_le_bytes(f.try_into().unwrap_or_default()),
-        )
-    }
-}
+pair!(u64, f32, 8, 4);
+pair!(u32, f32, 4, 4);
+pair!(u64, u32, 8, 4);
+pair!(u64, u64, 8, 8);
 
 pub(crate) fn serialize<T: Fixed, S: Serializer>(pairs: &[T], s: S) -> Result<S::Ok, S::Error> {
     let mut bytes = Vec::with_capacity(pairs.len() * T::SIZE);

@@ -301,6 +301,31 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
     );
     check("after a damaged body");
 
+    // Term frequencies, read only when every related list is computed again (after an
+    // edit): those of the same article, whose record lies just before its body's.
+    rewrite(&|b| {
+        let at = find(b, b"<p>The fastest is astronomical.").expect("the body is in the cache");
+        // The body's record opens with a two-element array before the HTML's string.
+        let body = (at - 4..at)
+            .rev()
+            .find(|&i| b[i] == 0x92)
+            .expect("the body's start");
+        b[body - 2] ^= 0x20;
+    });
+    crate::harness::write(
+        root,
+        "content/2026/11/newest.md",
+        "---\ntitle: \"Terbaru lagi\"\ndate: 2026-11-18T13:00:00+07:00\n---\nIsi terbaru.\n",
+    );
+    let run = build(root, &[]);
+    assert!(
+        run.stderr
+            .contains("full build: the build cache is damaged: a record's checksum does not match"),
+        "{}",
+        run.stderr
+    );
+    check("after damaged term frequencies");
+
     rewrite(&|b| b.truncate(b.len() / 3));
     edit(2);
     let run = build(root, &[]);

@@ -96,6 +96,13 @@ impl Article {
             None => Ok(self.text.as_str().into()),
         }
     }
+
+    /// The related stories' term frequencies the build cache holds for this article,
+    /// when it came from there.
+    pub fn stored_terms(&self) -> Option<std::io::Result<Vec<(u64, f32)>>> {
+        let s = self.stored.as_ref()?;
+        Some(s.from.terms(s.terms))
+    }
 }
 
 /// An article's body as the build cache keeps it, apart from the rest: at 100 000
@@ -118,16 +125,18 @@ pub struct Span {
 /// Reads bodies back (the build cache's file, kept open for the build).
 pub trait Bodies: Send + Sync + std::fmt::Debug {
     fn body(&self, at: Span) -> std::io::Result<Body>;
+    fn terms(&self, at: Span) -> std::io::Result<Vec<(u64, f32)>>;
     /// The bytes at `at`, checked, for a cache written afresh to copy.
     fn raw(&self, at: Span) -> std::io::Result<Vec<u8>>;
 }
 
-/// Where a cached article's record and body are, and the little of the body that every
-/// build reads (the search result's excerpt), kept with the record.
+/// Where a cached article's record, term frequencies and body are, and the little of
+/// the body that every build reads (the search result's excerpt), kept with the record.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub from: Arc<dyn Bodies>,
     pub record: Span,
+    pub terms: Span,
     pub body: Span,
     pub lede: Box<str>,
 }

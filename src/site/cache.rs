@@ -47,7 +47,7 @@ use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
@@ -108,7 +108,7 @@ pub type Unusable = String;
 struct HeadRef<'a> {
     frame: u64,
     output: &'a str,
-    sources: Vec<(&'a Path, Stamp, Span, Span)>,
+    sources: Vec<(&'a Path, Stamp, Spans)>,
     keys: &'a [(&'a str, u64)],
     lists: &'a Option<related::Lists>,
 }
@@ -117,9 +117,34 @@ struct HeadRef<'a> {
 struct Head {
     frame: u64,
     output: String,
-    sources: Vec<(PathBuf, Stamp, Span, Span)>,
+    sources: Vec<(PathBuf, Stamp, Spans)>,
     keys: Vec<(String, u64)>,
     lists: Option<related::Lists>,
+}
+
+/// Where one article's records are.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct Spans {
+    record: Span,
+    terms: Span,
+    body: Span,
+}
+
+impl Spans {
+    fn of(st: &Stored) -> Spans {
+        Spans {
+            record: st.record,
+            terms: st.terms,
+            body: st.body,
+        }
+    }
+
+    fn len(&self) -> u64 {
+        [self.record, self.terms, self.body]
+            .iter()
+            .map(|s| u64::from(s.len))
+            .sum()
+    }
 }
 
 /// The cache file a build started from, open for the bodies its pages read.
@@ -155,6 +180,12 @@ impl Bodies for Store {
     fn body(&self, at: Span) -> io::Result<Body> {
         rmp_serde::from_slice(&self.read(at)?)
             .map_err(|e| damaged(&format!("a body cannot be decoded: {e}")))
+    }
+
+    fn terms(&self, at: Span) -> io::Result<Vec<(u64, f32)>> {
+        rmp_serde::from_slice(&self.read(at)?)
+            .map(|Unpacked(tf)| tf)
+            .map_err(|e| damaged(&format!("term frequencies cannot be decoded: {e}")))
     }
 
     fn raw(&self, at: Span) -> io::Result<Vec<u8>> {
@@ -209,7 +240,7 @@ pub fn save(
             .sources
             .iter()
             .filter_map(|s| s.article.stored.as_ref().filter(|st| store.holds(st)))
-            .map(|st| u64::from(st.record.len) + u64::from(st.body.len))
+            .map(|st| Spans::of(st).len())
             .sum();
         let dead = store.len.saturating_sub(live);
         if dead <= live.max(MIN_DEAD) {
@@ -246,7 +277,7 @@ fn append(state: &StateRef<'_>, store: &Arc<Store>, w: &mut dyn Write) -> io::Re
             a.stored
                 .as_ref()
                 .filter(|st| store.holds(st))
-                .map(|st| (st.record, st.body))
+                .map(Spans::of)
         },
         &mut w,
     )
@@ -255,7 +286,7 @@ fn append(state: &StateRef<'_>, store: &Arc<Store>, w: &mut dyn Write) -> io::Re
 /// Records of the articles `kept` does not place, then the head and the trailer.
 fn write_rest(
     state: &StateRef<'_>,
-    kept: impl Fn(&Article) -> Option<(Span, Span)> + Sync,
+    kept: impl Fn(&Article) -> Option<Spans> + Sync,
     w: &mut Counting<'_>,
 ) -> io::Result<()> {
     let mut placed = Vec::with_capacity(state.sources.len());
@@ -268,11 +299,15 @@ fn write_rest(
             })
             .collect::<io::Result<Vec<_>>>()?;
         for (s, r) in batch.iter().zip(records) {
-            let (record, body) = match r {
+            let spans = match r {
                 Err(spans) => spans,
-                Ok((record, body)) => (w.put(&record)?, w.put(&body)?),
+                Ok([record, terms, body]) => Spans {
+                    record: w.put(&record)?,
+                    terms: w.put(&terms)?,
+                    body: w.put(&body)?,
+                },
             };
-            placed.push((s.path, s.stamp, record, body));
+            placed.push((s.path, s.stamp, spans));
         }
     }
     let head = rmp_serde::to_vec(&HeadRef {
@@ -290,11 +325,12 @@ fn write_rest(
     w.write_all(END)
 }
 
-/// One article's two records: encoded, or copied from the file it was read from.
-fn records(s: &Source<'_>) -> io::Result<(Vec<u8>, Vec<u8>)> {
+/// One article's three records: encoded, or copied from the file it was read from.
+fn records(s: &Source<'_>) -> io::Result<[Vec<u8>; 3]> {
     let a = s.article;
     if let Some(st) = &a.stored {
-        return Ok((st.from.raw(st.record)?, st.from.raw(st.body)?));
+        let raw = |at| st.from.raw(at);
+        return Ok([raw(st.record)?, raw(st.terms)?, raw(st.body)?]);
     }
     let counted;
     let tf = match s.tf {
@@ -305,9 +341,10 @@ fn records(s: &Source<'_>) -> io::Result<(Vec<u8>, Vec<u8>)> {
         }
     };
     let lede = crate::index::search::lede(a);
-    let record = rmp_serde::to_vec(&(a, Packed(tf), lede)).map_err(io::Error::other)?;
+    let record = rmp_serde::to_vec(&(a, lede)).map_err(io::Error::other)?;
+    let terms = rmp_serde::to_vec(&Packed(tf)).map_err(io::Error::other)?;
     let body = rmp_serde::to_vec(&(&a.html, &a.text)).map_err(io::Error::other)?;
-    Ok((record, body))
+    Ok([record, terms, body])
 }
 
 /// A writer that knows where in the file it is.
@@ -397,33 +434,32 @@ pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
         rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
     drop(raw);
     let bodies: Arc<dyn Bodies> = store.clone();
-    let (articles, tfs): (Vec<Article>, Vec<Vec<(u64, f32)>>) = head
+    let articles: Vec<Article> = head
         .sources
         .par_iter()
-        .map(|(path, _, record, body)| {
-            let raw = store.read(*record).map_err(|e| e.to_string())?;
-            let (mut a, Unpacked(tf), lede): (Article, Unpacked<(u64, f32)>, String) =
+        .map(|(path, _, spans)| {
+            let raw = store.read(spans.record).map_err(|e| e.to_string())?;
+            let (mut a, lede): (Article, String) =
                 rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
             if a.path != *path {
                 return Err("a record belongs to another file (the file is damaged)".into());
             }
             a.stored = Some(Stored {
                 from: bodies.clone(),
-                record: *record,
-                body: *body,
+                record: spans.record,
+                terms: spans.terms,
+                body: spans.body,
                 lede: lede.into(),
             });
-            Ok((a, tf))
+            Ok(a)
         })
-        .collect::<Result<Vec<_>, String>>()?
-        .into_iter()
-        .unzip();
-    let related = related::Saved::new(articles.iter().zip(tfs), head.lists);
+        .collect::<Result<Vec<_>, String>>()?;
+    let related = related::Saved::new(articles.iter(), head.lists);
     let sources = head
         .sources
         .into_iter()
         .zip(articles)
-        .map(|((path, stamp, _, _), a)| (path, stamp, a))
+        .map(|((path, stamp, _), a)| (path, stamp, a))
         .collect();
     Ok(State {
         frame: head.frame,

@@ -414,7 +414,15 @@ fn incremental(
             restore(&mut engine, &out, &opts.root, previous)
         })
     };
-    let mut site = engine.prepare()?;
+    let mut site = match engine.prepare() {
+        // Term frequencies the related stories needed were damaged: as below.
+        Err(Error::Io { action, source, .. }) if action == READ_BODY => {
+            used = CacheUse::Full(source.to_string());
+            engine = preview::Preview::new(opts.clone());
+            engine.prepare()?
+        }
+        prepared => prepared?,
+    };
     if let Some(bar) = progress {
         bar.set_message("rendering");
     }

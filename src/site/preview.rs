@@ -375,7 +375,12 @@ impl Preview {
         // In file order, as a walk gives them: the map's order depends on its history.
         articles.sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
         let related = Some((&mut self.related, pass));
-        site::assemble(&self.opts, config, articles, diags, related)
+        let site = site::assemble(&self.opts, config, articles, diags, related)?;
+        match self.related.take_damage() {
+            // Lists computed without some articles' words: the caller starts over.
+            Some(e) => Err(Error::io(site::READ_BODY, self.opts.output_dir())(e)),
+            None => Ok(site),
+        }
     }
 
     fn write(&mut self, site: &Prepared) -> Result<Update, Error> {

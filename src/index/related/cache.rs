@@ -31,37 +31,49 @@ pub struct Cache {
     terms: Terms,
     /// Every list was computed in one pass over the site as it is now.
     exact: bool,
-    /// Restored from a build cache: only the term frequencies are there, so the next
-    /// call computes every list (reusing them) whatever its `Pass`.
+    /// Restored from a build cache: the next call computes every list (reusing the term
+    /// frequencies there) whatever its `Pass`, unless new stories alone came (`extend`).
     restored: bool,
     /// The key of the base (`vocab::base`) the lists were weighed over, while they are
     /// those a full computation gives for the corpus they were computed for.
     base: Option<u64>,
     /// How many lists the last exact pass scored: all, or those new stories can change.
     scored: usize,
-    /// The term hash each id of the cached signatures stands for, while `base` holds:
-    /// new stories leave every signature but a few as it was, up to its ids.
-    signed: Vec<u64>,
+    /// Each term one article alone has, with that article's id: the article whose
+    /// signature changes when a new story has the term too.
+    alone: HashMap<u64, u64>,
+    /// Why term frequencies the build cache holds could not be read, if they could not:
+    /// the lists computed without them are not to be trusted.
+    damaged: Option<std::io::Error>,
 }
 
-/// What a build cache keeps of the model: each article's term frequencies (by path id,
-/// with the article's hash), the part that depends on one article's text alone. Term
-/// weights, signatures and lists depend on the whole corpus and are computed again.
+/// What a build cache keeps of the model: the articles (by path id, with their
+/// hashes), whose term frequencies it reads when a pass needs them, and the last exact
+/// pass's `Lists`.
 #[derive(Debug, Default)]
 pub struct Saved {
-    articles: Vec<(u64, u64, TermFrequencies)>,
+    articles: Vec<(u64, u64)>,
     lists: Option<Lists>,
 }
 
-/// The lists and signatures of the last exact pass by path id (related, same coverage,
-/// signature), the key of the base they were weighed over and the term hash of each id
-/// the signatures hold: with them the next build scores again only the lists that its
-/// new stories can change, and weighs again only the signatures they change.
+/// The last exact pass: its lists and signatures by path id (related, same coverage,
+/// signature), the key of the base they were weighed over, and its vocabulary (the term
+/// hash of each id, the document frequencies, the terms one article alone has). With
+/// them the next build after new stories reads nothing of the other articles' words:
+/// it scores again only the lists the new stories can change, and weighs again only
+/// the signatures they change.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lists {
     base: u64,
     lists: Vec<Listed>,
-    signed: Vec<u64>,
+    hashes: Vec<u64>,
+    #[serde(with = "crate::packed")]
+    df: Vec<(u64, u32)>,
+    #[serde(with = "crate::packed")]
+    df_base: Vec<(u64, u32)>,
+    base_size: usize,
+    #[serde(with = "crate::packed")]
+    alone: Vec<(u64, u64)>,
 }
 
 /// One article's part of `Lists`.
@@ -92,7 +104,8 @@ pub enum Pass<'a> {
 #[derive(Debug)]
 struct Cached {
     hash: u64,
-    tf: TermFrequencies,
+    /// `None` while it waits in the build cache (read by `load_terms`).
+    tf: Option<TermFrequencies>,
     signature: Signature,
     related: Vec<u64>,
     same: Vec<u64>,
@@ -110,12 +123,9 @@ fn path_id(a: &Article) -> u64 {
 impl Saved {
     /// The model of articles read back from a build cache, each with the term
     /// frequencies saved with it.
-    pub fn new<'a>(
-        articles: impl Iterator<Item = (&'a Article, TermFrequencies)>,
-        lists: Option<Lists>,
-    ) -> Saved {
+    pub fn new<'a>(articles: impl Iterator<Item = &'a Article>, lists: Option<Lists>) -> Saved {
         Saved {
-            articles: articles.map(|(a, tf)| (path_id(a), a.hash, tf)).collect(),
+            articles: articles.map(|a| (path_id(a), a.hash)).collect(),
             lists,
         }
     }
@@ -141,7 +151,7 @@ impl Cache {
         self.articles
             .get(&path_id(a))
             .filter(|c| c.hash == a.hash)
-            .map(|c| c.tf.as_slice())
+            .and_then(|c| c.tf.as_deref())
     }
 
     /// The lists of the last exact pass, for a build cache to keep.
@@ -159,11 +169,17 @@ impl Cache {
             })
             .collect();
         lists.sort_unstable_by_key(|l| l.id);
-        let signed = self.signed.clone();
+        let (df, df_base, base_size) = self.terms.counts();
+        let mut alone: Vec<(u64, u64)> = self.alone.iter().map(|(&h, &id)| (h, id)).collect();
+        alone.par_sort_unstable();
         Some(Lists {
             base,
             lists,
-            signed,
+            hashes: self.terms.hashes().to_vec(),
+            df,
+            df_base,
+            base_size,
+            alone,
         })
     }
 
@@ -176,10 +192,10 @@ impl Cache {
         let mut articles: HashMap<u64, Cached> = saved
             .articles
             .into_iter()
-            .map(|(id, hash, tf)| {
+            .map(|(id, hash)| {
                 let cached = Cached {
                     hash,
-                    tf,
+                    tf: None,
                     signature: Signature::new(),
                     related: Vec::new(),
                     same: Vec::new(),
@@ -188,24 +204,27 @@ impl Cache {
                 (id, cached)
             })
             .collect();
-        let mut signed = Vec::new();
+        let mut terms = Terms::default();
+        let mut alone = HashMap::default();
         let base = saved.lists.and_then(|lists| {
             for l in lists.lists {
                 // A list of an article the cache has no record of cannot be right.
                 let c = articles.get_mut(&l.id)?;
                 (c.related, c.same, c.signature, c.listed) = (l.related, l.same, l.signature, true);
             }
-            signed = lists.signed;
+            terms = Terms::restore(lists.df, lists.df_base, lists.base_size, lists.hashes);
+            alone = lists.alone.into_iter().collect();
             Some(lists.base)
         });
         Cache {
             articles,
-            terms: Terms::default(),
+            terms,
             exact: false,
             restored: true,
             base,
             scored: 0,
-            signed,
+            alone,
+            damaged: None,
         }
     }
 
@@ -331,13 +350,13 @@ impl Cache {
         let mut gone: HashSet<u64> = removed.iter().copied().collect();
         for id in removed {
             if let Some(c) = self.articles.remove(id) {
-                self.terms.remove(&c.tf);
+                self.terms.remove(c.tf.as_deref().unwrap_or_default());
             }
         }
         let tfs: Vec<TermFrequencies> = changed.par_iter().map(|&i| counted(articles[i])).collect();
         for (&i, tf) in changed.iter().zip(&tfs) {
             if let Some(old) = self.articles.remove(&ids[i]) {
-                self.terms.remove(&old.tf);
+                self.terms.remove(old.tf.as_deref().unwrap_or_default());
             }
             self.terms.add(tf);
             gone.insert(ids[i]);
@@ -348,7 +367,7 @@ impl Cache {
                 ids[i],
                 Cached {
                     hash: articles[i].hash,
-                    tf,
+                    tf: Some(tf),
                     signature,
                     related: Vec::new(),
                     same: Vec::new(),
@@ -372,13 +391,15 @@ impl Cache {
         let articles = corpus.articles;
         let n = articles.len();
         let stop = || give_way.is_some_and(|g| g());
+        self.load_terms(articles, ids);
         let fresh = self.recount(articles, ids);
-        let (terms, signatures, scored) = {
+        let (terms, signatures, scored, alone) = {
             let tfs = self.term_counts(&fresh, ids);
             let terms = Terms::new(&tfs);
             if stop() {
                 return None;
             }
+            let alone = alone(&tfs, ids, &terms);
             let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
             let mut model = Model::new(corpus, &signatures, count, weights);
             model.index_terms(None);
@@ -392,8 +413,9 @@ impl Cache {
                 })
                 .collect();
             drop(model);
-            (terms, signatures, scored?)
+            (terms, signatures, scored?, alone)
         };
+        self.alone = alone;
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
         self.base = Some(base_key(articles, ids));
         let update = Computed {
@@ -440,17 +462,64 @@ impl Cache {
                 _ => added.push(i),
             }
         }
-        let fresh = self.recount(articles, ids);
-        let (terms, signatures, again, scored) = {
-            let tfs = self.term_counts(&fresh, ids);
-            let terms = Terms::new(&tfs);
-            let changed = changed_signatures(&tfs, &added, &terms);
-            let signatures = self.signatures(&tfs, ids, &changed, &terms);
+        let counted: std::io::Result<Vec<(usize, TermFrequencies)>> = added
+            .par_iter()
+            .map(|&i| Ok((i, self.terms_of(articles[i], ids[i])?)))
+            .collect();
+        let mut fresh: Vec<Option<TermFrequencies>> = vec![None; articles.len()];
+        match counted {
+            Ok(counted) => {
+                for (i, tf) in counted {
+                    fresh[i] = Some(tf);
+                }
+            }
+            Err(e) => {
+                self.damaged = Some(e);
+                return None;
+            }
+        }
+        let new: Vec<&[(u64, f32)]> = added.iter().filter_map(|&i| fresh[i].as_deref()).collect();
+        let mut terms = self.terms.clone();
+        let was_alone = terms.extend(&new);
+        // The earlier articles whose only-own words an added story has: their words
+        // are read (from the build cache) for their signatures, nobody else's.
+        let at: HashMap<u64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let mut changed = added.clone();
+        changed.extend(
+            was_alone
+                .iter()
+                .filter_map(|h| at.get(self.alone.get(h)?).copied()),
+        );
+        changed.sort_unstable();
+        changed.dedup();
+        let read: Vec<(usize, TermFrequencies)> = match changed
+            .iter()
+            .filter(|&&i| fresh[i].is_none())
+            .map(|&i| Ok((i, self.terms_of(articles[i], ids[i])?)))
+            .collect()
+        {
+            Ok(read) => read,
+            Err(e) => {
+                self.damaged = Some(e);
+                return None;
+            }
+        };
+        let known: HashMap<usize, &[(u64, f32)]> = read
+            .iter()
+            .map(|(i, tf)| (*i, tf.as_slice()))
+            .chain(
+                added
+                    .iter()
+                    .filter_map(|&i| Some((i, fresh[i].as_deref()?))),
+            )
+            .collect();
+        let (signatures, again, scored) = {
+            let signatures = self.signatures(&terms, ids, &known)?;
             let mut model = Model::new(corpus, &signatures, count, weights);
             model.index_terms(None);
             let mut again = Vec::new();
-            for &s in &changed {
-                let had: Vec<u32> = tfs[s].iter().filter_map(|&(h, _)| terms.id(h)).collect();
+            for (&s, tf) in &known {
+                let had: Vec<u32> = tf.iter().filter_map(|&(h, _)| terms.id(h)).collect();
                 model.neighbours(s, &had, &mut again);
                 again.push(s as u32);
             }
@@ -463,8 +532,18 @@ impl Cache {
                     (s.related, s.same)
                 })
                 .collect();
-            (terms, signatures, again, scored)
+            (signatures, again, scored)
         };
+        for h in &was_alone {
+            self.alone.remove(h);
+        }
+        for &i in &added {
+            for (h, _) in fresh[i].as_deref().unwrap_or_default() {
+                if terms.df(*h) == 1 {
+                    self.alone.insert(*h, ids[i]);
+                }
+            }
+        }
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
         let mut rescored: HashMap<usize, (Vec<u64>, Vec<u64>)> = again
             .iter()
@@ -482,32 +561,67 @@ impl Cache {
         }))
     }
 
-    /// Every article's signature under `terms`: weighed again for the `changed` ones, and
-    /// for the others the cached one, its ids renumbered (weights come from the base).
+    /// Every article's signature under `terms`: weighed again for the articles whose
+    /// words are `known` (those whose signatures change), and for the others the cached
+    /// one with its ids renumbered (weights come from the base, as they were).
     fn signatures(
         &self,
-        tfs: &[&[(u64, f32)]],
-        ids: &[u64],
-        changed: &[usize],
         terms: &Terms,
-    ) -> Vec<Signature> {
-        let renumbered = super::vocab::renumbering(&self.signed, terms.hashes());
-        let changed: HashSet<usize> = changed.iter().copied().collect();
-        (0..tfs.len())
-            .into_par_iter()
-            .map(|i| {
-                let kept = self.articles.get(&ids[i]).filter(|c| c.listed);
-                match (kept, &renumbered) {
-                    (Some(c), Some(to)) if !changed.contains(&i) => c
-                        .signature
-                        .iter()
-                        .map(|&(t, w)| Some((*to.get(t as usize)?, w)))
-                        .collect::<Option<Signature>>()
-                        .unwrap_or_else(|| terms.signature(tfs[i])),
-                    _ => terms.signature(tfs[i]),
-                }
+        ids: &[u64],
+        known: &HashMap<usize, &[(u64, f32)]>,
+    ) -> Option<Vec<Signature>> {
+        let to = super::vocab::renumbering(self.terms.hashes(), terms.hashes())?;
+        ids.par_iter()
+            .enumerate()
+            .map(|(i, id)| match known.get(&i) {
+                Some(tf) => Some(terms.signature(tf)),
+                None => self
+                    .articles
+                    .get(id)
+                    .filter(|c| c.listed)?
+                    .signature
+                    .iter()
+                    .map(|&(t, w)| Some((*to.get(t as usize)?, w)))
+                    .collect(),
             })
             .collect()
+    }
+
+    /// The term frequencies the cache holds for article `a` (id `id`), read from the
+    /// build cache if they wait there.
+    fn terms_of(&self, a: &Article, id: u64) -> std::io::Result<TermFrequencies> {
+        let cached = self.articles.get(&id).filter(|c| c.hash == a.hash);
+        match cached.and_then(|c| c.tf.clone()) {
+            Some(tf) => Ok(tf),
+            None => a.stored_terms().unwrap_or_else(|| Ok(counted(a))),
+        }
+    }
+
+    /// Reads into the cache the term frequencies of `articles` that wait in the build
+    /// cache: a pass over every article needs them all.
+    fn load_terms(&mut self, articles: &[&Article], ids: &[u64]) {
+        let read: Vec<(u64, std::io::Result<TermFrequencies>)> = articles
+            .par_iter()
+            .zip(ids)
+            .filter(|(a, id)| {
+                self.articles
+                    .get(id)
+                    .is_some_and(|c| c.hash == a.hash && c.tf.is_none())
+            })
+            .filter_map(|(a, &id)| Some((id, a.stored_terms()?)))
+            .collect();
+        for (id, tf) in read {
+            match tf {
+                Ok(tf) => {
+                    if let Some(c) = self.articles.get_mut(&id) {
+                        c.tf = Some(tf);
+                    }
+                }
+                Err(e) => {
+                    self.damaged.get_or_insert(e);
+                }
+            }
+        }
     }
 
     /// Every article's term frequencies: `None` where the cache holds them for this
@@ -535,7 +649,11 @@ impl Cache {
             .zip(ids)
             .map(|(tf, id)| match tf {
                 Some(tf) => tf.as_slice(),
-                None => self.articles.get(id).map_or(&[][..], |c| c.tf.as_slice()),
+                None => self
+                    .articles
+                    .get(id)
+                    .and_then(|c| c.tf.as_deref())
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -566,9 +684,9 @@ impl Cache {
             .map(|(i, (((a, &id), tf), signature))| {
                 let before = old.remove(&id);
                 let (tf, had) = match (tf, before) {
-                    (Some(tf), before) => (tf, before.map(|c| (c.related, c.same))),
+                    (Some(tf), before) => (Some(tf), before.map(|c| (c.related, c.same))),
                     (None, Some(c)) => (c.tf, Some((c.related, c.same))),
-                    (None, None) => (Vec::new(), None),
+                    (None, None) => (None, None),
                 };
                 let (related, same) = lists(i, had);
                 let cached = Cached {
@@ -582,12 +700,17 @@ impl Cache {
                 (id, cached)
             })
             .collect();
-        self.signed = terms.hashes().to_vec();
         self.terms = terms;
         self.exact = true;
         self.restored = false;
         self.scored = scored;
         self.links(ids)
+    }
+
+    /// Why the term frequencies of the build cache could not be read, if the last pass
+    /// found them damaged: its lists are not to be trusted.
+    pub fn take_damage(&mut self) -> Option<std::io::Error> {
+        self.damaged.take()
     }
 
     /// Whether the lists are those a full computation gives, not updated in place.
@@ -624,31 +747,14 @@ struct Computed {
     scored: usize,
 }
 
-/// The articles whose signatures differ once the `added` ones are in: those, and each
-/// article that alone had a word an added one has (a word counts from its second
-/// article on).
-fn changed_signatures(tfs: &[&[(u64, f32)]], added: &[usize], terms: &Terms) -> Vec<usize> {
-    let mut new: HashMap<u64, u32> = HashMap::default();
-    for &i in added {
-        for &(h, _) in tfs[i] {
-            *new.entry(h).or_default() += 1;
-        }
-    }
-    let counts: HashSet<u64> = new
-        .iter()
-        .filter(|&(&h, &k)| {
-            let d = terms.df(h);
-            d >= 2 && d - k < 2
+/// Each term one article alone has (in `tfs`, the corpus), with that article's id.
+fn alone(tfs: &[&[(u64, f32)]], ids: &[u64], terms: &Terms) -> HashMap<u64, u64> {
+    tfs.iter()
+        .zip(ids)
+        .flat_map(|(tf, &id)| {
+            tf.iter()
+                .filter(|(h, _)| terms.df(*h) == 1)
+                .map(move |&(h, _)| (h, id))
         })
-        .map(|(&h, _)| h)
-        .collect();
-    let mut changed = added.to_vec();
-    if !counts.is_empty() {
-        let added: HashSet<usize> = added.iter().copied().collect();
-        changed.extend(
-            (0..tfs.len())
-                .filter(|i| !added.contains(i) && tfs[*i].iter().any(|(h, _)| counts.contains(h))),
-        );
-    }
-    changed
+        .collect()
 }

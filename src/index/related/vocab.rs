@@ -24,8 +24,11 @@ pub(super) fn base(n: usize) -> usize {
 /// (term id, weight), L2-normalised, sorted by term id.
 pub(super) type Signature = Vec<(u32, f32)>;
 
+/// (term hash, document frequency), sorted by hash.
+pub(super) type Counts = Vec<(u64, u32)>;
+
 /// Document frequencies and term ids of a corpus.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Terms {
     /// Over every article: a term counts once two articles have it.
     df: HashMap<u64, u32>,
@@ -81,6 +84,84 @@ impl Terms {
     /// The term hash each id stands for.
     pub(super) fn hashes(&self) -> &[u64] {
         &self.hashes
+    }
+
+    /// What `restore` takes back: the document frequencies over all articles and over
+    /// the base, and the base's size.
+    pub(super) fn counts(&self) -> (Counts, Counts, usize) {
+        let sorted = |df: &HashMap<u64, u32>| {
+            let mut v: Vec<(u64, u32)> = df.iter().map(|(&h, &d)| (h, d)).collect();
+            v.par_sort_unstable();
+            v
+        };
+        (sorted(&self.df), sorted(&self.df_base), self.base)
+    }
+
+    /// The terms `new` made, from its `counts` and `hashes`.
+    pub(super) fn restore(
+        df: Counts,
+        df_base: Counts,
+        base: usize,
+        hashes: Vec<u64>,
+    ) -> Self {
+        Terms {
+            df: df.into_iter().collect(),
+            df_base: df_base.into_iter().collect(),
+            base,
+            ids: hashes
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| (h, i as u32))
+                .collect(),
+            hashes,
+        }
+    }
+
+    /// The terms `new` gives once the articles of `added` (term frequencies) join those
+    /// these were made of, all of them newer than the base (which then stays as it was).
+    /// Returns the terms one earlier article alone had that an added one has too.
+    pub(super) fn extend(&mut self, added: &[&[(u64, f32)]]) -> Vec<u64> {
+        let mut counts: HashMap<u64, u32> = HashMap::default();
+        for tf in added {
+            for (h, _) in tf.iter() {
+                *counts.entry(*h).or_default() += 1;
+            }
+        }
+        let mut was_alone = Vec::new();
+        let mut counting = Vec::new();
+        for (h, k) in counts {
+            let d = self.df.entry(h).or_default();
+            if *d == 1 {
+                was_alone.push(h);
+            }
+            if *d < 2 && *d + k >= 2 {
+                counting.push(h);
+            }
+            *d += k;
+        }
+        was_alone.sort_unstable();
+        if !counting.is_empty() {
+            counting.sort_unstable();
+            let mut hashes = Vec::with_capacity(self.hashes.len() + counting.len());
+            let (mut old, mut new) = (self.hashes.iter().peekable(), counting.iter().peekable());
+            while let (Some(&&a), Some(&&b)) = (old.peek(), new.peek()) {
+                if a < b {
+                    hashes.push(a);
+                    old.next();
+                } else {
+                    hashes.push(b);
+                    new.next();
+                }
+            }
+            hashes.extend(old.chain(new));
+            self.ids = hashes
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| (h, i as u32))
+                .collect();
+            self.hashes = hashes;
+        }
+        was_alone
     }
 
     /// In how many articles `h` is.
