@@ -3,18 +3,19 @@
 //! `.NAME.kabar-cache` beside the output, checked before anything in it is trusted.
 //!
 //! The file is a header (`MAGIC`, the format number, kabar's version), records, the head,
-//! and a trailer: where the head is, then `END`. Each article has two records: its
-//! record (the article without its body, with its term frequencies and the lede its
-//! search result shows) and its body (HTML and text). The head lists every source with
-//! its stamp and where its two records are, the frame, the output's identity and the
-//! keys. The head and every record are found by a `Span` holding their CRC-32, checked
+//! and a trailer: where the head is, then `END`. Each article has three records: its
+//! record (the article without its body, with the lede its search result shows), its
+//! term frequencies (for related stories) and its body (HTML and text). The head lists
+//! every source with its stamp and where its records are, the frame, the output's
+//! identity, the keys and the related model's last exact pass (`related::Lists`). The head and every record are found by a `Span` holding their CRC-32, checked
 //! whenever they are read. A file that fails any check, or whose `frame` (site.yaml,
 //! templates/, static/, build options, the kabar binary) or output identity is not the
 //! current one, is never used: the build runs in full and says why.
 //!
-//! Why the bodies apart: they are most of the bytes (about a gigabyte at 100 000
-//! articles), and a build reads only those of the pages it renders again
-//! (`Article::html`), from this file, kept open for the build.
+//! Why the bodies and term frequencies apart: the bodies are most of the bytes (about a
+//! gigabyte at 100 000 articles), and a build reads only those of the pages it renders
+//! again (`Article::html`), from this file, kept open for the build; a build after new
+//! stories reads the term frequencies of none of the others (`Article::stored_terms`).
 //!
 //! Why appended: a build that started from the cache appends the records of the articles
 //! it parsed again and a new head, and the other records stay where they were, read by

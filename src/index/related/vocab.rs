@@ -98,12 +98,7 @@ impl Terms {
     }
 
     /// The terms `new` made, from its `counts` and `hashes`.
-    pub(super) fn restore(
-        df: Counts,
-        df_base: Counts,
-        base: usize,
-        hashes: Vec<u64>,
-    ) -> Self {
+    pub(super) fn restore(df: Counts, df_base: Counts, base: usize, hashes: Vec<u64>) -> Self {
         Terms {
             df: df.into_iter().collect(),
             df_base: df_base.into_iter().collect(),
