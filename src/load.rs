@@ -52,13 +52,13 @@ pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntr
 }
 
 pub fn load(root: &Path, content_dir: &str) -> Loaded {
-    let (listed, mut out) = list(root, content_dir, None);
+    let (listed, mut out) = list(root, content_dir, Only::All(None));
     read_listed(listed, &mut out);
     out
 }
 
 /// Size and modification time: what tells an edited file from an unchanged one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub len: u64,
     pub modified: Option<std::time::SystemTime>,
@@ -66,13 +66,15 @@ pub struct Stamp {
 
 /// Like `load`, but reads only the files that `unchanged` does not claim; also
 /// returns every article file found, with its stamp (the preview server re-reads
-/// only what was edited).
+/// only what was edited). With the `scan` of the content folder just taken, the
+/// folder is not walked again.
 pub fn load_changed(
     root: &Path,
     content_dir: &str,
+    scan: Option<Scan>,
     unchanged: impl Fn(&Path, Stamp) -> bool,
 ) -> (Loaded, Vec<(PathBuf, Stamp)>) {
-    let (listed, out) = list(root, content_dir, None);
+    let (listed, out) = list(root, content_dir, Only::All(scan));
     read_stamped(listed, out, unchanged)
 }
 
@@ -84,7 +86,7 @@ pub fn load_files(
     content_dir: &str,
     paths: &[PathBuf],
 ) -> (Loaded, Vec<(PathBuf, Stamp)>) {
-    let (listed, out) = list(root, content_dir, Some(paths));
+    let (listed, out) = list(root, content_dir, Only::These(paths));
     read_stamped(listed, out, |_, _| false)
 }
 
@@ -97,6 +99,9 @@ fn read_stamped(
     let stamps: Vec<Option<Stamp>> = listed
         .par_iter()
         .map(|file| {
+            if file.stamp.is_some() {
+                return file.stamp;
+            }
             let meta = std::fs::metadata(&file.path).ok()?;
             Some(Stamp {
                 len: meta.len(),
@@ -124,12 +129,21 @@ fn read_stamped(
 struct Listed {
     path: PathBuf,
     shown: PathBuf,
+    /// Its stamp, when the scan took it (a file, not a link).
+    stamp: Option<Stamp>,
+}
+
+/// What `list` lists: every file of the content folder (walked now, or by the scan
+/// given), or only these paths inside it.
+enum Only<'a> {
+    All(Option<Scan>),
+    These(&'a [PathBuf]),
 }
 
 /// The walk: every article file under `content_dir` (or among `only`, paths
 /// inside it), not read yet, plus the findings of the walk itself (unreadable
 /// folders, symlinks skipped).
-fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed>, Loaded) {
+fn list(root: &Path, content_dir: &str, only: Only<'_>) -> (Vec<Listed>, Loaded) {
     let mut out = Loaded::default();
     let mut listed = Vec::new();
     let content = root.join(content_dir);
@@ -144,10 +158,10 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
             return (listed, out);
         }
     };
-    // (path, is a symlink) of every file to consider.
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    // (path, is a symlink, stamp) of every file to consider.
+    let mut files: Vec<(PathBuf, bool, Option<Stamp>)> = Vec::new();
     match only {
-        Some(paths) => {
+        Only::These(paths) => {
             for path in paths {
                 let Ok(inside) = path.strip_prefix(&content) else {
                     continue;
@@ -157,19 +171,26 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
                     .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()));
                 match std::fs::symlink_metadata(path) {
                     Ok(meta) if !ignored && !meta.is_dir() => {
-                        files.push((path.clone(), meta.file_type().is_symlink()));
+                        files.push((path.clone(), meta.file_type().is_symlink(), None));
                     }
                     _ => {}
                 }
             }
         }
-        None => {
-            for entry in walk(&content) {
+        Only::All(scan) => {
+            let (entries, stamps) = match scan {
+                Some(Scan { entries, stamps }) => (entries, stamps),
+                None => (walk(&content).collect(), Vec::new()),
+            };
+            let stamps = stamps.into_iter().chain(std::iter::repeat(None));
+            for (entry, stamp) in entries.into_iter().zip(stamps) {
                 match entry {
                     Ok(e) if e.file_type().is_dir() => {}
                     Ok(e) => {
                         let is_symlink = e.path_is_symlink();
-                        files.push((e.into_path(), is_symlink));
+                        // A link's own stamp is not its target's.
+                        let stamp = stamp.filter(|_| !is_symlink);
+                        files.push((e.into_path(), is_symlink, stamp));
                     }
                     Err(e) => {
                         let path = e.path().map_or_else(|| content.clone(), Path::to_path_buf);
@@ -184,7 +205,7 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
             }
         }
     }
-    for (path, is_symlink) in files {
+    for (path, is_symlink, stamp) in files {
         if path.extension().is_none_or(|e| e != "md") {
             continue;
         }
@@ -212,7 +233,7 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
                 }
             }
         }
-        listed.push(Listed { path, shown });
+        listed.push(Listed { path, shown, stamp });
     }
     (listed, out)
 }
@@ -222,7 +243,7 @@ fn list(root: &Path, content_dir: &str, only: Option<&[PathBuf]>) -> (Vec<Listed
 fn read_listed(listed: Vec<Listed>, out: &mut Loaded) {
     let read: Vec<Result<Source, Diagnostic>> = listed
         .into_par_iter()
-        .map(|Listed { path, shown }| {
+        .map(|Listed { path, shown, .. }| {
             read_text(&path, &shown).map(|text| Source {
                 path: shown,
                 text: text.into(),
@@ -296,12 +317,51 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
 /// `content/`, `templates/` and `static/` (path, size, modification time), plus
 /// `salt` (the build options and kabar's version). Equal fingerprints mean an
 /// unchanged site, found without reading a single article.
-pub fn fingerprint(root: &Path, salt: &str) -> u64 {
-    fingerprint_of(root, salt, &["content", "templates", "static"])
+/// One walk of the content folder with every entry's stamp (not following links),
+/// taken by `scan` for the fingerprint and handed to the read that follows it
+/// (`load_changed`), which then neither walks nor stats the folder again.
+#[derive(Debug)]
+pub struct Scan {
+    entries: Vec<walkdir::Result<walkdir::DirEntry>>,
+    stamps: Vec<Option<Stamp>>,
+}
+
+/// The fingerprint of the site folder (see `fingerprint_of`), and the walk of its
+/// content folder it was taken from.
+pub fn scan(root: &Path, salt: &str) -> (u64, Scan) {
+    let entries: Vec<_> = walk(&root.join("content")).collect();
+    let stamps: Vec<Option<Stamp>> = entries
+        .par_iter()
+        .map(|e| {
+            let meta = e.as_ref().ok()?.metadata().ok()?;
+            Some(Stamp {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            })
+        })
+        .collect();
+    let content = entries
+        .iter()
+        .zip(&stamps)
+        .filter_map(|(e, stamp)| Some((e.as_ref().ok()?.path(), *stamp)));
+    let fingerprint = fingerprint_with(root, salt, content, &["templates", "static"]);
+    (fingerprint, Scan { entries, stamps })
 }
 
 /// The same over `site.yaml` and the given folders only.
 pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
+    fingerprint_with(root, salt, std::iter::empty(), dirs)
+}
+
+/// `salt`, `site.yaml`, the `content` entries already stamped, then every entry of
+/// `dirs`: each path with its size and modification time (not following links), hashed
+/// in walk order.
+fn fingerprint_with<'a>(
+    root: &Path,
+    salt: &str,
+    content: impl Iterator<Item = (&'a Path, Option<Stamp>)>,
+    dirs: &[&str],
+) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut paths = vec![root.join("site.yaml")];
     for dir in dirs {
@@ -311,22 +371,29 @@ pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
                 .map(walkdir::DirEntry::into_path),
         );
     }
-    // One stat per file, spread over the cores; hashed in walk order.
-    let stamps: Vec<_> = paths
+    // One stat per file, spread over the cores.
+    let stamps: Vec<Option<Stamp>> = paths
         .par_iter()
         .map(|path| {
-            let meta = std::fs::symlink_metadata(path).ok();
-            (
-                meta.as_ref().map(std::fs::Metadata::len),
-                meta.and_then(|m| m.modified().ok()),
-            )
+            let meta = std::fs::symlink_metadata(path).ok()?;
+            Some(Stamp {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            })
         })
         .collect();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     salt.hash(&mut h);
-    for (path, stamp) in paths.iter().zip(stamps) {
+    let mut add = |path: &Path, stamp: Option<Stamp>| {
         path.strip_prefix(root).unwrap_or(path).hash(&mut h);
         stamp.hash(&mut h);
+    };
+    add(&paths[0], stamps[0]);
+    for (path, stamp) in content {
+        add(path, stamp);
+    }
+    for (path, stamp) in paths.iter().zip(&stamps).skip(1) {
+        add(path, *stamp);
     }
     h.finish()
 }
@@ -347,7 +414,7 @@ mod tests {
         for name in ["a.md", "b.md", "sub/c.md"] {
             std::fs::write(content.join(name), ARTICLE).expect("write");
         }
-        let (listed, mut out) = list(site.path(), "content", None);
+        let (listed, mut out) = list(site.path(), "content", Only::All(None));
         assert_eq!(listed.len(), 3, "{listed:?}");
         std::fs::remove_file(content.join("b.md")).expect("rm");
         read_listed(listed, &mut out);

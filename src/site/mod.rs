@@ -300,9 +300,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         opts.base_url
     );
     let mut stages = Stages::new();
-    let fingerprint = timed(&mut stages, "fingerprint", || {
-        load::fingerprint(&opts.root, &salt)
-    });
+    let (fingerprint, scan) = timed(&mut stages, "fingerprint", || load::scan(&opts.root, &salt));
     let now = opts
         .mode
         .now
@@ -342,6 +340,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let (site, mut report, mut engine) = if opts.incremental {
         let (site, report, engine) = incremental(
             opts,
+            scan,
             previous.as_ref(),
             progress.as_ref(),
             &mut stages,
@@ -349,6 +348,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         )?;
         (site, report, Some(engine))
     } else {
+        drop(scan);
         let site = prepare(opts)?;
         if let Some(bar) = &progress {
             bar.set_message("rendering");
@@ -400,6 +400,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 /// when it can be, renders what changed and carries the rest of the output over.
 fn incremental(
     opts: &BuildOptions,
+    scan: load::Scan,
     previous: Option<&write::Tree>,
     progress: Option<&indicatif::ProgressBar>,
     stages: &mut Stages,
@@ -414,7 +415,7 @@ fn incremental(
             restore(&mut engine, &out, &opts.root, previous)
         })
     };
-    let mut site = match engine.prepare() {
+    let mut site = match engine.prepare_scanned(Some(scan)) {
         // Term frequencies the related stories needed were damaged: as below.
         Err(Error::Io { action, source, .. }) if action == READ_BODY => {
             used = CacheUse::Full(source.to_string());

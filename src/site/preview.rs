@@ -181,7 +181,7 @@ impl Preview {
     /// Brings the output folder up to date with the site folder. `changes` are the
     /// paths a file watcher saw change; without them, every file is looked at.
     pub fn update(&mut self, changes: Option<&BTreeSet<PathBuf>>) -> Result<Update, Error> {
-        let config = self.refresh(changes)?;
+        let config = self.refresh(changes, None)?;
         self.assemble(config)
     }
 
@@ -190,7 +190,12 @@ impl Preview {
     /// full build computes it (reusing the term frequencies of unchanged articles), so
     /// that the output is the full build's, byte for byte.
     pub(crate) fn prepare(&mut self) -> Result<Prepared, Error> {
-        let config = self.refresh(None)?;
+        self.prepare_scanned(None)
+    }
+
+    /// `prepare`, from the `scan` of the content folder a build just took, if any.
+    pub(crate) fn prepare_scanned(&mut self, scan: Option<load::Scan>) -> Result<Prepared, Error> {
+        let config = self.refresh(None, scan)?;
         let mut site = self.index(config, related::Pass::Exact { give_way: None })?;
         site.stages.splice(0..0, self.stages.iter().copied());
         Ok(site)
@@ -201,6 +206,7 @@ impl Preview {
     fn refresh(
         &mut self,
         changes: Option<&BTreeSet<PathBuf>>,
+        scan: Option<load::Scan>,
     ) -> Result<crate::config::Config, Error> {
         self.stages.clear();
         let frame = self.frame();
@@ -225,7 +231,7 @@ impl Preview {
             Some(paths) => load::load_files(&self.opts.root, "content", paths),
             None => {
                 let cached = &self.sources;
-                load::load_changed(&self.opts.root, "content", |path, stamp| {
+                load::load_changed(&self.opts.root, "content", scan, |path, stamp| {
                     cached
                         .get(path.as_os_str())
                         .is_some_and(|(s, _)| *s == stamp)
