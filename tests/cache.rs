@@ -369,6 +369,38 @@ fn a_damaged_truncated_or_foreign_cache_is_rebuilt_never_trusted() {
     assert!(run.stderr.contains("full build: --force"), "{}", run.stderr);
 }
 
+/// The news sitemap lists every story of the last two days, more than a feed's 20: a
+/// story dated back into them, below the feed's first 20, is in it too.
+#[test]
+fn a_story_dated_back_into_the_news_window_reaches_the_news_sitemap() {
+    let site = Site::bundled();
+    let root = site.path();
+    // The fixed clock is 2026-11-18 11:06 UTC: 22 stories from 10:00 back, an hour apart.
+    for h in 0..22 {
+        crate::harness::write(
+            root,
+            &format!("content/2026/11/window-{h}.md"),
+            &format!(
+                "---\ntitle: \"Jendela {h}\"\ndate: {}+00:00\n---\nIsi jendela {h}.\n",
+                jiff::civil::datetime(2026, 11, 18, 10, 0, 0, 0)
+                    .checked_sub(jiff::SignedDuration::from_hours(h))
+                    .expect("a date")
+            ),
+        );
+    }
+    build(root, &[]);
+    crate::harness::write(
+        root,
+        "content/2026/11/late.md",
+        "---\ntitle: \"Kabar susulan\"\ndate: 2026-11-17T00:00:00+00:00\n---\nIsi susulan.\n",
+    );
+    let run = build(root, &[]);
+    assert!(run.stderr.contains("build cache used"), "{}", run.stderr);
+    let sitemap = std::fs::read_to_string(root.join("public/news-sitemap.xml")).expect("sitemap");
+    assert!(sitemap.contains("Kabar susulan"), "{sitemap}");
+    assert_as_full_build(root, "after a story dated back into the window");
+}
+
 /// The output is updated in place, so it keeps its identity: a cache from before the
 /// last update (a build killed after updating the output and before saving the cache)
 /// must not be taken for the files now there, even when the sources are back as they

@@ -412,8 +412,10 @@ impl<'a> Renderer<'a> {
                 self.feed_key(&format!("{}\n{}", tag.name, paths[0]), &tag.entries)
             }
             Output::NewsSitemap => {
+                // Every story of the window, not a feed's first few: one dated back
+                // into it lands anywhere in the list.
                 let window = feeds::news_window(self.index, self.opts.now);
-                self.feed_key("news-sitemap.xml", &window)
+                self.entries_key("news-sitemap.xml", &window, window.len())
             }
             Output::Sitemaps => {
                 let urls = plan::sitemap_urls(self.index, self.config.paginate);
@@ -987,13 +989,18 @@ impl<'a> Renderer<'a> {
     }
 
     /// A feed is keyed by the entries it shows (and the site's retraction notices).
+    /// The key of a feed: what its first `feed_items` entries show.
     fn feed_key(&self, name: &str, entries: &[usize]) -> u64 {
+        self.entries_key(name, entries, self.config.feed_items())
+    }
+
+    fn entries_key(&self, name: &str, entries: &[usize], shown: usize) -> u64 {
         key_of(self.opts.track, |h| {
             name.hash(h);
             for (url, a) in feeds::retraction_notices(self.index, entries, self.config) {
                 (url, a.hash).hash(h);
             }
-            for &i in entries.iter().take(self.config.feed_items()) {
+            for &i in entries.iter().take(shown) {
                 (self.index.entries[i].article.hash, self.card_keys[i]).hash(h);
             }
         })
