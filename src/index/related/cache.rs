@@ -399,7 +399,7 @@ impl Cache {
             if stop() {
                 return None;
             }
-            let alone = alone(&tfs, ids, &terms);
+            let alone = alone_terms(&tfs, ids, &terms);
             let signatures: Vec<Signature> = tfs.par_iter().map(|tf| terms.signature(tf)).collect();
             let mut model = Model::new(corpus, &signatures, count, weights);
             model.index_terms(None);
@@ -462,48 +462,25 @@ impl Cache {
                 _ => added.push(i),
             }
         }
-        let counted: std::io::Result<Vec<(usize, TermFrequencies)>> = added
-            .par_iter()
-            .map(|&i| Ok((i, self.terms_of(articles[i], ids[i])?)))
-            .collect();
+        let counted = self.read_terms(articles, ids, &added);
         let mut fresh: Vec<Option<TermFrequencies>> = vec![None; articles.len()];
-        match counted {
-            Ok(counted) => {
-                for (i, tf) in counted {
-                    fresh[i] = Some(tf);
-                }
-            }
-            Err(e) => {
-                self.damaged = Some(e);
-                return None;
-            }
+        for (i, tf) in self.unless_damaged(counted)? {
+            fresh[i] = Some(tf);
         }
         let new: Vec<&[(u64, f32)]> = added.iter().filter_map(|&i| fresh[i].as_deref()).collect();
         let mut terms = self.terms.clone();
         let was_alone = terms.extend(&new);
-        // The earlier articles whose only-own words an added story has: their words
-        // are read (from the build cache) for their signatures, nobody else's.
+        // Of the other articles, only those that alone had a word an added story has
+        // change signature: only their words are read.
         let at: HashMap<u64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        let mut changed = added.clone();
-        changed.extend(
-            was_alone
-                .iter()
-                .filter_map(|h| at.get(self.alone.get(h)?).copied()),
-        );
-        changed.sort_unstable();
-        changed.dedup();
-        let read: Vec<(usize, TermFrequencies)> = match changed
+        let mut alone: Vec<usize> = was_alone
             .iter()
-            .filter(|&&i| fresh[i].is_none())
-            .map(|&i| Ok((i, self.terms_of(articles[i], ids[i])?)))
-            .collect()
-        {
-            Ok(read) => read,
-            Err(e) => {
-                self.damaged = Some(e);
-                return None;
-            }
-        };
+            .filter_map(|h| at.get(self.alone.get(h)?).copied())
+            .collect();
+        alone.sort_unstable();
+        alone.dedup();
+        let read = self.read_terms(articles, ids, &alone);
+        let read = self.unless_damaged(read)?;
         let known: HashMap<usize, &[(u64, f32)]> = read
             .iter()
             .map(|(i, tf)| (*i, tf.as_slice()))
@@ -537,13 +514,9 @@ impl Cache {
         for h in &was_alone {
             self.alone.remove(h);
         }
-        for &i in &added {
-            for (h, _) in fresh[i].as_deref().unwrap_or_default() {
-                if terms.df(*h) == 1 {
-                    self.alone.insert(*h, ids[i]);
-                }
-            }
-        }
+        let new: Vec<&[(u64, f32)]> = added.iter().filter_map(|&i| fresh[i].as_deref()).collect();
+        let new_ids: Vec<u64> = added.iter().map(|&i| ids[i]).collect();
+        self.alone.extend(alone_terms(&new, &new_ids, &terms));
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
         let mut rescored: HashMap<usize, (Vec<u64>, Vec<u64>)> = again
             .iter()
@@ -585,6 +558,24 @@ impl Cache {
                     .collect(),
             })
             .collect()
+    }
+
+    /// The term frequencies of the articles at `which`, with their indices.
+    fn read_terms(
+        &self,
+        articles: &[&Article],
+        ids: &[u64],
+        which: &[usize],
+    ) -> std::io::Result<Vec<(usize, TermFrequencies)>> {
+        which
+            .par_iter()
+            .map(|&i| Ok((i, self.terms_of(articles[i], ids[i])?)))
+            .collect()
+    }
+
+    /// `read`'s value, or `None` with the cache marked `damaged`.
+    fn unless_damaged<T>(&mut self, read: std::io::Result<T>) -> Option<T> {
+        read.map_err(|e| self.damaged = Some(e)).ok()
     }
 
     /// The term frequencies the cache holds for article `a` (id `id`), read from the
@@ -747,8 +738,8 @@ struct Computed {
     scored: usize,
 }
 
-/// Each term one article alone has (in `tfs`, the corpus), with that article's id.
-fn alone(tfs: &[&[(u64, f32)]], ids: &[u64], terms: &Terms) -> HashMap<u64, u64> {
+/// Each term one article alone has (among `tfs`, by `terms`), with that article's id.
+fn alone_terms(tfs: &[&[(u64, f32)]], ids: &[u64], terms: &Terms) -> HashMap<u64, u64> {
     tfs.iter()
         .zip(ids)
         .flat_map(|(tf, &id)| {
