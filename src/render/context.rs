@@ -97,7 +97,7 @@ pub struct TagLink {
 }
 
 /// An article as lists, related links and feeds show it.
-#[derive(Debug, Clone, Hash, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Card {
     pub title: String,
     pub url: String,
@@ -123,52 +123,100 @@ pub struct Card {
     pub reading_minutes: usize,
 }
 
-pub fn cards(index: &Index, root: &str) -> Vec<Card> {
-    use rayon::prelude::*;
-    let link = |folder: &str, g: &crate::index::tags::Tag| TagLink {
-        name: g.name.clone(),
-        url: format!("{root}{folder}/{}/", g.slug),
-    };
-    index
-        .entries
-        .par_iter()
-        .map(|e| {
-            let a = &e.article;
-            let section = e.section.map(|s| link("sections", &index.sections[s]));
-            let first_tag = e.tags.first().map(|&t| link("tags", &index.tags[t]));
-            Card {
-                time_display: time_of_day(&a.date, &a.lang),
-                kicker: section.clone().or(first_tag),
-                section,
-                authors: e
-                    .authors
-                    .iter()
-                    .map(|&g| link("authors", &index.authors[g]))
-                    .collect(),
-                source: e.source.map(|g| link("sources", &index.sources[g])),
-                title: a.title.clone(),
-                url: format!("{root}{}", e.url),
-                slug: a.slug.clone(),
-                lang: a.lang.clone(),
-                date: rfc3339(&a.date),
-                date_display: date_time(&a.date, &a.lang),
-                day_display: long_date(e.day, &a.lang),
-                summary: a.summary.clone(),
-                dateline: a.dateline.clone(),
-                tags: e
-                    .tags
-                    .iter()
-                    .map(|&t| TagLink {
-                        name: index.tags[t].name.clone(),
-                        url: format!("{root}tags/{}/", index.tags[t].slug),
-                    })
-                    .collect(),
-                status: a.status.as_str(),
-                image: a.image.clone(),
-                reading_minutes: a.word_count.div_ceil(200).max(1),
-            }
-        })
-        .collect()
+/// Every entry's card, made when a page first shows it: an incremental build renders a
+/// few dozen pages of a site of 100 000 cards.
+pub struct Cards<'a> {
+    index: &'a Index,
+    root: String,
+    made: Vec<std::sync::OnceLock<Card>>,
+}
+
+impl<'a> Cards<'a> {
+    pub fn new(index: &'a Index, root: &str) -> Self {
+        Cards {
+            index,
+            root: root.to_string(),
+            made: (0..index.entries.len())
+                .map(|_| Default::default())
+                .collect(),
+        }
+    }
+
+    /// What card `i` is made of besides the site's settings: the article's fields it
+    /// shows (not its body: an edit of the body leaves the card as it was), its URL and
+    /// day, and the names and slugs of its groups. Equal keys, equal cards.
+    pub fn key(&self, i: usize) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let (index, e) = (self.index, &self.index.entries[i]);
+        let a = &e.article;
+        let mut h = rustc_hash::FxHasher::default();
+        (&a.title, &a.slug, &a.lang, &a.date, &a.summary, &a.dateline).hash(&mut h);
+        (a.status.as_str(), &a.image, a.word_count.div_ceil(200)).hash(&mut h);
+        (&e.url, e.day).hash(&mut h);
+        let groups = e
+            .section
+            .map(|g| &index.sections[g])
+            .into_iter()
+            .chain(e.tags.iter().map(|&g| &index.tags[g]))
+            .chain(e.authors.iter().map(|&g| &index.authors[g]))
+            .chain(e.source.map(|g| &index.sources[g]));
+        for g in groups {
+            (&g.name, &g.slug).hash(&mut h);
+        }
+        (e.section.is_some(), e.tags.len(), e.authors.len()).hash(&mut h);
+        h.finish()
+    }
+
+    fn make(&self, i: usize) -> Card {
+        let (index, root) = (self.index, &self.root);
+        let link = |folder: &str, g: &crate::index::tags::Tag| TagLink {
+            name: g.name.clone(),
+            url: format!("{root}{folder}/{}/", g.slug),
+        };
+        let e = &index.entries[i];
+        let a = &e.article;
+        let section = e.section.map(|s| link("sections", &index.sections[s]));
+        let first_tag = e.tags.first().map(|&t| link("tags", &index.tags[t]));
+        Card {
+            time_display: time_of_day(&a.date, &a.lang),
+            kicker: section.clone().or(first_tag),
+            section,
+            authors: e
+                .authors
+                .iter()
+                .map(|&g| link("authors", &index.authors[g]))
+                .collect(),
+            source: e.source.map(|g| link("sources", &index.sources[g])),
+            title: a.title.clone(),
+            url: format!("{root}{}", e.url),
+            slug: a.slug.clone(),
+            lang: a.lang.clone(),
+            date: rfc3339(&a.date),
+            date_display: date_time(&a.date, &a.lang),
+            day_display: long_date(e.day, &a.lang),
+            summary: a.summary.clone(),
+            dateline: a.dateline.clone(),
+            tags: e
+                .tags
+                .iter()
+                .map(|&t| TagLink {
+                    name: index.tags[t].name.clone(),
+                    url: format!("{root}tags/{}/", index.tags[t].slug),
+                })
+                .collect(),
+            status: a.status.as_str(),
+            image: a.image.clone(),
+            reading_minutes: a.word_count.div_ceil(200).max(1),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Cards<'_> {
+    type Output = Card;
+
+    fn index(&self, i: usize) -> &Card {
+        self.made[i].get_or_init(|| self.make(i))
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -232,7 +280,7 @@ pub fn corrections<'a>(a: &'a crate::parse::Article) -> Vec<CorrectionView<'a>> 
 
 pub fn article<'a>(
     index: &'a Index,
-    cards: &'a [Card],
+    cards: &'a Cards<'_>,
     i: usize,
     site: &SiteView,
     html: Cow<'a, str>,
@@ -368,7 +416,7 @@ pub struct DayGroup<'a> {
 
 pub fn group_by_day<'a>(
     index: &Index,
-    cards: &'a [Card],
+    cards: &'a Cards<'_>,
     entries: &[usize],
     lang: &str,
     root: &str,

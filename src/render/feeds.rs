@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::context::{Card, absolute};
+use super::context::{Cards, absolute};
 use crate::config::Config;
 use crate::index::Index;
 
@@ -201,7 +201,7 @@ pub fn retraction_notices<'a>(
 /// An Atom feed; an error is a body that could not be read from the build cache.
 pub fn atom(
     index: &Index,
-    cards: &[Card],
+    cards: &Cards<'_>,
     config: &Config,
     feed: &Feed,
 ) -> std::io::Result<String> {
@@ -306,7 +306,7 @@ fn retracted_at(a: &crate::parse::Article) -> jiff::Timestamp {
 }
 
 /// JSON Feed 1.1; an error is a body that could not be read from the build cache.
-pub fn json_feed(index: &Index, cards: &[Card], config: &Config) -> std::io::Result<String> {
+pub fn json_feed(index: &Index, cards: &Cards<'_>, config: &Config) -> std::io::Result<String> {
     let base = &config.base_url;
     let items: Vec<serde_json::Value> = index
         .entries

@@ -257,7 +257,7 @@ struct Renderer<'a> {
     words: filters::Words,
     /// Words per language: an article's page speaks its article's language.
     strings: filters::Strings,
-    cards: Vec<context::Card>,
+    cards: context::Cards<'a>,
     card_keys: Vec<u64>,
     base_ctx: Context,
     /// Every entry, newest first (the front page and the site's feeds).
@@ -303,11 +303,11 @@ impl<'a> Renderer<'a> {
         let site = SiteView::new(config, opts.preview).with_sections(config);
         let strings = filters::Strings::new(config);
         let words = strings.get(&config.lang).clone();
-        let cards = context::cards(index, &site.root);
+        let cards = context::Cards::new(index, &site.root);
         let card_keys: Vec<u64> = if opts.track {
-            cards
-                .par_iter()
-                .map(|c| key_of(true, |h| c.hash(h)))
+            (0..index.entries.len())
+                .into_par_iter()
+                .map(|i| cards.key(i))
                 .collect()
         } else {
             Vec::new()
