@@ -64,6 +64,15 @@ pub struct Stamp {
     pub modified: Option<std::time::SystemTime>,
 }
 
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
 /// Like `load`, but reads only the files that `unchanged` does not claim; also
 /// returns every article file found, with its stamp (the preview server re-reads
 /// only what was edited). With the `scan` of the content folder just taken, the
@@ -102,11 +111,7 @@ fn read_stamped(
             if file.stamp.is_some() {
                 return file.stamp;
             }
-            let meta = std::fs::metadata(&file.path).ok()?;
-            Some(Stamp {
-                len: meta.len(),
-                modified: meta.modified().ok(),
-            })
+            std::fs::metadata(&file.path).ok().as_ref().map(Stamp::of)
         })
         .collect();
     let mut seen = Vec::with_capacity(listed.len());
@@ -313,10 +318,6 @@ fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     Ok(text)
 }
 
-/// A fingerprint of every input a build reads: `site.yaml` and the files under
-/// `content/`, `templates/` and `static/` (path, size, modification time), plus
-/// `salt` (the build options and kabar's version). Equal fingerprints mean an
-/// unchanged site, found without reading a single article.
 /// One walk of the content folder with every entry's stamp (not following links),
 /// taken by `scan` for the fingerprint and handed to the read that follows it
 /// (`load_changed`), which then neither walks nor stats the folder again.
@@ -326,19 +327,15 @@ pub struct Scan {
     stamps: Vec<Option<Stamp>>,
 }
 
-/// The fingerprint of the site folder (see `fingerprint_of`), and the walk of its
-/// content folder it was taken from.
+/// A fingerprint of every input a build reads: `site.yaml` and the files under
+/// `content/`, `templates/` and `static/` (path, size, modification time), plus
+/// `salt` (the build options and kabar's version). Equal fingerprints mean an
+/// unchanged site, found without reading a single article. Returned with the walk of the content folder it was taken from.
 pub fn scan(root: &Path, salt: &str) -> (u64, Scan) {
     let entries: Vec<_> = walk(&root.join("content")).collect();
     let stamps: Vec<Option<Stamp>> = entries
         .par_iter()
-        .map(|e| {
-            let meta = e.as_ref().ok()?.metadata().ok()?;
-            Some(Stamp {
-                len: meta.len(),
-                modified: meta.modified().ok(),
-            })
-        })
+        .map(|e| Some(Stamp::of(&e.as_ref().ok()?.metadata().ok()?)))
         .collect();
     let content = entries
         .iter()
@@ -374,13 +371,7 @@ fn fingerprint_with<'a>(
     // One stat per file, spread over the cores.
     let stamps: Vec<Option<Stamp>> = paths
         .par_iter()
-        .map(|path| {
-            let meta = std::fs::symlink_metadata(path).ok()?;
-            Some(Stamp {
-                len: meta.len(),
-                modified: meta.modified().ok(),
-            })
-        })
+        .map(|path| std::fs::symlink_metadata(path).ok().as_ref().map(Stamp::of))
         .collect();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     salt.hash(&mut h);

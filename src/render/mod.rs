@@ -988,12 +988,13 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// A feed is keyed by the entries it shows (and the site's retraction notices).
-    /// The key of a feed: what its first `feed_items` entries show.
+    /// A feed is keyed by the entries it shows, its first `feed_items` (and the site's
+    /// retraction notices).
     fn feed_key(&self, name: &str, entries: &[usize]) -> u64 {
         self.entries_key(name, entries, self.config.feed_items())
     }
 
+    /// The key of a file that shows the first `shown` of `entries`.
     fn entries_key(&self, name: &str, entries: &[usize], shown: usize) -> u64 {
         key_of(self.opts.track, |h| {
             name.hash(h);

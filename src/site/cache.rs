@@ -7,8 +7,9 @@
 //! record (the article without its body, with the lede its search result shows), its
 //! term frequencies (for related stories) and its body (HTML and text). The head lists
 //! every source with its stamp and where its records are, the frame, the output's
-//! identity, the keys and the related model's last exact pass (`related::Lists`). The head and every record are found by a `Span` holding their CRC-32, checked
-//! whenever they are read. A file that fails any check, or whose `frame` (site.yaml,
+//! identity, the keys and the related model's last exact pass (`related::Lists`). The
+//! head and every record are found by a `Span` holding their CRC-32, checked whenever
+//! they are read. A file that fails any check, or whose `frame` (site.yaml,
 //! templates/, static/, build options, the kabar binary) or output identity is not the
 //! current one, is never used: the build runs in full and says why.
 //!
@@ -361,10 +362,11 @@ fn records(s: &Source<'_>) -> io::Result<[Vec<u8>; 3]> {
         }
     };
     let lede = crate::index::search::lede(a);
-    let record = rmp_serde::to_vec(&(a, lede)).map_err(io::Error::other)?;
-    let terms = rmp_serde::to_vec(&Packed(tf)).map_err(io::Error::other)?;
-    let body = rmp_serde::to_vec(&(&a.html, &a.text)).map_err(io::Error::other)?;
-    Ok([record, terms, body])
+    Ok([
+        encode(&(a, lede))?,
+        encode(&Packed(tf))?,
+        encode(&(&a.html, &a.text))?,
+    ])
 }
 
 /// A writer that knows where in the file it is.

@@ -419,8 +419,7 @@ fn incremental(
         // Term frequencies the related stories needed were damaged: as below.
         Err(Error::Io { action, source, .. }) if action == READ_BODY => {
             used = CacheUse::Full(source.to_string());
-            engine = preview::Preview::new(opts.clone());
-            engine.prepare()?
+            start_over(opts, &mut engine)?
         }
         prepared => prepared?,
     };
@@ -438,8 +437,7 @@ fn incremental(
         // A body the pages needed was damaged: nothing of the cache is trusted, and the
         // articles are parsed again.
         Err(Error::Io { action, source, .. }) if action == READ_BODY => {
-            engine = preview::Preview::new(opts.clone());
-            site = engine.prepare()?;
+            site = start_over(opts, &mut engine)?;
             Err(source.to_string())
         }
         Err(e) => return Err(e),
@@ -463,6 +461,13 @@ fn incremental(
     };
     report.cache = used;
     Ok((site, report, engine))
+}
+
+/// A new engine in `engine`'s place, which trusts nothing of the cache and parses every
+/// article again, and the site it prepares.
+fn start_over(opts: &BuildOptions, engine: &mut preview::Preview) -> Result<Prepared, Error> {
+    *engine = preview::Preview::new(opts.clone());
+    engine.prepare()
 }
 
 /// Writes the build cache for the next incremental build; a failure is a warning.

@@ -18,7 +18,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::features::{TermFrequencies, counted};
 use super::score::{Buffers, Model, Scored};
-use super::vocab::{Signature, Terms};
+use super::vocab::{Counts, Signature, Terms};
 use super::{Corpus, Links, Weights};
 use crate::parse::Article;
 
@@ -68,9 +68,9 @@ pub struct Lists {
     lists: Vec<Listed>,
     hashes: Vec<u64>,
     #[serde(with = "crate::packed")]
-    df: Vec<(u64, u32)>,
+    df: Counts,
     #[serde(with = "crate::packed")]
-    df_base: Vec<(u64, u32)>,
+    df_base: Counts,
     base_size: usize,
     #[serde(with = "crate::packed")]
     alone: Vec<(u64, u64)>,
@@ -121,8 +121,8 @@ fn path_id(a: &Article) -> u64 {
 }
 
 impl Saved {
-    /// The model of articles read back from a build cache, each with the term
-    /// frequencies saved with it.
+    /// The model of articles read back from a build cache: their term frequencies stay
+    /// there until a pass reads them.
     pub fn new<'a>(articles: impl Iterator<Item = &'a Article>, lists: Option<Lists>) -> Saved {
         Saved {
             articles: articles.map(|a| (path_id(a), a.hash)).collect(),

@@ -67,16 +67,11 @@ impl Terms {
             .collect();
         // Term ids follow the sorted hashes, so ids never depend on thread timing.
         kept.par_sort_unstable();
-        let ids = kept
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (*h, i as u32))
-            .collect();
         Terms {
             df,
             df_base,
             base,
-            ids,
+            ids: ids_of(&kept),
             hashes: kept,
         }
     }
@@ -103,11 +98,7 @@ impl Terms {
             df: df.into_iter().collect(),
             df_base: df_base.into_iter().collect(),
             base,
-            ids: hashes
-                .iter()
-                .enumerate()
-                .map(|(i, &h)| (h, i as u32))
-                .collect(),
+            ids: ids_of(&hashes),
             hashes,
         }
     }
@@ -134,7 +125,6 @@ impl Terms {
             }
             *d += k;
         }
-        was_alone.sort_unstable();
         if !counting.is_empty() {
             counting.sort_unstable();
             let mut hashes = Vec::with_capacity(self.hashes.len() + counting.len());
@@ -149,11 +139,7 @@ impl Terms {
                 }
             }
             hashes.extend(old.chain(new));
-            self.ids = hashes
-                .iter()
-                .enumerate()
-                .map(|(i, &h)| (h, i as u32))
-                .collect();
+            self.ids = ids_of(&hashes);
             self.hashes = hashes;
         }
         was_alone
@@ -211,6 +197,15 @@ impl Terms {
         sig.sort_unstable_by_key(|(t, _)| *t);
         sig
     }
+}
+
+/// Each hash's id: its place in `hashes`.
+fn ids_of(hashes: &[u64]) -> HashMap<u64, u32> {
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| (h, i as u32))
+        .collect()
 }
 
 /// Where each id of `old` is among `new`'s, when `new` has every hash `old` has and
