@@ -330,7 +330,8 @@ pub struct Scan {
 /// A fingerprint of every input a build reads: `site.yaml` and the files under
 /// `content/`, `templates/` and `static/` (path, size, modification time), plus
 /// `salt` (the build options and kabar's version). Equal fingerprints mean an
-/// unchanged site, found without reading a single article. Returned with the walk of the content folder it was taken from.
+/// unchanged site, found without reading a single article. Returned with the walk of
+/// the content folder it was taken from.
 pub fn scan(root: &Path, salt: &str) -> (u64, Scan) {
     let entries: Vec<_> = walk(&root.join("content")).collect();
     let stamps: Vec<Option<Stamp>> = entries
