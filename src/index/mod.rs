@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use jiff::civil::Date;
 
 use crate::config::Config;
@@ -119,41 +121,46 @@ pub fn build(
 
     // Two sources on one URL: report both files and keep neither, so the
     // output never depends on which file happened to win.
-    let mut by_url: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, a) in articles.iter().enumerate() {
-        by_url.entry(article_url(a)).or_default().push(i);
-    }
-    let retracted = retracted_stories(&unpublished, &articles, &by_url, &mut diagnostics);
-    let mut drop = vec![false; articles.len()];
-    for (url, idx) in &by_url {
-        if idx.len() > 1 {
-            let mut files: Vec<String> = idx
-                .iter()
-                .map(|&i| articles[i].path.display().to_string())
-                .collect();
-            files.sort();
-            for &i in idx {
-                drop[i] = true;
-                diagnostics.push(
-                    Diagnostic::error(
-                        &articles[i].path,
-                        format!(
-                            "two articles map to one URL /{url}: {}",
-                            files.join(" and ")
-                        ),
-                    )
-                    .at(1, 1)
-                    .hint("give one of them a different `slug:`"),
-                );
-            }
+    let urls: Vec<String> = articles.par_iter().map(|a| article_url(a)).collect();
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut shared: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, url) in urls.iter().enumerate() {
+        if let Some(&f) = first.get(url.as_str()) {
+            shared.entry(url).or_insert_with(|| vec![f]).push(i);
+        } else {
+            first.insert(url, i);
         }
     }
-    let articles: Vec<Arc<Article>> = articles
+    let retracted = retracted_stories(&unpublished, &articles, &first, &mut diagnostics);
+    let mut drop = vec![false; articles.len()];
+    for (url, idx) in &shared {
+        let mut files: Vec<String> = idx
+            .iter()
+            .map(|&i| articles[i].path.display().to_string())
+            .collect();
+        files.sort();
+        for &i in idx {
+            drop[i] = true;
+            diagnostics.push(
+                Diagnostic::error(
+                    &articles[i].path,
+                    format!(
+                        "two articles map to one URL /{url}: {}",
+                        files.join(" and ")
+                    ),
+                )
+                .at(1, 1)
+                .hint("give one of them a different `slug:`"),
+            );
+        }
+    }
+    let (articles, urls): (Vec<Arc<Article>>, Vec<String>) = articles
         .into_iter()
+        .zip(urls)
         .zip(drop)
         .filter(|(_, d)| !d)
-        .map(|(a, _)| a)
-        .collect();
+        .map(|(pair, _)| pair)
+        .unzip();
 
     let refs: Vec<&Article> = articles.iter().map(|a| a.as_ref()).collect();
     let (tags, article_tags) = tags::collect(&refs, config);
@@ -201,12 +208,13 @@ pub fn build(
     let n = articles.len();
     let entries: Vec<Entry> = articles
         .into_iter()
+        .zip(urls)
         .zip(article_tags)
         .zip(related_links)
         .zip(stories)
         .enumerate()
-        .map(|(i, (((article, tags), related), story))| Entry {
-            url: article_url(&article),
+        .map(|(i, ((((article, url), tags), related), story))| Entry {
+            url,
             day: article.date.date(),
             tags,
             section: article_sections[i].first().copied(),
@@ -244,7 +252,7 @@ pub fn build(
 fn retracted_stories(
     unpublished: &[Arc<Article>],
     articles: &[Arc<Article>],
-    by_url: &BTreeMap<String, Vec<usize>>,
+    by_url: &FxHashMap<&str, usize>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(String, Arc<Article>)> {
     let mut retracted: Vec<(String, Arc<Article>)> = unpublished
@@ -259,7 +267,7 @@ fn retracted_stories(
             .then(a.0.cmp(&b.0))
     });
     for (url, a) in &retracted {
-        if let Some(taken) = by_url.get(url).and_then(|idx| idx.first()) {
+        if let Some(taken) = by_url.get(url.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
                     &a.path,
@@ -286,12 +294,15 @@ fn redirects(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Redirect> {
-    let pages: std::collections::BTreeSet<String> = entries
-        .iter()
-        .map(|e| e.url.clone())
-        .chain(retracted.iter().map(|(u, _)| u.clone()))
-        .chain(tags.iter().map(|t| format!("tags/{}/", t.slug)))
-        .collect();
+    // Few stories have aliases: the site's pages are listed only when one does.
+    let pages = std::sync::LazyLock::new(|| -> rustc_hash::FxHashSet<String> {
+        entries
+            .iter()
+            .map(|e| e.url.clone())
+            .chain(retracted.iter().map(|(u, _)| u.clone()))
+            .chain(tags.iter().map(|t| format!("tags/{}/", t.slug)))
+            .collect()
+    });
     let mut out: BTreeMap<String, Redirect> = BTreeMap::new();
     for e in entries {
         for from in &e.article.aliases {
@@ -382,19 +393,28 @@ fn stories(articles: &[Arc<Article>], same_coverage: &[Vec<usize>]) -> Vec<Vec<u
             join(&mut parent, i, j);
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..articles.len() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
+    let roots: Vec<usize> = (0..articles.len())
+        .map(|i| root(&mut parent, i))
+        .collect();
+    let mut size = vec![0usize; roots.len()];
+    for &r in &roots {
+        size[r] += 1;
     }
-    (0..articles.len())
-        .map(|i| {
-            let mut members = groups[&root(&mut parent, i)].clone();
-            if members.len() < 2 {
+    // Most stories stand alone: only timelines of two or more are gathered.
+    let mut groups: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for (i, &r) in roots.iter().enumerate() {
+        if size[r] > 1 {
+            groups.entry(r).or_default().push(i);
+        }
+    }
+    roots
+        .iter()
+        .map(|r| {
+            let Some(members) = groups.get(r) else {
                 return Vec::new();
-            }
-            members.reverse(); // entries are newest first; timelines read oldest first
-            members
+            };
+            // Entries are newest first; timelines read oldest first.
+            members.iter().rev().copied().collect()
         })
         .collect()
 }
