@@ -108,7 +108,11 @@ pub fn check(opts: &BuildOptions) -> Result<Vec<Diagnostic>, Error> {
     diags.extend(lint(&site, &outputs, &lint_opts));
     if let Some(previous) = crate::write::Tree::read(&opts.output_dir()) {
         let now: BTreeSet<&str> = outputs.iter().map(String::as_str).collect();
-        diags.extend(site::gone_without_alias(&previous, &now, &site.index));
+        let gone = previous.files.keys().map(String::as_str);
+        diags.extend(site::gone_without_alias(
+            gone.filter(|p| !now.contains(p)),
+            &site.index,
+        ));
     }
     diagnostics::sort(&mut diags);
     Ok(diags)

@@ -364,10 +364,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut recorded = Stages::new();
     if let Some(tree) = &report.tree {
         if let Some(previous) = &previous {
-            let now: BTreeSet<&str> = tree.files.keys().map(String::as_str).collect();
+            let gone = write::merged(&previous.files, &tree.files)
+                .filter_map(|(path, _, now)| now.is_none().then_some(path));
             report
                 .warnings
-                .extend(gone_without_alias(previous, &now, &site.index));
+                .extend(gone_without_alias(gone, &site.index));
         }
         report.changes = Some(tree.changes(previous.as_ref()));
         report.files = tree.files.len();
@@ -491,23 +492,21 @@ fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut Build
 /// Article pages the last build published that this one does not, with no redirect
 /// left in their place: links to them from elsewhere now break. The story they moved to
 /// (same slug, another day) is named when there is one.
-pub(crate) fn gone_without_alias(
-    previous: &write::Tree,
-    now: &BTreeSet<&str>,
+pub(crate) fn gone_without_alias<'a>(
+    gone: impl Iterator<Item = &'a str>,
     index: &Index,
 ) -> Vec<Diagnostic> {
     let is_article_page = |p: &str| {
-        let parts: Vec<&str> = p.split('/').collect();
-        parts.len() == 5
-            && parts[4] == "index.html"
-            && parts[..3]
-                .iter()
-                .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        let mut parts = p.split('/');
+        let dated = parts
+            .by_ref()
+            .take(3)
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            .count()
+            == 3;
+        dated && parts.next().is_some() && parts.next() == Some("index.html") && parts.next().is_none()
     };
-    previous
-        .files
-        .keys()
-        .filter(|p| is_article_page(p) && !now.contains(p.as_str()))
+    gone.filter(|p| is_article_page(p))
         .map(|p| {
             let old = p.trim_end_matches("index.html");
             let slug = old.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
@@ -665,7 +664,13 @@ fn restore(
     let Some(tree) = tree.filter(|t| output_state(out, t).as_ref() == Some(&state.output)) else {
         return full("describes another output folder than the one in place");
     };
-    if !state.keys.iter().all(|(p, _)| tree.files.contains_key(p)) {
+    // Both sorted by path: one walk through the manifest, not a lookup per key.
+    let mut files = tree.files.keys();
+    if !state
+        .keys
+        .iter()
+        .all(|(p, _)| files.by_ref().any(|f| f == p))
+    {
         return full("does not match the output's manifest");
     }
     engine.restore(state);

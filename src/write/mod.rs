@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use claim::{Claim, Refusal, append_cache, claim, read_cache, write_cache};
 use claim::{Identity, MANIFEST_MARK, OLD_MARK, STAGING_MARK, State};
-pub use tree::{Changes, Entry, Tree, content_type, parse_md5};
+pub use tree::{Changes, Entry, Tree, content_type, merged, parse_md5};
 
 #[derive(Debug)]
 pub struct Staging {

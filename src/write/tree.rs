@@ -34,10 +34,17 @@ impl Entry {
     }
 
     pub fn md5_hex(&self) -> String {
-        self.md5.iter().fold(String::with_capacity(32), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        let mut s = String::with_capacity(32);
+        self.push_md5_hex(&mut s);
+        s
+    }
+
+    fn push_md5_hex(&self, s: &mut String) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in self.md5 {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
+        }
     }
 }
 
@@ -117,6 +124,7 @@ impl Tree {
     /// One line per file, sorted by path: `md5 TAB size TAB content type TAB path`.
     pub fn to_text(&self) -> io::Result<String> {
         let mut text = format!("{HEADER}\noutput\t{}\n", self.output);
+        text.reserve(self.files.len() * 100);
         for (rel, e) in &self.files {
             if rel.contains(['\n', '\r']) {
                 return Err(io::Error::new(
@@ -124,13 +132,11 @@ impl Tree {
                     format!("cannot record a file name with a line break: {rel:?}"),
                 ));
             }
-            let _ = writeln!(
-                text,
-                "{}\t{}\t{}\t{rel}",
-                e.md5_hex(),
-                e.size,
-                content_type(rel)
-            );
+            e.push_md5_hex(&mut text);
+            let _ = write!(text, "\t{}\t", e.size);
+            for part in [content_type(rel), "\t", rel, "\n"] {
+                text.push_str(part);
+            }
         }
         Ok(text)
     }
@@ -142,7 +148,7 @@ impl Tree {
             return None;
         }
         let output = lines.next()?.strip_prefix("output\t")?.to_string();
-        let mut files = BTreeMap::new();
+        let mut files = Vec::new();
         for line in lines {
             let mut fields = line.splitn(4, '\t');
             let (hex, size, _, rel) = (
@@ -155,30 +161,62 @@ impl Tree {
                 md5: parse_md5(hex)?,
                 size: size.parse().ok()?,
             };
-            if rel.is_empty() || files.insert(rel.to_string(), entry).is_some() {
+            if rel.is_empty() {
                 return None;
             }
+            files.push((rel.to_string(), entry));
         }
-        Some(Tree { files, output })
+        // Written sorted; sorted again (a no-op then) only to find a path listed twice.
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        if files.windows(2).any(|w| w[0].0 == w[1].0) {
+            return None;
+        }
+        Some(Tree {
+            files: files.into_iter().collect(),
+            output,
+        })
     }
 
     pub fn changes(&self, previous: Option<&Tree>) -> Changes {
         let empty = BTreeMap::new();
         let before = previous.map_or(&empty, |p| &p.files);
         let mut c = Changes::default();
-        for (rel, e) in &self.files {
-            match before.get(rel) {
-                None => c.added += 1,
-                Some(old) if old != e => c.changed += 1,
-                Some(_) => {}
+        for (_, old, new) in merged(before, &self.files) {
+            match (old, new) {
+                (Some(_), None) => c.removed += 1,
+                (None, Some(_)) => c.added += 1,
+                (Some(old), Some(new)) if old != new => c.changed += 1,
+                _ => {}
             }
         }
-        c.removed = before
-            .keys()
-            .filter(|k| !self.files.contains_key(*k))
-            .count();
         c
     }
+}
+
+/// Two maps walked together in key order: each key with its value in `a` and in `b`.
+/// Both are sorted, so this is one pass where lookups would compare paths again and again.
+pub fn merged<'a, V>(
+    a: &'a BTreeMap<String, V>,
+    b: &'a BTreeMap<String, V>,
+) -> impl Iterator<Item = (&'a str, Option<&'a V>, Option<&'a V>)> + 'a {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    std::iter::from_fn(move || {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+        };
+        Some(match order {
+            Ordering::Less => a.next().map(|(k, v)| (k.as_str(), Some(v), None))?,
+            Ordering::Greater => b.next().map(|(k, v)| (k.as_str(), None, Some(v)))?,
+            Ordering::Equal => {
+                let (k, v) = a.next()?;
+                (k.as_str(), Some(v), b.next().map(|p| p.1))
+            }
+        })
+    })
 }
 
 pub fn parse_md5(hex: &str) -> Option<[u8; 16]> {
@@ -199,11 +237,18 @@ fn path(out: &Path) -> PathBuf {
 /// The Content-Type a web server should send for a published file, by its name.
 pub fn content_type(rel: &str) -> &'static str {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match (name, ext.as_str()) {
+    // Lowercased on the stack: this runs for every file of every build.
+    let mut buf = [0u8; 12];
+    let ext = match name.rsplit_once('.') {
+        Some((_, e)) if e.len() <= buf.len() => {
+            let lower = &mut buf[..e.len()];
+            lower.copy_from_slice(e.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).unwrap_or_default()
+        }
+        _ => "",
+    };
+    match (name, ext) {
         ("atom.xml", _) => "application/atom+xml; charset=utf-8",
         ("rss.xml", _) => "application/rss+xml; charset=utf-8",
         ("feed.json", _) => "application/feed+json; charset=utf-8",
