@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use jiff::civil::Date;
 
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
@@ -393,9 +393,7 @@ fn stories(articles: &[Arc<Article>], same_coverage: &[Vec<usize>]) -> Vec<Vec<u
             join(&mut parent, i, j);
         }
     }
-    let roots: Vec<usize> = (0..articles.len())
-        .map(|i| root(&mut parent, i))
-        .collect();
+    let roots: Vec<usize> = (0..articles.len()).map(|i| root(&mut parent, i)).collect();
     let mut size = vec![0usize; roots.len()];
     for &r in &roots {
         size[r] += 1;

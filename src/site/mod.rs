@@ -504,7 +504,10 @@ pub(crate) fn gone_without_alias<'a>(
             .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
             .count()
             == 3;
-        dated && parts.next().is_some() && parts.next() == Some("index.html") && parts.next().is_none()
+        dated
+            && parts.next().is_some()
+            && parts.next() == Some("index.html")
+            && parts.next().is_none()
     };
     gone.filter(|p| is_article_page(p))
         .map(|p| {

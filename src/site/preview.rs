@@ -114,7 +114,7 @@ impl Preview {
         self.sources = state
             .sources
             .into_iter()
-            .map(|(path, stamp, a)| (path.into_os_string(), (stamp, Ok(Arc::new(a)))))
+            .map(|(path, stamp, a)| (path.into_os_string(), (stamp, Ok(a))))
             .collect();
         self.related = related::Cache::restore(state.related);
         self.keys = Some(state.keys.into_iter().collect());
