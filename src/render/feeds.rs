@@ -370,17 +370,19 @@ pub fn json_feed(index: &Index, cards: &Cards<'_>, config: &Config) -> std::io::
 
 /// `sitemap.xml`, split into numbered files under an index past 50 000 URLs.
 /// Returns (path, content) pairs.
-pub fn sitemaps(urls: &[(String, Option<String>)], base: &str) -> Vec<(String, String)> {
-    let one = |chunk: &[(String, Option<String>)]| {
+pub fn sitemaps(
+    urls: &[(std::borrow::Cow<'_, str>, Option<jiff::civil::Date>)],
+    base: &str,
+) -> Vec<(String, String)> {
+    let escaped_base = xml_escape(base);
+    let one = |chunk: &[(std::borrow::Cow<'_, str>, Option<jiff::civil::Date>)]| {
         let mut x = String::from(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
         for (path, lastmod) in chunk {
-            let _ = write!(
-                x,
-                "<url><loc>{}</loc>",
-                xml_escape(&format!("{base}{path}"))
-            );
+            for part in ["<url><loc>", &escaped_base, &xml_escape(path), "</loc>"] {
+                x.push_str(part);
+            }
             if let Some(m) = lastmod {
                 let _ = write!(x, "<lastmod>{m}</lastmod>");
             }
@@ -396,14 +398,16 @@ pub fn sitemaps(urls: &[(String, Option<String>)], base: &str) -> Vec<(String, S
     let mut index = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for (n, chunk) in urls.chunks(SITEMAP_MAX_URLS).enumerate() {
+    use rayon::prelude::*;
+    let bodies: Vec<String> = urls.par_chunks(SITEMAP_MAX_URLS).map(one).collect();
+    for (n, body) in bodies.into_iter().enumerate() {
         let name = format!("sitemap-{}.xml", n + 1);
         let _ = writeln!(
             index,
             "<sitemap><loc>{}</loc></sitemap>",
             xml_escape(&format!("{base}{name}"))
         );
-        files.push((name, one(chunk)));
+        files.push((name, body));
     }
     index.push_str("</sitemapindex>\n");
     files.push(("sitemap.xml".into(), index));

@@ -361,22 +361,22 @@ impl<'a> Renderer<'a> {
     /// Renders and emits one output if its key changed; returns its paths and key.
     fn make(&self, out: &Output) -> Result<(Vec<String>, u64), Failure> {
         let paths = out.paths(self.index, self.config.paginate);
-        let dir = out.dir(self.index).unwrap_or_default();
+        let dir = || out.dir(self.index).unwrap_or_default();
         let key = match *out {
             Output::Article(i) => return self.article(i, paths),
-            Output::Day(i) => return self.list(self.day(i), &dir, paths),
-            Output::Month(i) => return self.list(self.month(i), &dir, paths),
-            Output::Year(i) => return self.list(self.year(i), &dir, paths),
+            Output::Day(i) => return self.list(self.day(i), &dir(), paths),
+            Output::Month(i) => return self.list(self.month(i), &dir(), paths),
+            Output::Year(i) => return self.list(self.year(i), &dir(), paths),
             Output::Home(n) => match self.home(n) {
-                Some(page) => return self.list(page, &dir, paths),
+                Some(page) => return self.list(page, &dir(), paths),
                 None => return self.pointer(String::new(), paths),
             },
             Output::Tag { tag, page } => match self.tag(tag, page) {
-                Some(page) => return self.list(page, &dir, paths),
+                Some(page) => return self.list(page, &dir(), paths),
                 None => return self.pointer(plan::tag_prefix(self.index, tag), paths),
             },
             Output::Taxon { taxon, group, page } => match self.taxon(taxon, group, page) {
-                Some(page) => return self.list(page, &dir, paths),
+                Some(page) => return self.list(page, &dir(), paths),
                 None => return self.pointer(taxon.prefix(self.index, group), paths),
             },
             Output::TagIndex => return self.tag_index(paths),
@@ -417,14 +417,12 @@ impl<'a> Renderer<'a> {
                 let window = feeds::news_window(self.index, self.opts.now);
                 self.entries_key("news-sitemap.xml", &window, window.len())
             }
-            Output::Sitemaps => {
-                let urls = plan::sitemap_urls(self.index, self.config.paginate);
-                key_of(self.opts.track, |h| urls.hash(h))
-            }
+            Output::Sitemaps => return self.sitemaps(paths),
             // Keyed by what the whole base is made from: an unchanged base is not built.
             Output::SearchShard(_) => self.search.base_key,
             // Keyed by their bytes: the preview rewrites only the shards whose terms changed.
-            Output::SearchMeta | Output::SearchRecent(_) | Output::SearchDocs(_) => {
+            Output::SearchDocs(i) => self.search.docs.get(i).map_or(0, |d| d.0),
+            Output::SearchMeta | Output::SearchRecent(_) => {
                 let body = self.search_file(out);
                 key_of(self.opts.track, |h| body.hash(h))
             }
@@ -432,6 +430,19 @@ impl<'a> Renderer<'a> {
         };
         if paths.iter().any(|p| self.stale(p, key)) {
             for (path, body) in paths.iter().zip(self.file(out, &paths)?) {
+                self.write(path, body.as_bytes())?;
+            }
+        }
+        Ok((paths, key))
+    }
+
+    /// The sitemaps, keyed by the list of their URLs and written from it.
+    fn sitemaps(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
+        let urls = plan::sitemap_urls(self.index, self.config.paginate);
+        let key = key_of(self.opts.track, |h| urls.hash(h));
+        if paths.iter().any(|p| self.stale(p, key)) {
+            let files = feeds::sitemaps(&urls, &self.config.base_url);
+            for (path, (_, body)) in paths.iter().zip(files) {
                 self.write(path, body.as_bytes())?;
             }
         }
@@ -457,13 +468,6 @@ impl<'a> Renderer<'a> {
             Output::NewsSitemap => {
                 let window = feeds::news_window(index, self.opts.now);
                 feeds::news_sitemap(index, config, &window)
-            }
-            Output::Sitemaps => {
-                let urls = plan::sitemap_urls(index, config.paginate);
-                return Ok(feeds::sitemaps(&urls, &config.base_url)
-                    .into_iter()
-                    .map(|(_, body)| body)
-                    .collect());
             }
             Output::Robots => feeds::robots(&config.base_url),
             Output::SearchMeta
@@ -518,7 +522,7 @@ impl<'a> Renderer<'a> {
             Output::SearchMeta => &files.meta,
             Output::SearchShard(i) => files.shards.get(i).map_or("", String::as_str),
             Output::SearchRecent(i) => files.recent.get(i).map_or("", String::as_str),
-            Output::SearchDocs(i) => files.docs.get(i).map_or("", String::as_str),
+            Output::SearchDocs(i) => files.docs.get(i).and_then(|d| d.1.as_deref()).unwrap_or(""),
             _ => "",
         }
     }

@@ -4,6 +4,7 @@
 //! Adding a page kind is adding a variant here and its arm in `Renderer::make`: the paths
 //! a build creates folders for and the files it renders come from this one list.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::index::Index;
@@ -201,7 +202,7 @@ impl Output {
             | Output::Taxon { .. }
             | Output::Retracted(_)
             | Output::Redirect(_)
-            | Output::Corrections => format!("{}index.html", self.dir(index).unwrap_or_default()),
+            | Output::Corrections => self.dir(index).unwrap_or_default() + "index.html",
             Output::CorrectionsFeed => "corrections/atom.xml".into(),
             Output::NotFound => "404.html".into(),
             Output::Atom(None) => "atom.xml".into(),
@@ -217,7 +218,7 @@ impl Output {
             Output::SearchMeta => "search/meta.json".into(),
             Output::SearchShard(i) => search::base_shard_path(i),
             Output::SearchRecent(i) => format!("search/r/{i}.txt"),
-            Output::SearchDocs(i) => format!("search/d/{i}.json"),
+            Output::SearchDocs(i) => search::docs_path(i),
             Output::SyntaxCss => "syntax.css".into(),
             Output::Asset(i) => BUILTIN_ASSETS[i].0.into(),
         };
@@ -298,40 +299,38 @@ pub(crate) fn page_path(prefix: &str, n: usize) -> String {
 }
 
 /// Every canonical page with its last modification, for the sitemap.
-pub(crate) fn sitemap_urls(index: &Index, per_page: usize) -> Vec<(String, Option<String>)> {
-    let day = |d: jiff::civil::Date| Some(d.to_string());
-    let mut urls = vec![(
-        String::new(),
-        index.entries.first().map(|e| e.day.to_string()),
-    )];
+pub(crate) fn sitemap_urls(
+    index: &Index,
+    per_page: usize,
+) -> Vec<(Cow<'_, str>, Option<jiff::civil::Date>)> {
+    let mut urls = vec![(Cow::Borrowed(""), index.entries.first().map(|e| e.day))];
     let all: Vec<usize> = (0..index.entries.len()).collect();
     let real = real_pages(index, &all, per_page);
-    urls.extend((1..=real).map(|n| (page_path("", n), None)));
+    urls.extend((1..=real).map(|n| (page_path("", n).into(), None)));
+    // Borrowed: a sitemap lists every story, and is keyed on every build.
     urls.extend(index.entries.iter().map(|e| {
         let a = &e.article;
-        (
-            e.url.clone(),
-            day(a.updated.as_ref().unwrap_or(&a.date).date()),
-        )
+        let day = a.updated.as_ref().unwrap_or(&a.date).date();
+        (Cow::Borrowed(e.url.as_str()), Some(day))
     }));
     urls.extend(
         index
             .days
             .iter()
-            .map(|p| (p.url(), day(index.entries[p.entries[0]].day))),
+            .map(|p| (p.url().into(), Some(index.entries[p.entries[0]].day))),
     );
-    urls.extend(index.months.iter().map(|p| (p.url(), None)));
-    urls.extend(index.years.iter().map(|p| (p.url(), None)));
+    urls.extend(index.months.iter().map(|p| (p.url().into(), None)));
+    urls.extend(index.years.iter().map(|p| (p.url().into(), None)));
     urls.push(("tags/".into(), None));
     urls.extend(
         index
             .tags
             .iter()
-            .map(|t| (format!("tags/{}/", t.slug), None)),
+            .map(|t| (format!("tags/{}/", t.slug).into(), None)),
     );
     for taxon in Taxon::ALL {
-        urls.push((format!("{}/", taxon.folder()), None));
-        urls.extend((0..taxon.groups(index).len()).map(|g| (taxon.prefix(index, g), None)));
+        urls.push((format!("{}/", taxon.folder()).into(), None));
+        urls.extend((0..taxon.groups(index).len()).map(|g| (taxon.prefix(index, g).into(), None)));
     }
     urls
 }

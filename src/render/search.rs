@@ -88,7 +88,9 @@ pub(crate) struct Files {
     /// Base shards; empty when `previous` keys showed them unchanged (not built).
     pub shards: Vec<String>,
     pub recent: Vec<String>,
-    pub docs: Vec<String>,
+    /// Result blocks with their keys; a block is `None` when `previous` keys showed it
+    /// unchanged (not built).
+    pub docs: Vec<(u64, Option<String>)>,
     /// The key of every base shard: a hash of what the base is made from (0 untracked).
     pub base_key: u64,
     /// How long building them took (`kabar build --timings`).
@@ -152,7 +154,7 @@ pub(crate) fn build(
     })
     .to_string();
     let recent = layer(&recent, base as u32, RECENT_SHARDS);
-    let docs = docs(index, config, root);
+    let docs = docs(index, config, root, track, previous);
     Ok(Files {
         meta,
         shards,
@@ -369,22 +371,49 @@ fn push_number(out: &mut String, mut v: u32) {
 
 /// Result records by id, `BLOCK` a file: `[url, title, date, summary, story id, lede]`,
 /// the date in the site's language and the story id that of its oldest article.
-fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
+///
+/// With `track`, each block is keyed by what its records are made from (the articles,
+/// their URLs, days and story ids), and a block whose file `previous` holds with that
+/// key is not built: ids count from the oldest story, so a new one changes the last
+/// block only.
+fn docs(
+    index: &Index,
+    config: &Config,
+    root: &str,
+    track: bool,
+    previous: Option<&Keys>,
+) -> Vec<(u64, Option<String>)> {
     let n = index.entries.len();
+    let entry = |id: usize| &index.entries[n - 1 - id];
+    let story = |id: usize| entry(id).story.first().map_or(id, |&oldest| n - 1 - oldest);
+    let ids = |b: usize| b * BLOCK..((b + 1) * BLOCK).min(n);
     (0..block_count(n))
         .into_par_iter()
         .map(|b| {
-            let records: Vec<serde_json::Value> = (b * BLOCK..((b + 1) * BLOCK).min(n))
+            let key = if track {
+                let mut h = rustc_hash::FxHasher::default();
+                (root, &config.lang).hash(&mut h);
+                for id in ids(b) {
+                    let e = entry(id);
+                    (e.article.hash, &e.url, e.day, story(id)).hash(&mut h);
+                }
+                h.finish()
+            } else {
+                0
+            };
+            let kept = track && previous.is_some_and(|p| p.get(&docs_path(b)) == Some(&key));
+            if kept {
+                return (key, None);
+            }
+            let records: Vec<serde_json::Value> = ids(b)
                 .map(|id| {
-                    let i = n - 1 - id;
-                    let e = &index.entries[i];
-                    let story = e.story.first().map_or(id, |&oldest| n - 1 - oldest);
+                    let e = entry(id);
                     serde_json::json!([
                         format!("{root}{}", e.url),
                         e.article.title,
                         crate::render::filters::long_date(e.day, &config.lang),
                         truncate_words(&e.article.summary, SUMMARY_BYTES),
-                        story,
+                        story(id),
                         e.article
                             .search
                             .as_ref()
@@ -392,9 +421,14 @@ fn docs(index: &Index, config: &Config, root: &str) -> Vec<String> {
                     ])
                 })
                 .collect();
-            serde_json::Value::Array(records).to_string()
+            (key, Some(serde_json::Value::Array(records).to_string()))
         })
         .collect()
+}
+
+/// The file of result block `b`.
+pub(crate) fn docs_path(b: usize) -> String {
+    format!("search/d/{b}.json")
 }
 
 #[cfg(test)]
