@@ -40,7 +40,11 @@ pair!(u32, f32, 4, 4);
 pair!(u64, u32, 8, 4);
 pair!(u64, u64, 8, 8);
 
-pub(crate) fn serialize<T: Fixed, S: Serializer>(pairs: &[T], s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<T: Fixed, P: AsRef<[T]> + ?Sized, S: Serializer>(
+    pairs: &P,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let pairs = pairs.as_ref();
     let mut bytes = Vec::with_capacity(pairs.len() * T::SIZE);
     for p in pairs {
         p.put(&mut bytes);

@@ -90,7 +90,7 @@ pub struct StateRef<'a> {
     pub sources: Vec<Source<'a>>,
     pub keys: Vec<(&'a str, u64)>,
     /// The related lists, when they are exact.
-    pub lists: Option<related::Lists>,
+    pub lists: Option<related::ListsRef<'a>>,
 }
 
 #[derive(Debug)]
@@ -112,7 +112,7 @@ struct HeadRef<'a> {
     output: &'a str,
     sources: Vec<(&'a Path, Stamp, Spans)>,
     keys: &'a [(&'a str, u64)],
-    lists: &'a Option<related::Lists>,
+    lists: &'a Option<related::ListsRef<'a>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -631,7 +631,7 @@ mod tests {
             output: "1 2 3",
             sources: vec![(path, STAMP, spans), (path, STAMP, spans)],
             keys: &[("index.html", 9), ("a/index.html", 10)],
-            lists: &Some(related::Lists::default()),
+            lists: &Some(related::ListsRef::default()),
         };
         let whole = rmp_serde::to_vec(&head).expect("encode");
         assert_eq!(encode_head(&head).expect("encode"), whole);

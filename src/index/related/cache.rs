@@ -76,6 +76,31 @@ pub struct Lists {
     alone: Vec<(u64, u64)>,
 }
 
+/// `Lists` borrowed from the model, for a build cache to write: encoded as `Lists` is,
+/// without copying every list and signature first.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ListsRef<'a> {
+    base: u64,
+    lists: Vec<ListedRef<'a>>,
+    hashes: &'a [u64],
+    #[serde(serialize_with = "crate::packed::serialize")]
+    df: Counts,
+    #[serde(serialize_with = "crate::packed::serialize")]
+    df_base: Counts,
+    base_size: usize,
+    #[serde(serialize_with = "crate::packed::serialize")]
+    alone: Vec<(u64, u64)>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedRef<'a> {
+    id: u64,
+    related: &'a [u64],
+    same: &'a [u64],
+    #[serde(serialize_with = "crate::packed::serialize")]
+    signature: &'a [(u32, f32)],
+}
+
 /// One article's part of `Lists`.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Listed {
@@ -155,27 +180,27 @@ impl Cache {
     }
 
     /// The lists of the last exact pass, for a build cache to keep.
-    pub fn lists(&self) -> Option<Lists> {
+    pub fn lists(&self) -> Option<ListsRef<'_>> {
         let base = self.base?;
-        let mut lists: Vec<Listed> = self
+        let mut lists: Vec<ListedRef> = self
             .articles
             .iter()
             .filter(|(_, c)| c.listed)
-            .map(|(&id, c)| Listed {
+            .map(|(&id, c)| ListedRef {
                 id,
-                related: c.related.clone(),
-                same: c.same.clone(),
-                signature: c.signature.clone(),
+                related: &c.related,
+                same: &c.same,
+                signature: &c.signature,
             })
             .collect();
         lists.sort_unstable_by_key(|l| l.id);
         let (df, df_base, base_size) = self.terms.counts();
         let mut alone: Vec<(u64, u64)> = self.alone.iter().map(|(&h, &id)| (h, id)).collect();
         alone.par_sort_unstable();
-        Some(Lists {
+        Some(ListsRef {
             base,
             lists,
-            hashes: self.terms.hashes().to_vec(),
+            hashes: self.terms.hashes(),
             df,
             df_base,
             base_size,

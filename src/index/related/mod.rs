@@ -19,7 +19,7 @@ mod vocab;
 use rayon::prelude::*;
 
 use crate::parse::Article;
-pub use cache::{Cache, Lists, Pass, Saved};
+pub use cache::{Cache, Lists, ListsRef, Pass, Saved};
 use features::{TermFrequencies, counted, term_frequencies};
 use score::{Buffers, Model};
 use vocab::{Signature, Terms};
@@ -525,6 +525,15 @@ mod tests {
             if cache.scored() < site.len() {
                 partial += 1;
             }
+            // The lists as a build cache writes them (borrowed) read back whole, and
+            // written again from what was read: the same bytes.
+            let bytes = rmp_serde::to_vec(&cache.lists()).expect("encodes");
+            let lists: Option<Lists> = rmp_serde::from_slice(&bytes).expect("decodes");
+            assert!(
+                lists.is_some(),
+                "round {round}: an exact pass keeps its lists"
+            );
+            assert_eq!(rmp_serde::to_vec(&lists).expect("encodes"), bytes);
         }
         assert!(partial >= 12, "only {partial} of 40 passes were partial");
     }
