@@ -7,7 +7,8 @@
 //! record (the article without its body, with the lede its search result shows), its
 //! term frequencies (for related stories) and its body (HTML and text). The head lists
 //! every source with its stamp and where its records are, the frame, the output's
-//! identity, the keys and the related model's last exact pass (`related::Lists`). The
+//! identity, the keys and the related model's last exact pass (`related::Lists`), in
+//! four parts led by their lengths, so that they are decoded side by side. The
 //! head and every record are found by a `Span` holding their CRC-32, checked whenever
 //! they are read. A file that fails any check, or whose `frame` (site.yaml,
 //! templates/, static/, build options, the kabar binary) or output identity is not the
@@ -49,7 +50,7 @@ use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
@@ -106,7 +107,6 @@ pub struct Source<'a> {
 /// Why a cache could not be used.
 pub type Unusable = String;
 
-#[derive(serde::Serialize)]
 struct HeadRef<'a> {
     frame: u64,
     output: &'a str,
@@ -115,14 +115,9 @@ struct HeadRef<'a> {
     lists: &'a Option<related::ListsRef<'a>>,
 }
 
-#[derive(serde::Deserialize)]
-struct Head {
-    frame: u64,
-    output: String,
-    sources: Vec<(PathBuf, Stamp, Spans)>,
-    keys: Vec<(String, u64)>,
-    lists: Option<related::Lists>,
-}
+/// The head's parts, in this order, each its own MessagePack value: the frame and the
+/// output's identity, the sources, the keys and the lists.
+const HEAD_PARTS: usize = 4;
 
 /// Where one article's records are.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -326,20 +321,35 @@ fn write_rest(
     w.write_all(END)
 }
 
-/// `head` as `rmp_serde::to_vec` encodes it (a struct is an array of its fields), its
-/// three large fields encoded in parallel: at 100 000 articles each is megabytes.
+/// `head` as the lengths of its parts (u32, little-endian) and then the parts, encoded in
+/// parallel: at 100 000 articles each of the large ones is megabytes, and they are
+/// decoded in parallel too.
 fn encode_head(head: &HeadRef<'_>) -> io::Result<Vec<u8>> {
     let (sources, (keys, lists)) = rayon::join(
         || encode(&head.sources),
         || rayon::join(|| encode(&head.keys), || encode(head.lists)),
     );
-    let mut bytes = encode(&(head.frame, head.output))?;
-    // Two fields so far, five in the struct: the array's length is the first byte.
-    bytes[0] = 0x95;
-    for field in [sources?, keys?, lists?] {
-        bytes.extend(field);
+    let parts = [encode(&(head.frame, head.output))?, sources?, keys?, lists?];
+    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 4).sum());
+    for part in &parts {
+        let len = u32::try_from(part.len()).map_err(io::Error::other)?;
+        bytes.extend(len.to_le_bytes());
+    }
+    for part in parts {
+        bytes.extend(part);
     }
     Ok(bytes)
+}
+
+/// The parts `encode_head` wrote, if their lengths add up to the head's.
+fn head_parts(raw: &[u8]) -> Option<[&[u8]; HEAD_PARTS]> {
+    let (lens, mut rest) = raw.split_at_checked(4 * HEAD_PARTS)?;
+    let mut parts = [&[][..]; HEAD_PARTS];
+    for (part, len) in parts.iter_mut().zip(lens.chunks_exact(4)) {
+        let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+        (*part, rest) = rest.split_at_checked(len)?;
+    }
+    rest.is_empty().then_some(parts)
 }
 
 fn encode<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<Vec<u8>> {
@@ -452,14 +462,52 @@ pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
     let raw = store
         .read(span)
         .map_err(|_| "its checksum does not match (the file is damaged)".to_string())?;
-    let head: Head =
-        rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
+    let [frame, sources, keys, lists] =
+        head_parts(&raw).ok_or("its head is damaged (its parts do not add up)")?;
+    let decode_err = |e: rmp_serde::decode::Error| format!("it cannot be decoded: {e}");
+    let (frame, output): (u64, String) = rmp_serde::from_slice(frame).map_err(decode_err)?;
+    // The articles (most of the work, itself parallel) beside the keys and the lists.
+    let (articles, (keys, lists)) = rayon::join(
+        || {
+            let sources: Vec<(PathBuf, Stamp, Spans)> =
+                rmp_serde::from_slice(sources).map_err(decode_err)?;
+            articles(&store, &sources).map(|a| (sources, a))
+        },
+        || {
+            rayon::join(
+                || rmp_serde::from_slice::<Vec<(String, u64)>>(keys).map_err(decode_err),
+                || rmp_serde::from_slice::<Option<related::Lists>>(lists).map_err(decode_err),
+            )
+        },
+    );
+    let (sources, articles) = articles?;
     drop(raw);
+    let related = related::Saved::new(articles.iter().map(|a| a.as_ref()), lists?);
+    let sources = sources
+        .into_iter()
+        .zip(articles)
+        .map(|((path, stamp, _), a)| (path, stamp, a))
+        .collect();
+    Ok(State {
+        frame,
+        output,
+        sources,
+        related,
+        keys: keys?,
+        store,
+    })
+}
+
+/// The record of each source, checked and decoded, its body and term frequencies left
+/// in `store`.
+fn articles(
+    store: &Arc<Store>,
+    sources: &[(PathBuf, Stamp, Spans)],
+) -> Result<Vec<Arc<Article>>, Unusable> {
     let bodies: Arc<dyn Bodies> = store.clone();
     // Each article is decoded into the allocation it keeps: at 100 000 articles,
     // moving them from one vector into another shows.
-    let articles: Vec<Arc<Article>> = head
-        .sources
+    sources
         .par_iter()
         .map(|(path, _, spans)| {
             let raw = store.read(spans.record).map_err(|e| e.to_string())?;
@@ -477,22 +525,7 @@ pub fn decode(file: File, len: u64) -> Result<State, Unusable> {
             });
             Ok(Arc::new(a))
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    let related = related::Saved::new(articles.iter().map(|a| a.as_ref()), head.lists);
-    let sources = head
-        .sources
-        .into_iter()
-        .zip(articles)
-        .map(|((path, stamp, _), a)| (path, stamp, a))
-        .collect();
-    Ok(State {
-        frame: head.frame,
-        output: head.output,
-        sources,
-        related,
-        keys: head.keys,
-        store,
-    })
+        .collect()
 }
 
 #[cfg(test)]
@@ -614,7 +647,7 @@ mod tests {
     }
 
     #[test]
-    fn the_head_encoded_in_parts_is_the_head_encoded_whole() {
+    fn a_head_whose_parts_do_not_add_up_is_refused() {
         let span = Span {
             at: 1,
             len: 2,
@@ -626,15 +659,20 @@ mod tests {
             body: span,
         };
         let path = Path::new("content/a.md");
-        let head = HeadRef {
+        let head = encode_head(&HeadRef {
             frame: 7,
             output: "1 2 3",
             sources: vec![(path, STAMP, spans), (path, STAMP, spans)],
             keys: &[("index.html", 9), ("a/index.html", 10)],
             lists: &Some(related::ListsRef::default()),
-        };
-        let whole = rmp_serde::to_vec(&head).expect("encode");
-        assert_eq!(encode_head(&head).expect("encode"), whole);
+        })
+        .expect("encode");
+        let parts = head_parts(&head).expect("parts");
+        let keys: Vec<(String, u64)> = rmp_serde::from_slice(parts[2]).expect("keys");
+        assert_eq!(keys[1], ("a/index.html".to_string(), 10));
+        assert!(head_parts(&head[..head.len() - 1]).is_none());
+        assert!(head_parts(&[head.as_slice(), b"x"].concat()).is_none());
+        assert!(head_parts(&head[..15]).is_none());
     }
 
     #[test]
@@ -663,8 +701,9 @@ mod tests {
             );
         }
         let mut other = bytes.clone();
-        other[MAGIC.len()] = 9;
-        assert!(why(&other).contains("format 9"), "{}", why(&other));
+        other[MAGIC.len()] = FORMAT as u8 + 1;
+        let another = format!("format {}", FORMAT + 1);
+        assert!(why(&other).contains(&another), "{}", why(&other));
         let mut version = bytes.clone();
         version[MAGIC.len() + 8] = b'9';
         assert!(

@@ -740,8 +740,9 @@ impl Cache {
         let indices = |which: &[u64]| -> Vec<usize> {
             which.iter().filter_map(|id| at.get(id).copied()).collect()
         };
+        // A hundred thousand lists of ids turned into indices: spread over the cores.
         let (related, same_coverage) = ids
-            .iter()
+            .par_iter()
             .map(|id| match self.articles.get(id) {
                 Some(c) => (indices(&c.related), indices(&c.same)),
                 None => (Vec::new(), Vec::new()),
