@@ -299,9 +299,9 @@ fn write_rest(
             let spans = match r {
                 Err(spans) => spans,
                 Ok([record, terms, body]) => Spans {
-                    record: w.put(&record)?,
-                    terms: w.put(&terms)?,
-                    body: w.put(&body)?,
+                    record: w.put(&[&record])?,
+                    terms: w.put(&[&terms])?,
+                    body: w.put(&[&body])?,
                 },
             };
             placed.push((s.path, s.stamp, spans));
@@ -314,6 +314,7 @@ fn write_rest(
         keys: &state.keys,
         lists: &state.lists,
     })?;
+    let head: Vec<&[u8]> = head.iter().map(Vec::as_slice).collect();
     let at = w.put(&head)?;
     w.write_all(&at.at.to_le_bytes())?;
     w.write_all(&at.len.to_le_bytes())?;
@@ -323,22 +324,25 @@ fn write_rest(
 
 /// `head` as the lengths of its parts (u32, little-endian) and then the parts, encoded in
 /// parallel: at 100 000 articles each of the large ones is megabytes, and they are
-/// decoded in parallel too.
-fn encode_head(head: &HeadRef<'_>) -> io::Result<Vec<u8>> {
+/// decoded in parallel too. Written piece by piece, never copied into one buffer.
+fn encode_head(head: &HeadRef<'_>) -> io::Result<[Vec<u8>; HEAD_PARTS + 1]> {
     let (sources, (keys, lists)) = rayon::join(
-        || encode(&head.sources),
-        || rayon::join(|| encode(&head.keys), || encode(head.lists)),
+        || encode_sized(&head.sources, head.sources.len() * 96),
+        || {
+            rayon::join(
+                || encode_sized(&head.keys, head.keys.len() * 80),
+                || encode_sized(head.lists, head.sources.len() * 512),
+            )
+        },
     );
     let parts = [encode(&(head.frame, head.output))?, sources?, keys?, lists?];
-    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 4).sum());
+    let mut lens = Vec::with_capacity(4 * HEAD_PARTS);
     for part in &parts {
         let len = u32::try_from(part.len()).map_err(io::Error::other)?;
-        bytes.extend(len.to_le_bytes());
+        lens.extend(len.to_le_bytes());
     }
-    for part in parts {
-        bytes.extend(part);
-    }
-    Ok(bytes)
+    let [a, b, c, d] = parts;
+    Ok([lens, a, b, c, d])
 }
 
 /// The parts `encode_head` wrote, if their lengths add up to the head's.
@@ -354,6 +358,14 @@ fn head_parts(raw: &[u8]) -> Option<[&[u8]; HEAD_PARTS]> {
 
 fn encode<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<Vec<u8>> {
     rmp_serde::to_vec(value).map_err(io::Error::other)
+}
+
+/// `encode` into room for about `hint` bytes: growing tens of megabytes by doubling
+/// copies them again and again. Room not written is never touched.
+fn encode_sized<T: serde::Serialize + ?Sized>(value: &T, hint: usize) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(hint);
+    rmp_serde::encode::write(&mut bytes, value).map_err(io::Error::other)?;
+    Ok(bytes)
 }
 
 /// One article's three records: encoded, or copied from the file it was read from.
@@ -386,16 +398,20 @@ struct Counting<'w> {
 }
 
 impl Counting<'_> {
-    /// Writes `bytes` and says where they went.
-    fn put(&mut self, bytes: &[u8]) -> io::Result<Span> {
-        let len = u32::try_from(bytes.len()).map_err(io::Error::other)?;
-        let span = Span {
-            at: self.at,
-            len,
-            crc: crc32fast::hash(bytes),
-        };
-        self.write_all(bytes)?;
-        Ok(span)
+    /// Writes `pieces` one after the other and says where they went, as one span.
+    fn put(&mut self, pieces: &[&[u8]]) -> io::Result<Span> {
+        let len = pieces.iter().map(|p| p.len()).sum::<usize>();
+        let mut crc = crc32fast::Hasher::new();
+        let at = self.at;
+        for piece in pieces {
+            crc.update(piece);
+            self.write_all(piece)?;
+        }
+        Ok(Span {
+            at,
+            len: u32::try_from(len).map_err(io::Error::other)?,
+            crc: crc.finalize(),
+        })
     }
 }
 
@@ -666,7 +682,8 @@ mod tests {
             keys: &[("index.html", 9), ("a/index.html", 10)],
             lists: &Some(related::ListsRef::default()),
         })
-        .expect("encode");
+        .expect("encode")
+        .concat();
         let parts = head_parts(&head).expect("parts");
         let keys: Vec<(String, u64)> = rmp_serde::from_slice(parts[2]).expect("keys");
         assert_eq!(keys[1], ("a/index.html".to_string(), 10));
