@@ -361,7 +361,11 @@ fn is_archive_path(path: &str) -> bool {
 
 /// `YYYY/MM/DD/<slug>/` with the date in the site time zone (dates are zoned when parsed).
 pub fn article_url(a: &Article) -> String {
-    format!("{}{}/", archive::day_path(a.date.date()), a.slug)
+    let mut url = String::with_capacity(12 + a.slug.len());
+    archive::push_day_path(&mut url, a.date.date());
+    url.push_str(&a.slug);
+    url.push('/');
+    url
 }
 
 /// Story timelines: articles joined by an explicit `story:` id or by near-identical
