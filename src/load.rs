@@ -108,10 +108,8 @@ fn read_stamped(
     let stamps: Vec<Option<Stamp>> = listed
         .par_iter()
         .map(|file| {
-            if file.stamp.is_some() {
-                return file.stamp;
-            }
-            std::fs::metadata(&file.path).ok().as_ref().map(Stamp::of)
+            file.stamp
+                .or_else(|| std::fs::metadata(&file.path).ok().as_ref().map(Stamp::of))
         })
         .collect();
     let mut seen = Vec::with_capacity(listed.len());

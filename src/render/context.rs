@@ -199,10 +199,7 @@ impl<'a> Cards<'a> {
             tags: e
                 .tags
                 .iter()
-                .map(|&t| TagLink {
-                    name: index.tags[t].name.clone(),
-                    url: format!("{root}tags/{}/", index.tags[t].slug),
-                })
+                .map(|&t| link("tags", &index.tags[t]))
                 .collect(),
             status: a.status.as_str(),
             image: a.image.clone(),

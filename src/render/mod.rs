@@ -428,8 +428,19 @@ impl<'a> Renderer<'a> {
             }
             Output::Robots | Output::SyntaxCss | Output::Asset(_) => 0,
         };
+        self.write_if_stale(paths, key, |paths| self.file(out, paths))
+    }
+
+    /// Writes an output's files, one body each from `bodies` (given the paths), if any
+    /// of them has not `key` yet.
+    fn write_if_stale(
+        &self,
+        paths: Vec<String>,
+        key: u64,
+        bodies: impl FnOnce(&[String]) -> Result<Vec<String>, Failure>,
+    ) -> Result<(Vec<String>, u64), Failure> {
         if paths.iter().any(|p| self.stale(p, key)) {
-            for (path, body) in paths.iter().zip(self.file(out, &paths)?) {
+            for (path, body) in paths.iter().zip(bodies(&paths)?) {
                 self.write(path, body.as_bytes())?;
             }
         }
@@ -440,13 +451,10 @@ impl<'a> Renderer<'a> {
     fn sitemaps(&self, paths: Vec<String>) -> Result<(Vec<String>, u64), Failure> {
         let urls = plan::sitemap_urls(self.index, self.config.paginate);
         let key = key_of(self.opts.track, |h| urls.hash(h));
-        if paths.iter().any(|p| self.stale(p, key)) {
+        self.write_if_stale(paths, key, |_| {
             let files = feeds::sitemaps(&urls, &self.config.base_url);
-            for (path, (_, body)) in paths.iter().zip(files) {
-                self.write(path, body.as_bytes())?;
-            }
-        }
-        Ok((paths, key))
+            Ok(files.into_iter().map(|(_, body)| body).collect())
+        })
     }
 
     /// The bodies of an output that is not a template (feeds, sitemaps, assets).

@@ -492,7 +492,10 @@ impl Cache {
         for (i, tf) in self.unless_damaged(counted)? {
             fresh[i] = Some(tf);
         }
-        let new: Vec<&[(u64, f32)]> = added.iter().filter_map(|&i| fresh[i].as_deref()).collect();
+        let (new_ids, new): (Vec<u64>, Vec<_>) = added
+            .iter()
+            .filter_map(|&i| Some((ids[i], fresh[i].as_deref()?)))
+            .unzip();
         let mut terms = self.terms.clone();
         let was_alone = terms.extend(&new);
         // Of the other articles, only those that alone had a word an added story has
@@ -539,8 +542,6 @@ impl Cache {
         for h in &was_alone {
             self.alone.remove(h);
         }
-        let new: Vec<&[(u64, f32)]> = added.iter().filter_map(|&i| fresh[i].as_deref()).collect();
-        let new_ids: Vec<u64> = added.iter().map(|&i| ids[i]).collect();
         self.alone.extend(alone_terms(&new, &new_ids, &terms));
         let to_ids = |which: &[usize]| which.iter().map(|&j| ids[j]).collect();
         let mut rescored: HashMap<usize, (Vec<u64>, Vec<u64>)> = again
