@@ -4,7 +4,9 @@
 //! Candidates come only from an inverted index whose postings are read in a
 //! bounded window around the article, so the cost grows with N, not N².
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::vocab::Signature;
 use super::{Corpus, NEAR_IDENTICAL, Weights};
@@ -40,7 +42,9 @@ pub(super) struct Model<'a> {
     tag_idf: Vec<f32>,
     tag_postings: Vec<Vec<u32>>,
     max_idf: f32,
-    by_slug: HashMap<&'a str, usize>,
+    /// Built when a pin is first looked up: most articles pin nothing, and an
+    /// incremental pass scores a few hundred of them.
+    by_slug: OnceLock<HashMap<&'a str, usize>>,
     by_story: HashMap<&'a str, Vec<u32>>,
     days: Vec<f64>,
     count: usize,
@@ -81,11 +85,7 @@ impl<'a> Model<'a> {
             tag_idf: tag_idf(&article_tags[n - base..], n_tags, base),
             tag_postings,
             max_idf: ((1.0 + base as f64).ln() as f32 + 0.1).max(f32::EPSILON),
-            by_slug: articles
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.slug.as_str(), i))
-                .collect(),
+            by_slug: OnceLock::new(),
             by_story,
             days: articles
                 .iter()
@@ -98,12 +98,28 @@ impl<'a> Model<'a> {
 
     /// Indexes the terms of every article, or only those that scoring `ids` reads.
     pub(super) fn index_terms(&mut self, ids: Option<&[usize]>) {
-        let terms: Option<HashSet<u32>> = ids.map(|ids| {
-            ids.iter()
-                .flat_map(|&i| self.signatures[i].iter().map(|&(t, _)| t))
-                .collect()
-        });
-        self.postings = postings(self.signatures, terms.as_ref());
+        let signatures = self.signatures;
+        match ids {
+            None => self.postings = postings(signatures, None),
+            Some(ids) => self.index_only(
+                ids.iter()
+                    .flat_map(|&i| signatures[i].iter().map(|&(t, _)| t)),
+            ),
+        }
+    }
+
+    /// Indexes only `terms`: each posting list it builds is whole, and the others are
+    /// left empty, which at 100 000 articles is most of the 4 million postings.
+    pub(super) fn index_only(&mut self, terms: impl IntoIterator<Item = u32>) {
+        let mut only = Vec::new();
+        for t in terms {
+            let t = t as usize;
+            if only.len() <= t {
+                only.resize(t + 1, false);
+            }
+            only[t] = true;
+        }
+        self.postings = postings(self.signatures, Some(&only));
     }
 
     pub(super) fn links(&self, i: usize, buf: &mut Buffers) -> Scored {
@@ -268,12 +284,23 @@ impl<'a> Model<'a> {
         score
     }
 
+    fn by_slug(&self) -> &HashMap<&'a str, usize> {
+        self.by_slug.get_or_init(|| {
+            let articles = self.corpus.articles;
+            articles
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.slug.as_str(), i))
+                .collect()
+        })
+    }
+
     /// `i`'s pins, then its best-scoring candidates, up to `count`.
     fn pick(&self, i: usize, mut candidates: Vec<(f32, u32)>) -> Vec<usize> {
         let count = self.count;
         let mut out: Vec<usize> = Vec::with_capacity(count);
         for slug in &self.corpus.articles[i].related {
-            if let Some(&j) = self.by_slug.get(slug.as_str()) {
+            if let Some(&j) = self.by_slug().get(slug.as_str()) {
                 if j != i && !out.contains(&j) && out.len() < count {
                     out.push(j);
                 }
@@ -363,17 +390,20 @@ fn tag_similarity(a: &[usize], b: &[usize], idf: &[f32], max_idf: f32) -> f32 {
 }
 
 /// term → (article, weight), each list in article order; with `only`, just the
-/// lists of those terms (all an incremental update reads).
-fn postings(signatures: &[Signature], only: Option<&HashSet<u32>>) -> Vec<Vec<(u32, f32)>> {
-    let n_terms = signatures
-        .iter()
-        .flat_map(|s| s.iter().map(|(t, _)| *t + 1))
-        .max()
-        .unwrap_or(0) as usize;
+/// lists of the terms it marks (by term id): all an incremental pass reads.
+fn postings(signatures: &[Signature], only: Option<&[bool]>) -> Vec<Vec<(u32, f32)>> {
+    let n_terms = match only {
+        Some(only) => only.len(),
+        None => signatures
+            .iter()
+            .flat_map(|s| s.iter().map(|(t, _)| *t + 1))
+            .max()
+            .unwrap_or(0) as usize,
+    };
     let mut postings = vec![Vec::new(); n_terms];
     for (i, sig) in signatures.iter().enumerate() {
         for &(t, w) in sig {
-            if only.is_none_or(|o| o.contains(&t)) {
+            if only.is_none_or(|o| o.get(t as usize) == Some(&true)) {
                 postings[t as usize].push((i as u32, w));
             }
         }
