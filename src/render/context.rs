@@ -128,7 +128,9 @@ pub struct Card {
 pub struct Cards<'a> {
     index: &'a Index,
     root: String,
-    made: Vec<std::sync::OnceLock<Card>>,
+    /// Boxed: a card is over 500 bytes, and 100 000 empty slots of that size would be
+    /// 50 MB touched before a single card is made.
+    made: Vec<std::sync::OnceLock<Box<Card>>>,
 }
 
 impl<'a> Cards<'a> {
@@ -212,7 +214,7 @@ impl std::ops::Index<usize> for Cards<'_> {
     type Output = Card;
 
     fn index(&self, i: usize) -> &Card {
-        self.made[i].get_or_init(|| self.make(i))
+        self.made[i].get_or_init(|| Box::new(self.make(i)))
     }
 }
 
