@@ -115,7 +115,7 @@ pub struct Body {
 }
 
 /// Bytes of the build cache: where they are, and their CRC-32.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub at: u64,
     pub len: u32,

@@ -18,6 +18,8 @@
 //! gigabyte at 100 000 articles), and a build reads only those of the pages it renders
 //! again (`Article::html`), from this file, kept open for the build; a build after new
 //! stories reads the term frequencies of none of the others (`Article::stored_terms`).
+//! The records of the articles written together come first, back to back, and are
+//! read in runs of up to a megabyte, not with a call each.
 //!
 //! Why appended: a build that started from the cache appends the records of the articles
 //! it parsed again and a new head, and the other records stay where they were, read by
@@ -58,6 +60,8 @@ const TRAILER: u64 = 24;
 /// Articles whose records are encoded (or copied) together in parallel before they
 /// are written: a few megabytes at a time, not the whole file.
 const BATCH: usize = 1024;
+/// The most bytes of records read in one call (`runs`).
+const RUN: u64 = 1 << 20;
 /// Dead bytes an append may leave before the file is written afresh, whatever the live
 /// ones: a small site's cache need not be rewritten for every few edits.
 const MIN_DEAD: u64 = 1 << 24;
@@ -120,7 +124,7 @@ struct HeadRef<'a> {
 const HEAD_PARTS: usize = 4;
 
 /// Where one article's records are.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Spans {
     record: Span,
     terms: Span,
@@ -155,15 +159,18 @@ pub struct Store {
 impl Store {
     /// The bytes of `span`, checked.
     fn read(&self, span: Span) -> io::Result<Vec<u8>> {
-        let end = span.at.checked_add(u64::from(span.len));
-        if end.is_none_or(|end| end > self.len) {
+        let buf = self.read_unchecked(span.at, u64::from(span.len))?;
+        checked(span, &buf)?;
+        Ok(buf)
+    }
+
+    /// `len` bytes from `at`, for the caller to check record by record.
+    fn read_unchecked(&self, at: u64, len: u64) -> io::Result<Vec<u8>> {
+        if at.checked_add(len).is_none_or(|end| end > self.len) {
             return Err(damaged("a record lies past its end"));
         }
-        let mut buf = vec![0; span.len as usize];
-        read_at(&self.file, &mut buf, span.at)?;
-        if crc32fast::hash(&buf) != span.crc {
-            return Err(damaged("a record's checksum does not match"));
-        }
+        let mut buf = vec![0; len as usize];
+        read_at(&self.file, &mut buf, at)?;
         Ok(buf)
     }
 
@@ -188,6 +195,14 @@ impl Bodies for Store {
     fn raw(&self, at: Span) -> io::Result<Vec<u8>> {
         self.read(at)
     }
+}
+
+/// `bytes`, if they are those `span` was written with.
+fn checked(span: Span, bytes: &[u8]) -> io::Result<&[u8]> {
+    if crc32fast::hash(bytes) != span.crc {
+        return Err(damaged("a record's checksum does not match"));
+    }
+    Ok(bytes)
 }
 
 fn damaged(why: &str) -> io::Error {
@@ -295,17 +310,29 @@ fn write_rest(
                 None => records(s).map(Ok),
             })
             .collect::<io::Result<Vec<_>>>()?;
-        for (s, r) in batch.iter().zip(records) {
-            let spans = match r {
-                Err(spans) => spans,
-                Ok([record, terms, body]) => Spans {
-                    record: w.put(&[&record])?,
-                    terms: w.put(&[&terms])?,
-                    body: w.put(&[&body])?,
-                },
-            };
-            placed.push((s.path, s.stamp, spans));
+        let mut spans: Vec<Spans> = records
+            .iter()
+            .map(|r| r.as_ref().err().copied().unwrap_or_default())
+            .collect();
+        // The records first: every build reads them all, and back to back they are
+        // read in runs (`runs`), not one call each.
+        for (at, r) in spans.iter_mut().zip(&records) {
+            if let Ok([record, ..]) = r {
+                at.record = w.put(&[record])?;
+            }
         }
+        for (at, r) in spans.iter_mut().zip(&records) {
+            if let Ok([_, terms, body]) = r {
+                at.terms = w.put(&[terms])?;
+                at.body = w.put(&[body])?;
+            }
+        }
+        placed.extend(
+            batch
+                .iter()
+                .zip(spans)
+                .map(|(s, spans)| (s.path, s.stamp, spans)),
+        );
     }
     let head = encode_head(&HeadRef {
         frame: state.frame,
@@ -521,27 +548,81 @@ fn articles(
     sources: &[(PathBuf, Stamp, Spans)],
 ) -> Result<Vec<Arc<Article>>, Unusable> {
     let bodies: Arc<dyn Bodies> = store.clone();
-    // Each article is decoded into the allocation it keeps: at 100 000 articles,
-    // moving them from one vector into another shows.
-    sources
-        .par_iter()
+    runs(sources)
+        .into_par_iter()
+        .flat_map_iter(|run| read_run(store, &sources[run], &bodies))
+        .collect()
+}
+
+/// The records of `run`, read in one call and checked one by one. Each article is
+/// decoded into the allocation it keeps: at 100 000 articles, moving them from one
+/// vector into another shows.
+fn read_run(
+    store: &Store,
+    run: &[(PathBuf, Stamp, Spans)],
+    bodies: &Arc<dyn Bodies>,
+) -> Vec<Result<Arc<Article>, Unusable>> {
+    let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        return Vec::new();
+    };
+    let (first, last) = (first.2.record, last.2.record);
+    let end = last.at.saturating_add(u64::from(last.len));
+    let bytes = match store.read_unchecked(first.at, end.saturating_sub(first.at)) {
+        Ok(bytes) => bytes,
+        Err(e) => return vec![Err(e.to_string())],
+    };
+    run.iter()
         .map(|(path, _, spans)| {
-            let raw = store.read(spans.record).map_err(|e| e.to_string())?;
-            let (mut a, lede): (Article, String) =
-                rmp_serde::from_slice(&raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
-            if a.path != *path {
-                return Err("a record belongs to another file (the file is damaged)".into());
-            }
-            a.stored = Some(Stored {
-                from: bodies.clone(),
-                record: spans.record,
-                terms: spans.terms,
-                body: spans.body,
-                lede: lede.into(),
-            });
-            Ok(Arc::new(a))
+            let start = (spans.record.at - first.at) as usize;
+            let raw = bytes
+                .get(start..start + spans.record.len as usize)
+                .ok_or("a record lies past its end")?;
+            let raw = checked(spans.record, raw).map_err(|e| e.to_string())?;
+            article(raw, path, spans, bodies)
         })
         .collect()
+}
+
+/// One source's record, decoded, with where its body and term frequencies are.
+fn article(
+    raw: &[u8],
+    path: &Path,
+    spans: &Spans,
+    bodies: &Arc<dyn Bodies>,
+) -> Result<Arc<Article>, Unusable> {
+    let (mut a, lede): (Article, String) =
+        rmp_serde::from_slice(raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
+    if a.path != *path {
+        return Err("a record belongs to another file (the file is damaged)".into());
+    }
+    a.stored = Some(Stored {
+        from: bodies.clone(),
+        record: spans.record,
+        terms: spans.terms,
+        body: spans.body,
+        lede: lede.into(),
+    });
+    Ok(Arc::new(a))
+}
+
+/// The sources in runs whose records lie back to back in the file (as a fresh write
+/// puts them, `write_rest`), of at most `RUN` bytes: each run is read in one call.
+fn runs(sources: &[(PathBuf, Stamp, Spans)]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=sources.len() {
+        let at = |i: usize| sources[i].2.record;
+        let ends = i == sources.len() || {
+            let (last, next) = (at(i - 1), at(i));
+            let joined = last.at.checked_add(u64::from(last.len)) == Some(next.at);
+            !joined || next.at.saturating_add(u64::from(next.len)) - at(start).at > RUN
+        };
+        if ends {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    runs
 }
 
 #[cfg(test)]
@@ -728,25 +809,53 @@ mod tests {
             "{}",
             why(&version)
         );
-        // A damaged body is found when a page reads it.
-        let path = dir.path().join("body");
-        let body_at = header().len() + 200;
-        let mut body = bytes;
-        body[body_at] ^= 1;
-        std::fs::write(&path, &body).expect("write");
-        let read = decode(File::open(&path).expect("open"), body.len() as u64);
-        let damage = match read {
-            Err(why) => why,
-            Ok(state) => state
-                .sources
-                .iter()
-                .find_map(|(_, _, a)| a.html().err())
-                .map(|e| e.to_string())
-                .unwrap_or_default(),
+        // A damaged record is found when the cache is read, though read in one run
+        // with the others; a damaged body when a page reads it.
+        let [record, body] = {
+            let clean = dir.path().join("clean");
+            std::fs::write(&clean, &bytes).expect("write");
+            let state = decode(File::open(&clean).expect("open"), bytes.len() as u64);
+            let stored = state.expect("decodes").sources[1].2.stored.clone();
+            let stored = stored.expect("from the file");
+            [stored.record, stored.body].map(|span| span.at as usize + 1)
         };
-        assert!(
-            damage.contains("checksum") || damage.contains("damaged"),
-            "{damage}"
-        );
+        let mut flipped = bytes.clone();
+        flipped[record] ^= 1;
+        assert!(why(&flipped).contains("checksum"), "{}", why(&flipped));
+        let path = dir.path().join("body");
+        let mut flipped = bytes;
+        flipped[body] ^= 1;
+        std::fs::write(&path, &flipped).expect("write");
+        let state = decode(File::open(&path).expect("open"), flipped.len() as u64);
+        let damage = state.expect("records are whole").sources[1].2.html().err();
+        let damage = damage.map(|e| e.to_string()).unwrap_or_default();
+        assert!(damage.contains("checksum"), "{damage}");
+    }
+
+    #[test]
+    fn records_back_to_back_are_read_in_runs_of_at_most_run_bytes() {
+        let source = |at: u64, len: u32| {
+            let record = Span { at, len, crc: 0 };
+            (
+                PathBuf::new(),
+                STAMP,
+                Spans {
+                    record,
+                    ..Spans::default()
+                },
+            )
+        };
+        let big = (RUN / 2) as u32;
+        let sources = [
+            source(100, 10),
+            source(110, 5),
+            // After another kind of record: a new run.
+            source(200, 10),
+            source(210, big),
+            // Would make the run longer than RUN.
+            source(210 + u64::from(big), big),
+        ];
+        assert_eq!(runs(&sources), vec![0..2, 2..4, 4..5]);
+        assert_eq!(runs(&[]), Vec::<std::ops::Range<usize>>::new());
     }
 }
