@@ -142,6 +142,14 @@ impl Staging {
         self.emitted.lock().is_ok_and(|e| e.contains_key(rel))
     }
 
+    /// The paths emitted or carried so far.
+    pub fn emitted_paths(&self) -> std::collections::BTreeSet<String> {
+        self.emitted
+            .lock()
+            .map(|e| e.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The manifest of everything emitted so far, naming this staging folder, which
     /// becomes the output at `commit` (a rename keeps its identity).
     pub fn tree(&self) -> io::Result<Tree> {
