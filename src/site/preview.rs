@@ -393,7 +393,8 @@ impl Preview {
             }
         }
         // In file order, as a walk gives them: the map's order depends on its history.
-        articles.sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+        // On every core: 100 000 paths compared through their articles show.
+        articles.par_sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
         let related = Some((&mut self.related, pass));
         let site = site::assemble(&self.opts, config, articles, diags, related)?;
         match self.related.take_damage() {
