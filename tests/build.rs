@@ -584,8 +584,8 @@ fn timings_name_every_stage_in_order() {
         stages,
         [
             "fingerprint",
-            "read the last manifest",
-            "read the build cache",
+            "  beside it: read the last manifest",
+            "  beside it: read the build cache",
             "read",
             "parse",
             "index",

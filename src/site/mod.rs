@@ -302,7 +302,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         opts.base_url
     );
     let mut stages = Stages::new();
-    let (fingerprint, scan) = timed(&mut stages, "fingerprint", || load::scan(&opts.root, &salt));
+    let mut beside = Stages::new();
+    // The last manifest and the build cache are read while the site is walked, which is
+    // mostly one thread's work: an incremental build needs all three. A build that then
+    // finds the site unchanged has read them for nothing, on the other core.
+    let ((fingerprint, scan), (previous, restored)) = rayon::join(
+        || timed(&mut stages, "fingerprint", || load::scan(&opts.root, &salt)),
+        || {
+            let previous = timed(&mut beside, "  beside it: read the last manifest", || {
+                write::Tree::read(&out).filter(|t| t.describes(&out))
+            });
+            let restored = (opts.incremental && !opts.force).then(|| {
+                timed(&mut beside, "  beside it: read the build cache", || {
+                    let mut engine = preview::Preview::new(opts.clone());
+                    let used = restore(&mut engine, &out, &opts.root, previous.as_ref());
+                    (engine, used)
+                })
+            });
+            (previous, restored)
+        },
+    );
+    stages.append(&mut beside);
     let now = opts
         .mode
         .now
@@ -311,6 +331,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(m) = write::Manifest::read(&out) {
         let fresh = m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t);
         if fresh && !opts.force && out.is_dir() {
+            std::thread::spawn(move || drop((previous, restored)));
             return Ok(BuildReport {
                 articles: m.articles,
                 files: 0,
@@ -336,21 +357,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         bar.set_message("reading");
         bar
     });
-    let previous = timed(&mut stages, "read the last manifest", || {
-        write::Tree::read(&out).filter(|t| t.describes(&out))
-    });
     let (site, mut report, mut engine) = if opts.incremental {
         let (site, report, engine) = incremental(
             opts,
             scan,
             previous.as_ref(),
+            restored,
             progress.as_ref(),
-            &mut stages,
             started,
         )?;
         (site, report, Some(engine))
     } else {
-        drop(scan);
+        drop((scan, restored));
         let site = prepare(opts)?;
         if let Some(bar) = &progress {
             bar.set_message("rendering");
@@ -400,24 +418,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 }
 
 /// The incremental half of `build`: the preview's engine, started from the build cache
-/// when it can be, renders what changed and carries the rest of the output over.
+/// when it could be (`restored`, `None` with `--force`), renders what changed and carries
+/// the rest of the output over.
 fn incremental(
     opts: &BuildOptions,
     scan: load::Scan,
     previous: Option<&write::Tree>,
+    restored: Option<(preview::Preview, CacheUse)>,
     progress: Option<&indicatif::ProgressBar>,
-    stages: &mut Stages,
     started: Instant,
 ) -> Result<(Prepared, BuildReport, preview::Preview), Error> {
-    let out = opts.output_dir();
-    let mut engine = preview::Preview::new(opts.clone());
-    let mut used = if opts.force {
-        CacheUse::Full("--force".into())
-    } else {
-        timed(stages, "read the build cache", || {
-            restore(&mut engine, &out, &opts.root, previous)
-        })
-    };
+    let (mut engine, mut used) = restored.unwrap_or_else(|| {
+        let engine = preview::Preview::new(opts.clone());
+        (engine, CacheUse::Full("--force".into()))
+    });
     let mut site = match engine.prepare_scanned(Some(scan)) {
         // Term frequencies the related stories needed were damaged: as below.
         Err(Error::Io { action, source, .. }) if action == READ_BODY => {
