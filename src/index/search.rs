@@ -96,9 +96,6 @@ const LEDE_BYTES: usize = 320;
 /// the first matched word): the text after the summary when the summary is the first
 /// paragraph, so no record carries it twice.
 pub(crate) fn lede(a: &Article) -> String {
-    if let Some(stored) = &a.stored {
-        return stored.lede.to_string();
-    }
     let text = a.text.trim_start();
     let rest = if a.has_summary {
         text

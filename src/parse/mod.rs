@@ -76,7 +76,10 @@ pub struct Article {
     /// it); the related stage takes them.
     #[serde(skip)]
     pub features: Features,
-    /// Link targets with their 1-based (line, column) in the file.
+    /// Link targets with their 1-based (line, column) in the file. Not kept in the
+    /// build cache: only the lints read them (`kabar check` and the preview's second
+    /// pass), and both parse every article afresh.
+    #[serde(skip)]
     pub links: Vec<(String, usize, usize)>,
 }
 
@@ -128,22 +131,29 @@ pub trait Bodies: Send + Sync + std::fmt::Debug {
     fn terms(&self, at: Span) -> std::io::Result<Vec<(u64, f32)>>;
     /// The bytes at `at`, checked, for a cache written afresh to copy.
     fn raw(&self, at: Span) -> std::io::Result<Vec<u8>>;
+    /// The search result's excerpt kept in the article's record at `at`.
+    fn lede(&self, at: Span) -> std::io::Result<String>;
 }
 
-/// Where a cached article's record, term frequencies and body are, and the little of
-/// the body that every build reads (the search result's excerpt), kept with the record.
+/// Where a cached article's record, term frequencies and body are.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub from: Arc<dyn Bodies>,
     pub record: Span,
     pub terms: Span,
     pub body: Span,
-    pub lede: Box<str>,
 }
 
 impl Stored {
     fn body(&self) -> std::io::Result<Body> {
         self.from.body(self.body)
+    }
+
+    /// The search result's excerpt, read again from the record when a block of results
+    /// is rebuilt (a new story's block, eight results): kept in memory for every
+    /// article it was 30 MB at 100 000.
+    pub fn lede(&self) -> std::io::Result<String> {
+        self.from.lede(self.record)
     }
 }
 

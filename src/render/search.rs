@@ -154,7 +154,7 @@ pub(crate) fn build(
     })
     .to_string();
     let recent = layer(&recent, base as u32, RECENT_SHARDS);
-    let docs = docs(index, config, root, track, previous);
+    let docs = docs(index, config, root, track, previous)?;
     Ok(Files {
         meta,
         shards,
@@ -382,7 +382,7 @@ fn docs(
     root: &str,
     track: bool,
     previous: Option<&Keys>,
-) -> Vec<(u64, Option<String>)> {
+) -> std::io::Result<Vec<(u64, Option<String>)>> {
     let n = index.entries.len();
     let entry = |id: usize| &index.entries[n - 1 - id];
     let story = |id: usize| entry(id).story.first().map_or(id, |&oldest| n - 1 - oldest);
@@ -403,25 +403,27 @@ fn docs(
             };
             let kept = track && previous.is_some_and(|p| p.get(&docs_path(b)) == Some(&key));
             if kept {
-                return (key, None);
+                return Ok((key, None));
             }
-            let records: Vec<serde_json::Value> = ids(b)
+            let records = ids(b)
                 .map(|id| {
                     let e = entry(id);
-                    serde_json::json!([
+                    let lede = match (&e.article.search, &e.article.stored) {
+                        (Some(t), _) => t.lede.to_string(),
+                        (None, Some(stored)) => stored.lede()?,
+                        (None, None) => terms::lede(&e.article),
+                    };
+                    Ok(serde_json::json!([
                         format!("{root}{}", e.url),
                         e.article.title,
                         crate::render::filters::long_date(e.day, &config.lang),
                         truncate_words(&e.article.summary, SUMMARY_BYTES),
                         story(id),
-                        e.article
-                            .search
-                            .as_ref()
-                            .map_or_else(|| terms::lede(&e.article), |t| t.lede.to_string()),
-                    ])
+                        lede,
+                    ]))
                 })
-                .collect();
-            (key, Some(serde_json::Value::Array(records).to_string()))
+                .collect::<std::io::Result<_>>()?;
+            Ok((key, Some(serde_json::Value::Array(records).to_string())))
         })
         .collect()
 }

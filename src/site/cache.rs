@@ -4,7 +4,8 @@
 //!
 //! The file is a header (`MAGIC`, the format number, kabar's version), records, the head,
 //! and a trailer: where the head is, then `END`. Each article has three records: its
-//! record (the article without its body, with the lede its search result shows), its
+//! record (the article without its body or its links, with the lede its search result
+//! shows, which is decoded only when a block of results is rebuilt), its
 //! term frequencies (for related stories) and its body (HTML and text). The head lists
 //! every source with its stamp and where its records are, the frame, the output's
 //! identity, the keys and the related model's last exact pass (`related::Lists`), in
@@ -53,7 +54,7 @@ use crate::parse::{Article, Bodies, Body, Span, Stored};
 
 const MAGIC: &[u8; 16] = b"kabar build cach";
 /// Bumped whenever anything written here changes shape, or how it is written.
-const FORMAT: u32 = 10;
+const FORMAT: u32 = 11;
 /// The trailer's last bytes: a file cut short while written does not end with them.
 const END: &[u8; 8] = b"kabar.ok";
 /// The head's span (offset u64, length u32, CRC-32 u32, little-endian), then `END`.
@@ -195,6 +196,12 @@ impl Bodies for Store {
 
     fn raw(&self, at: Span) -> io::Result<Vec<u8>> {
         self.read(at)
+    }
+
+    fn lede(&self, at: Span) -> io::Result<String> {
+        rmp_serde::from_slice(&self.read(at)?)
+            .map(|(_, lede): (serde::de::IgnoredAny, String)| lede)
+            .map_err(|e| damaged(&format!("a record cannot be decoded: {e}")))
     }
 }
 
@@ -618,7 +625,8 @@ fn article(
     spans: &Spans,
     bodies: &Arc<dyn Bodies>,
 ) -> Result<Arc<Article>, Unusable> {
-    let (mut a, lede): (Article, String) =
+    // The lede is read again only for the search results rebuilt (`Stored::lede`).
+    let (mut a, _): (Article, serde::de::IgnoredAny) =
         rmp_serde::from_slice(raw).map_err(|e| format!("it cannot be decoded: {e}"))?;
     if a.path != *path {
         return Err("a record belongs to another file (the file is damaged)".into());
@@ -628,7 +636,6 @@ fn article(
         record: spans.record,
         terms: spans.terms,
         body: spans.body,
-        lede: lede.into(),
     });
     Ok(Arc::new(a))
 }
