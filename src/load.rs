@@ -344,6 +344,46 @@ pub fn scan(root: &Path, salt: &str) -> (u64, Scan) {
     (fingerprint, Scan { entries, stamps })
 }
 
+impl Scan {
+    /// The folders the walk found under `content/`, relative to `root`, in walk order
+    /// (a name with a line break is left out: the manifest holds one a line), and the
+    /// hash of their stamps as the walk found them (`folder_stamps`).
+    pub fn folders(&self, root: &Path) -> (Vec<String>, u64) {
+        let folders: Vec<(String, Option<Stamp>)> = self
+            .entries
+            .iter()
+            .zip(&self.stamps)
+            .filter_map(|(e, stamp)| {
+                let e = e.as_ref().ok().filter(|e| e.file_type().is_dir())?;
+                let rel = e.path().strip_prefix(root).ok()?.to_str()?;
+                (!rel.contains(['\n', '\r'])).then(|| (rel.to_string(), *stamp))
+            })
+            .collect();
+        let hash = stamps_hash(folders.iter().map(|(f, s)| (f.as_str(), *s)));
+        (folders.into_iter().map(|(f, _)| f).collect(), hash)
+    }
+}
+
+/// The hash of the stamps of `folders` (relative to `root`) as they are now. A folder's
+/// modification time moves whenever a file in it is added, removed or renamed (as most
+/// editors save), so a hash other than the last build's says the site changed, without
+/// a walk; an equal one says nothing (a file edited in place leaves its folder as it was).
+pub fn folder_stamps(root: &Path, folders: &[String]) -> u64 {
+    stamps_hash(folders.iter().map(|f| {
+        let meta = std::fs::symlink_metadata(root.join(f)).ok();
+        (f.as_str(), meta.as_ref().map(Stamp::of))
+    }))
+}
+
+fn stamps_hash<'a>(stamps: impl Iterator<Item = (&'a str, Option<Stamp>)>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for stamp in stamps {
+        stamp.hash(&mut h);
+    }
+    h.finish()
+}
+
 /// The same over `site.yaml` and the given folders only.
 pub fn fingerprint_of(root: &Path, salt: &str, dirs: &[&str]) -> u64 {
     fingerprint_with(root, salt, std::iter::empty(), dirs)
@@ -431,6 +471,33 @@ mod tests {
             d.hint.as_deref().is_some_and(|h| h.contains("again")),
             "{d:?}"
         );
+    }
+
+    /// What lets a build read its cache beside the walk: a new story (or a deleted one)
+    /// moves its folder's stamp, which the next build sees without a walk; a file edited
+    /// in place does not, and the build then waits for the fingerprint as before.
+    #[test]
+    fn a_file_added_or_removed_moves_the_folders_stamps_and_an_edit_in_place_does_not() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("2024")).expect("mkdir");
+        std::fs::write(content.join("2024/a.md"), ARTICLE).expect("write");
+        let walked = || scan(site.path(), "salt").1.folders(site.path());
+        let (folders, hash) = walked();
+        assert_eq!(folders, ["content", "content/2024"]);
+        assert_eq!(folder_stamps(site.path(), &folders), hash);
+        // Stamps are taken to the nanosecond, but some file systems keep less.
+        let later = || std::thread::sleep(std::time::Duration::from_millis(20));
+        later();
+        std::fs::write(content.join("2024/a.md"), format!("{ARTICLE}more\n")).expect("edit");
+        assert_eq!(folder_stamps(site.path(), &folders), hash);
+        std::fs::write(content.join("2024/b.md"), ARTICLE).expect("add");
+        let added = folder_stamps(site.path(), &folders);
+        assert_ne!(added, hash);
+        assert_eq!(walked().1, added);
+        later();
+        std::fs::remove_file(content.join("2024/b.md")).expect("remove");
+        assert_ne!(folder_stamps(site.path(), &folders), added);
     }
 
     /// A file that fails to read for another reason keeps the OS's own words.

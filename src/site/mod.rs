@@ -301,52 +301,42 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         opts.mode.preview,
         opts.base_url
     );
-    let mut stages = Stages::new();
-    let mut beside = Stages::new();
-    // The last manifest and the build cache are read while the site is walked, which is
-    // mostly one thread's work: an incremental build needs all three. A build that then
-    // finds the site unchanged has read them for nothing, on the other core.
-    let ((fingerprint, scan), (previous, restored)) = rayon::join(
-        || timed(&mut stages, "fingerprint", || load::scan(&opts.root, &salt)),
-        || {
-            let previous = timed(&mut beside, "  beside it: read the last manifest", || {
-                write::Tree::read(&out).filter(|t| t.describes(&out))
-            });
-            let restored = (opts.incremental && !opts.force).then(|| {
-                timed(&mut beside, "  beside it: read the build cache", || {
-                    let mut engine = preview::Preview::new(opts.clone());
-                    let used = restore(&mut engine, &out, &opts.root, previous.as_ref());
-                    (engine, used)
-                })
-            });
-            (previous, restored)
-        },
-    );
-    stages.append(&mut beside);
     let now = opts
         .mode
         .now
         .unwrap_or_else(jiff::Timestamp::now)
         .as_second();
-    if let Some(m) = write::Manifest::read(&out) {
-        let fresh = m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t);
-        if fresh && !opts.force && out.is_dir() {
-            std::thread::spawn(move || drop((previous, restored)));
-            return Ok(BuildReport {
-                articles: m.articles,
-                files: 0,
-                output: out,
-                warnings: Vec::new(),
-                elapsed: started.elapsed(),
-                unchanged: true,
-                keys: render::Keys::default(),
-                stages,
-                tree: None,
-                changes: None,
-                cache: CacheUse::NotApplicable,
-            });
-        }
+    let last = write::Manifest::read(&out);
+    let unchanged = |fingerprint: u64| {
+        last.as_ref().is_some_and(|m| {
+            m.fingerprint == fingerprint && m.rebuild_after.is_none_or(|t| now < t)
+        }) && !opts.force
+            && out.is_dir()
+    };
+    let mut stages = Stages::new();
+    let Inputs {
+        fingerprint,
+        scan,
+        previous,
+        restored,
+    } = inputs(opts, &salt, last.as_ref(), &unchanged, &mut stages);
+    if let Some(m) = last.as_ref().filter(|_| unchanged(fingerprint)) {
+        std::thread::spawn(move || drop((previous, restored)));
+        return Ok(BuildReport {
+            articles: m.articles,
+            files: 0,
+            output: out,
+            warnings: Vec::new(),
+            elapsed: started.elapsed(),
+            unchanged: true,
+            keys: render::Keys::default(),
+            stages,
+            tree: None,
+            changes: None,
+            cache: CacheUse::NotApplicable,
+        });
     }
+    let (folders, folder_stamps) = scan.folders(&opts.root);
     let progress = opts.mode.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -408,6 +398,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         fingerprint,
         articles: report.articles,
         rebuild_after,
+        folders,
+        folder_stamps,
     };
     // Without a manifest the next build simply runs in full.
     let _ = manifest.write(&out);
@@ -415,6 +407,78 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // of a small build, and a command that exits next need not wait for it.
     std::thread::spawn(move || drop((site, engine, previous)));
     Ok(report)
+}
+
+/// What a build reads before anything else.
+struct Inputs {
+    fingerprint: u64,
+    scan: load::Scan,
+    /// The manifest of the output in place.
+    previous: Option<write::Tree>,
+    /// For an incremental build without `--force`: the engine, started from the build
+    /// cache if it could be, and what became of the cache.
+    restored: Option<(preview::Preview, CacheUse)>,
+}
+
+/// The fingerprint with its walk of `content/`, then the last manifest and the build
+/// cache unless the fingerprint shows the site `unchanged`. When the site has surely
+/// changed since the `last` build (there was none, `--force`, or a folder gained, lost
+/// or renamed a file: a new story), those two are read on the other core while the site
+/// is walked, which is mostly one thread's work.
+fn inputs(
+    opts: &BuildOptions,
+    salt: &str,
+    last: Option<&write::Manifest>,
+    unchanged: &(dyn Fn(u64) -> bool + Sync),
+    stages: &mut Stages,
+) -> Inputs {
+    let out = opts.output_dir();
+    let changed = last.is_none_or(|m| {
+        opts.force || load::folder_stamps(&opts.root, &m.folders) != m.folder_stamps
+    });
+    let read = |stages: &mut Stages, [manifest, cache]: [&'static str; 2]| {
+        let previous = timed(stages, manifest, || {
+            write::Tree::read(&out).filter(|t| t.describes(&out))
+        });
+        let restored = (opts.incremental && !opts.force).then(|| {
+            timed(stages, cache, || {
+                let mut engine = preview::Preview::new(opts.clone());
+                let used = restore(&mut engine, &out, &opts.root, previous.as_ref());
+                (engine, used)
+            })
+        });
+        (previous, restored)
+    };
+    let scan = |stages: &mut Stages| timed(stages, "fingerprint", || load::scan(&opts.root, salt));
+    let ((fingerprint, scan), (previous, restored)) = if changed {
+        let mut beside = Stages::new();
+        let both = rayon::join(
+            || scan(stages),
+            || {
+                let names = [
+                    "  beside it: read the last manifest",
+                    "  beside it: read the build cache",
+                ];
+                read(&mut beside, names)
+            },
+        );
+        stages.append(&mut beside);
+        both
+    } else {
+        let (fingerprint, scan) = scan(stages);
+        let read = if unchanged(fingerprint) {
+            (None, None)
+        } else {
+            read(stages, ["read the last manifest", "read the build cache"])
+        };
+        ((fingerprint, scan), read)
+    };
+    Inputs {
+        fingerprint,
+        scan,
+        previous,
+        restored,
+    }
 }
 
 /// The incremental half of `build`: the preview's engine, started from the build cache

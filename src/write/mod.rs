@@ -336,13 +336,17 @@ fn file_name(path: &Path) -> String {
 
 /// What the last successful build into an output folder was made from. It lives
 /// beside the output, never in it, so the published folder holds no dotfiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     pub fingerprint: u64,
     pub articles: usize,
     /// The first embargo that lifts (seconds since the epoch): the site changes then
     /// even though no file does.
     pub rebuild_after: Option<i64>,
+    /// The folders under `content/` (relative to the site) and a hash of their stamps
+    /// (`load::folder_stamps`): when it moves, a file was added, removed or renamed.
+    pub folders: Vec<String>,
+    pub folder_stamps: u64,
 }
 
 fn manifest_path(out: &Path) -> PathBuf {
@@ -357,19 +361,25 @@ fn output_name(out: &Path) -> String {
 }
 
 impl Manifest {
+    /// The first line holds the fingerprint, the article count, the embargo and the
+    /// folders' hash; each further line names a folder.
     pub fn read(out: &Path) -> Option<Manifest> {
         let text = std::fs::read_to_string(manifest_path(out)).ok()?;
-        let mut fields = text.split_whitespace();
+        let mut lines = text.lines();
+        let mut fields = lines.next()?.split_whitespace();
         let fingerprint = fields.next()?.parse().ok()?;
         let articles = fields.next()?.parse().ok()?;
         let rebuild_after = match fields.next()? {
             "-" => None,
             t => Some(t.parse().ok()?),
         };
+        let folder_stamps = fields.next().and_then(|h| h.parse().ok()).unwrap_or(0);
         Some(Manifest {
             fingerprint,
             articles,
             rebuild_after,
+            folders: lines.map(String::from).collect(),
+            folder_stamps,
         })
     }
 
@@ -377,10 +387,15 @@ impl Manifest {
         let after = self
             .rebuild_after
             .map_or_else(|| "-".to_string(), |t| t.to_string());
-        std::fs::write(
-            manifest_path(out),
-            format!("{} {} {after}\n", self.fingerprint, self.articles),
-        )
+        let mut text = format!(
+            "{} {} {after} {}\n",
+            self.fingerprint, self.articles, self.folder_stamps
+        );
+        for folder in &self.folders {
+            text.push_str(folder);
+            text.push('\n');
+        }
+        std::fs::write(manifest_path(out), text)
     }
 }
 
@@ -447,6 +462,29 @@ fn safe_relative(rel: &str) -> io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_manifest_keeps_its_folders_and_one_without_them_still_reads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let manifest = Manifest {
+            fingerprint: 1,
+            articles: 2,
+            rebuild_after: Some(3),
+            folders: vec!["content".into(), "content/my stories".into()],
+            folder_stamps: 4,
+        };
+        manifest.write(&out).expect("write");
+        assert_eq!(Manifest::read(&out), Some(manifest));
+        // As kabar wrote it before: no folders, so the next build cannot tell an
+        // unchanged site without the walk, and reads the rest beside it.
+        std::fs::write(manifest_path(&out), "1 2 -\n").expect("write");
+        let old = Manifest::read(&out).expect("read");
+        assert_eq!(
+            (old.fingerprint, old.folders.len(), old.folder_stamps),
+            (1, 0, 0)
+        );
+    }
 
     #[test]
     fn unsafe_paths_are_refused() {
