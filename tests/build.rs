@@ -596,8 +596,8 @@ fn timings_name_every_stage_in_order() {
             "  of which search index",
             "static files",
             "swap in, remove the old output",
-            "record the manifest",
             "write the build cache",
+            "  beside it: record the manifest",
         ],
         "{}",
         run.stderr

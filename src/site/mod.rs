@@ -371,7 +371,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let mut recorded = Stages::new();
     if let Some(tree) = &report.tree {
         if let Some(previous) = &previous {
             let gone = write::merged(&previous.files, &tree.files)
@@ -382,18 +381,36 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         }
         report.changes = Some(tree.changes(previous.as_ref()));
         report.files = tree.files.len();
-        // Deploy refuses a manifest that does not name the output in place, so a
-        // failure here leaves a refusal, never a wrong deploy.
-        timed(&mut recorded, "record the manifest", || tree.write(&out)).map_err(Error::io(
-            "record the manifest (the build is in place) beside",
-            &out,
-        ))?;
     }
-    report.stages.extend(recorded);
     if let Some(engine) = &mut engine {
         engine.set_keys(Some(std::mem::take(&mut report.keys)));
-        save_cache(engine, opts, &mut report);
     }
+    // The manifest is recorded while the cache is written: each is one thread's work,
+    // and neither reads the other's file. A cache that names a manifest which then
+    // failed to be recorded is not used (`restore` checks the one in place).
+    let (mut cached, mut recorded) = (Stages::new(), Stages::new());
+    let record = match engine {
+        Some(_) => "  beside it: record the manifest",
+        None => "record the manifest",
+    };
+    let (unsaved, written) = rayon::join(
+        || {
+            let engine = engine.as_ref()?;
+            save_cache(engine, opts, report.tree.as_ref(), &mut cached)
+        },
+        || {
+            let tree = report.tree.as_ref()?;
+            Some(timed(&mut recorded, record, || tree.write(&out)))
+        },
+    );
+    report.stages.extend(cached.into_iter().chain(recorded));
+    report.warnings.extend(unsaved);
+    // Deploy refuses a manifest that does not name the output in place, so a failure
+    // here leaves a refusal, never a wrong deploy.
+    written.transpose().map_err(Error::io(
+        "record the manifest (the build is in place) beside",
+        &out,
+    ))?;
     let manifest = write::Manifest {
         fingerprint,
         articles: report.articles,
@@ -551,22 +568,27 @@ fn start_over(opts: &BuildOptions, engine: &mut preview::Preview) -> Result<Prep
     engine.prepare()
 }
 
-/// Writes the build cache for the next incremental build; a failure is a warning.
-fn save_cache(engine: &preview::Preview, opts: &BuildOptions, report: &mut BuildReport) {
+/// Writes the build cache for the next incremental build, describing the output
+/// `tree`; a failure is a warning.
+fn save_cache(
+    engine: &preview::Preview,
+    opts: &BuildOptions,
+    tree: Option<&write::Tree>,
+    stages: &mut Stages,
+) -> Option<Diagnostic> {
     let out = opts.output_dir();
-    let saved = timed(&mut report.stages, "write the build cache", || {
-        let tree = report.tree.as_ref().ok_or("nothing was written")?;
+    let saved = timed(stages, "write the build cache", || {
+        let tree = tree.ok_or("nothing was written")?;
         let output = output_state(&out, tree).ok_or("the output is gone")?;
         let state = engine.save(output);
         cache::save(&state, engine.store(), &out, &opts.root).map_err(|e| e.to_string())
     });
-    if let Err(why) = saved {
-        // The next build runs in full: slower, never wrong.
-        report.warnings.push(Diagnostic::warning(
-            diagnostics::display_path(&opts.root, &out),
-            format!("the build cache was not written: {why}"),
-        ));
-    }
+    // The next build runs in full: slower, never wrong.
+    let why = saved.err()?;
+    Some(Diagnostic::warning(
+        diagnostics::display_path(&opts.root, &out),
+        format!("the build cache was not written: {why}"),
+    ))
 }
 
 /// Article pages the last build published that this one does not, with no redirect
