@@ -74,7 +74,10 @@ impl Stamp {
 
     /// The stamp `of` gives for the same file (`std` reads the same two fields).
     #[cfg(target_os = "linux")]
-    #[allow(clippy::unnecessary_cast, reason = "the fields' types differ between targets")]
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the fields' types differ between targets"
+    )]
     fn of_stat(st: &rustix::fs::Stat) -> Stamp {
         use std::time::{Duration, UNIX_EPOCH};
         let nanos = Duration::from_nanos(st.st_mtime_nsec as u64);
@@ -399,24 +402,36 @@ fn stamps_hash<'a>(stamps: impl Iterator<Item = (&'a str, Option<Stamp>)>) -> u6
 
 /// The stamp of each entry (not following links), spread over the cores. Each is asked
 /// of the folder it is in, opened once: by its full path, every stat looked up each
-/// folder on the way again (at 100 000 articles, a sixth of the fingerprint).
+/// folder on the way again (at 100 000 articles, a sixth of the fingerprint). Only the
+/// `OPEN_FOLDERS` fullest folders are opened, so that a site of a folder per story does
+/// not hold thousands of descriptors while the build cache is read beside the walk;
+/// the files of the others are asked by their path.
 #[cfg(target_os = "linux")]
 fn stamps(entries: &[walkdir::Result<walkdir::DirEntry>]) -> Vec<Option<Stamp>> {
     use rustix::fs::{AtFlags, Mode, OFlags, open, statat};
-    let key = |p: &Path| p.as_os_str().as_encoded_bytes().to_vec();
-    let mut folders = rustc_hash::FxHashMap::default();
-    for e in entries.iter().flatten().filter(|e| e.file_type().is_dir()) {
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        folders.insert(key(e.path()), open(e.path(), flags, Mode::empty()).ok());
+    const OPEN_FOLDERS: usize = 64;
+    fn key(p: &Path) -> &[u8] {
+        p.as_os_str().as_encoded_bytes()
     }
+    let mut files: rustc_hash::FxHashMap<&[u8], (usize, &Path)> = Default::default();
+    for e in entries.iter().flatten() {
+        if let Some(parent) = e.path().parent() {
+            files.entry(key(parent)).or_insert((0, parent)).0 += 1;
+        }
+    }
+    let mut fullest: Vec<(usize, &Path)> = files.into_values().filter(|(n, _)| *n > 1).collect();
+    fullest.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let folders: rustc_hash::FxHashMap<&[u8], _> = fullest
+        .into_iter()
+        .take(OPEN_FOLDERS)
+        .filter_map(|(_, dir)| Some((key(dir), open(dir, flags, Mode::empty()).ok()?)))
+        .collect();
     entries
         .par_iter()
         .map(|e| {
             let e = e.as_ref().ok()?;
-            let folder = e
-                .path()
-                .parent()
-                .and_then(|p| folders.get(p.as_os_str().as_encoded_bytes())?.as_ref());
+            let folder = e.path().parent().and_then(|p| folders.get(key(p)));
             match folder {
                 Some(fd) => statat(fd, e.file_name(), AtFlags::SYMLINK_NOFOLLOW)
                     .ok()
