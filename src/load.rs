@@ -360,10 +360,16 @@ pub fn scan(root: &Path, salt: &str) -> (u64, Scan) {
     (fingerprint, Scan { entries, stamps })
 }
 
+/// The most folders the manifest lists for `folder_stamps` to check before the walk:
+/// a day's folder for eleven years. A site with more (a folder per story) lists none,
+/// and its builds walk first, as they did before the list.
+const MAX_FOLDERS: usize = 4096;
+
 impl Scan {
     /// The folders the walk found under `content/`, relative to `root`, in walk order
     /// (a name with a line break is left out: the manifest holds one a line), and the
-    /// hash of their stamps as the walk found them (`folder_stamps`).
+    /// hash of their stamps as the walk found them (`folder_stamps`); none beyond
+    /// `MAX_FOLDERS`.
     pub fn folders(&self, root: &Path) -> (Vec<String>, u64) {
         let folders: Vec<(String, Option<Stamp>)> = self
             .entries
@@ -375,6 +381,9 @@ impl Scan {
                 (!rel.contains(['\n', '\r'])).then(|| (rel.to_string(), *stamp))
             })
             .collect();
+        if folders.len() > MAX_FOLDERS {
+            return (Vec::new(), stamps_hash(std::iter::empty()));
+        }
         let hash = stamps_hash(folders.iter().map(|(f, s)| (f.as_str(), *s)));
         (folders.into_iter().map(|(f, _)| f).collect(), hash)
     }
@@ -385,10 +394,11 @@ impl Scan {
 /// editors save), so a hash other than the last build's says the site changed, without
 /// a walk; an equal one says nothing (a file edited in place leaves its folder as it was).
 pub fn folder_stamps(root: &Path, folders: &[String]) -> u64 {
-    stamps_hash(folders.iter().map(|f| {
-        let meta = std::fs::symlink_metadata(root.join(f)).ok();
-        (f.as_str(), meta.as_ref().map(Stamp::of))
-    }))
+    let stamps: Vec<Option<Stamp>> = folders
+        .par_iter()
+        .map(|f| Some(Stamp::of(&std::fs::symlink_metadata(root.join(f)).ok()?)))
+        .collect();
+    stamps_hash(folders.iter().map(String::as_str).zip(stamps))
 }
 
 fn stamps_hash<'a>(stamps: impl Iterator<Item = (&'a str, Option<Stamp>)>) -> u64 {
@@ -436,7 +446,7 @@ fn stamps(entries: &[walkdir::Result<walkdir::DirEntry>]) -> Vec<Option<Stamp>> 
                 Some(fd) => statat(fd, e.file_name(), AtFlags::SYMLINK_NOFOLLOW)
                     .ok()
                     .map(|st| Stamp::of_stat(&st)),
-                None => Some(Stamp::of(&e.metadata().ok()?)),
+                None => stamp_by_path(e),
             }
         })
         .collect()
@@ -446,8 +456,13 @@ fn stamps(entries: &[walkdir::Result<walkdir::DirEntry>]) -> Vec<Option<Stamp>> 
 fn stamps(entries: &[walkdir::Result<walkdir::DirEntry>]) -> Vec<Option<Stamp>> {
     entries
         .par_iter()
-        .map(|e| Some(Stamp::of(&e.as_ref().ok()?.metadata().ok()?)))
+        .map(|e| stamp_by_path(e.as_ref().ok()?))
         .collect()
+}
+
+/// The entry's stamp, asked by its full path (not following links).
+fn stamp_by_path(e: &walkdir::DirEntry) -> Option<Stamp> {
+    Some(Stamp::of(&e.metadata().ok()?))
 }
 
 /// The same over `site.yaml` and the given folders only.
@@ -566,6 +581,20 @@ mod tests {
         assert_ne!(folder_stamps(site.path(), &folders), added);
     }
 
+    /// A folder per story would make the check before the walk as long as the walk:
+    /// such a site lists no folders, and the next build finds that list unchanged (so
+    /// it walks first) rather than changed.
+    #[test]
+    fn a_site_of_more_folders_than_max_folders_lists_none() {
+        let site = tempfile::tempdir().expect("tempdir");
+        for i in 0..MAX_FOLDERS {
+            std::fs::create_dir_all(site.path().join(format!("content/{i}"))).expect("mkdir");
+        }
+        let (folders, hash) = scan(site.path(), "salt").1.folders(site.path());
+        assert!(folders.is_empty(), "{} folders", folders.len());
+        assert_eq!(folder_stamps(site.path(), &folders), hash);
+    }
+
     /// The stamps asked of each file's folder are the ones `std` gives for its path,
     /// for files, folders and links alike: the build cache compares them with its own.
     #[test]
@@ -580,7 +609,7 @@ mod tests {
         let entries: Vec<_> = walk(&content).collect();
         let by_path: Vec<Option<Stamp>> = entries
             .iter()
-            .map(|e| Some(Stamp::of(&e.as_ref().ok()?.metadata().ok()?)))
+            .map(|e| stamp_by_path(e.as_ref().ok()?))
             .collect();
         assert_eq!(entries.len(), if cfg!(unix) { 5 } else { 4 });
         assert!(by_path.iter().all(Option::is_some));
